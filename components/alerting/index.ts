@@ -1,0 +1,3 @@
+export { Alerting } from "./alerting";
+export type { AlertingArgs } from "./alerting";
+export { alertTopicPolicy } from "./topic-policy";

@@ -1,0 +1,54 @@
+/**
+ * Typed IAM policy documents. Built as plain data by pure functions so that
+ * tests and policy rules can inspect exactly what the provider receives.
+ */
+export type ConditionBlock = Readonly<
+  Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>
+>;
+
+export type Principal =
+  "*" | Readonly<{ AWS?: string | readonly string[]; Service?: string | readonly string[] }>;
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: Principal;
+  readonly Action: string | readonly string[];
+  readonly Resource: string | readonly string[];
+  readonly Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** Wraps statements in a document with the only version AWS recommends. */
+export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Denies every request that does not use TLS. The standard guard for buckets
+ * (AWS Foundational Security Best Practices S3.5) and topics.
+ */
+export function denyInsecureTransport(
+  resources: readonly string[],
+  actions: string | readonly string[],
+): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: actions,
+    Resource: resources,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/** Where the platform runs: needed to scope policies to this account and region. */
+export interface AwsContext {
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}

@@ -1,0 +1,174 @@
+import * as assert from "node:assert/strict";
+
+import { LogArchive } from "..";
+import type { ProgramRun } from "../../../test/lib/mocks";
+import { MOCK_ACCOUNT, resourceNamed, runUnderMocks, valueOf } from "../../../test/lib/mocks";
+
+const NO_CONFIG = { config: {}, secretKeys: [] };
+const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
+
+async function archiveRun(retainData: boolean): Promise<ProgramRun<{ keyArn: string; bucketName: string }>> {
+  return runUnderMocks("test", NO_CONFIG, async () => {
+    const archive = new LogArchive("arc", { retainData, tags });
+    return { keyArn: await valueOf(archive.keyArn), bucketName: await valueOf(archive.bucketName) };
+  });
+}
+
+describe("LogArchive (mocks)", () => {
+  let disposable: Awaited<ReturnType<typeof archiveRun>>;
+  let retained: Awaited<ReturnType<typeof archiveRun>>;
+  before(async () => {
+    disposable = await archiveRun(false);
+    retained = await archiveRun(true);
+  });
+
+  it("creates a rotating KMS key whose policy is the archive key policy", () => {
+    const key = resourceNamed(disposable.resources, "aws:kms/key:Key", "arc-key");
+    assert.equal(key.props.enableKeyRotation, true);
+    assert.equal(key.props.deletionWindowInDays, 30);
+    const policy = JSON.parse(String(key.props.policy)) as { Statement: { Sid: string }[] };
+    assert.deepEqual(
+      policy.Statement.map((s) => s.Sid),
+      [
+        "AccountAdministration",
+        "CloudWatchLogsOfThisAccount",
+        "CloudTrailEncryptForThisAccount",
+        "PublishersToEncryptedTopics",
+        "FirehoseOfThisAccount",
+      ],
+    );
+    assert.ok(String(key.props.policy).includes(`arn:aws:iam::${MOCK_ACCOUNT}:root`));
+  });
+
+  it("encrypts the archive with the key (bucket key on) and the log bucket with SSE-S3", () => {
+    const archive = resourceNamed(
+      disposable.resources,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "arc-bucket-encryption",
+    );
+    assert.deepEqual(archive.props, {
+      bucket: "arc-bucket-id",
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: "aws:kms",
+            kmsMasterKeyId: disposable.outputs.keyArn,
+          },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    const logs = resourceNamed(
+      disposable.resources,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "arc-access-logs-encryption",
+    );
+    assert.deepEqual(logs.props.rules, [
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false },
+    ]);
+  });
+
+  it("blocks public access, enforces ownership and versions both buckets", () => {
+    for (const bucket of ["arc-bucket", "arc-access-logs"]) {
+      assert.deepEqual(
+        resourceNamed(
+          disposable.resources,
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+          `${bucket}-public-access`,
+        ).props,
+        {
+          bucket: `${bucket}-id`,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+      );
+      assert.deepEqual(
+        resourceNamed(
+          disposable.resources,
+          "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+          `${bucket}-ownership`,
+        ).props.rule,
+        {
+          objectOwnership: "BucketOwnerEnforced",
+        },
+      );
+      assert.deepEqual(
+        resourceNamed(
+          disposable.resources,
+          "aws:s3/bucketVersioning:BucketVersioning",
+          `${bucket}-versioning`,
+        ).props.versioningConfiguration,
+        {
+          status: "Enabled",
+        },
+      );
+    }
+  });
+
+  it("logs archive access into the log bucket and applies the default lifecycle", () => {
+    assert.deepEqual(
+      resourceNamed(disposable.resources, "aws:s3/bucketLogging:BucketLogging", "arc-bucket-logging").props,
+      {
+        bucket: "arc-bucket-id",
+        targetBucket: "arc-access-logs-id",
+        targetPrefix: "archive/",
+      },
+    );
+    const lifecycle = resourceNamed(
+      disposable.resources,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "arc-bucket-lifecycle",
+    );
+    assert.deepEqual(
+      (lifecycle.props.rules as { id: string }[]).map((r) => r.id),
+      ["expire-raw", "cleanup-noncurrent-and-incomplete"],
+    );
+  });
+
+  it("dev mode: buckets force-destroy, nothing protected", () => {
+    for (const name of ["arc-bucket", "arc-access-logs"]) {
+      const bucket = resourceNamed(disposable.resources, "aws:s3/bucket:Bucket", name);
+      assert.equal(bucket.props.forceDestroy, true);
+      assert.deepEqual(bucket.options, { protect: false, retainOnDelete: false });
+      assert.deepEqual(bucket.props.tags, tags);
+    }
+  });
+
+  it("prod mode: key and buckets protected and retained, no force-destroy", () => {
+    for (const [type, name] of [
+      ["aws:s3/bucket:Bucket", "arc-bucket"],
+      ["aws:s3/bucket:Bucket", "arc-access-logs"],
+      ["aws:kms/key:Key", "arc-key"],
+    ] as const) {
+      const resource = resourceNamed(retained.resources, type, name);
+      assert.deepEqual(resource.options, { protect: true, retainOnDelete: true }, name);
+      if (type === "aws:s3/bucket:Bucket") assert.equal(resource.props.forceDestroy, false);
+    }
+  });
+
+  it("parents every child to the component", () => {
+    const children = disposable.resources.filter((r) => r.custom);
+    assert.ok(children.length >= 15);
+    assert.deepEqual([...new Set(children.map((r) => r.parent))], ["arc"]);
+  });
+
+  it("rejects invalid arguments with every problem listed", async () => {
+    await assert.rejects(
+      runUnderMocks(
+        "test",
+        NO_CONFIG,
+        () =>
+          new LogArchive("bad", {
+            keyDeletionWindowDays: 3,
+            lifecycle: [{ prefix: "x", expireAfterDays: 1 }],
+          }),
+      ),
+      (error: Error) =>
+        error.message.includes('LogArchive "bad" has invalid arguments') &&
+        error.message.includes("keyDeletionWindowDays must be a whole number from 7 to 30 (got 3)") &&
+        error.message.includes('lifecycle rule for "x": prefix must be'),
+    );
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * Entry point of the Pulumi program: settings → platform → stack outputs.
+ * Kept thin so that tests and the offline plan call `buildPlatform` directly.
+ */
+import { buildPlatform } from "./platform";
+import { loadSettings } from "./settings";
+
+const platform = buildPlatform(loadSettings());
+
+export const environment = platform.environment;
+export const archiveBucketName = platform.archiveBucketName;
+export const accessLogBucketName = platform.accessLogBucketName;
+export const archiveKeyArn = platform.archiveKeyArn;
+export const alertTopicArn = platform.alertTopicArn;

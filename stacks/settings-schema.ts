@@ -1,0 +1,341 @@
+import { z } from "zod";
+
+import { lifecycleProblems } from "../components/log-archive/lifecycle";
+
+/**
+ * The schema of every setting of the platform, with per-environment defaults.
+ * Pure (no Pulumi): `settings.ts` feeds it the stack's config.
+ */
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR block such as 203.0.113.0/24");
+const pem = (label: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`),
+      `must be a PEM block (-----BEGIN ${label}-----)`,
+    );
+
+const lifecycleRule = z.object({
+  prefix: z.string(),
+  infrequentAccessAfterDays: z.number().optional(),
+  glacierAfterDays: z.number().optional(),
+  expireAfterDays: z.number(),
+});
+
+/** Non-secret settings: each top-level key is one config key `log-platform:<key>`. */
+export const plainSchema = z.object({
+  environment: z.enum(ENVIRONMENTS),
+  namePrefix: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/,
+      "must be 3–20 lowercase letters, digits or hyphens, starting with a letter",
+    ),
+  tags: z.record(z.string().regex(/^[\w.:/=+@ -]{1,128}$/, "invalid tag key"), z.string().max(256)),
+  retainData: z.boolean(),
+  logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs values)`,
+  }),
+  archive: z.strictObject({
+    lifecycle: z.array(lifecycleRule).superRefine((rules, ctx) => {
+      for (const problem of lifecycleProblems(rules)) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    noncurrentVersionExpireDays: wholeNumber(1, 3650),
+    accessLogExpireDays: wholeNumber(1, 3650),
+    keyDeletionWindowDays: wholeNumber(7, 30),
+  }),
+  alerting: z.strictObject({
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, "must be an SNS topic ARN")
+      .optional(),
+  }),
+  network: z.strictObject({
+    cidrBlock: cidr,
+    availabilityZoneCount: wholeNumber(2, 3),
+    natGateways: z.enum(["Single", "OnePerAz"]),
+  }),
+  receiver: z
+    .strictObject({
+      minTasks: wholeNumber(1, 100),
+      maxTasks: wholeNumber(1, 100),
+      cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+      memoryMiB: wholeNumber(512, 30720),
+      targetCpuPercent: wholeNumber(10, 90),
+      allowedCidrs: z.array(cidr).min(1, "needs at least one CIDR block allowed to reach the endpoint"),
+      imageUri: z.string().min(1).optional(),
+    })
+    .refine((r) => r.maxTasks >= r.minTasks, {
+      message: "maxTasks must be at least minTasks",
+      path: ["maxTasks"],
+    }),
+  ingestStream: z.strictObject({
+    mode: z.enum(["ON_DEMAND", "PROVISIONED"]),
+    shardCount: wholeNumber(1, 500),
+    retentionHours: wholeNumber(24, 8760),
+  }),
+  rawArchive: z.strictObject({
+    bufferIntervalSeconds: wholeNumber(0, 900),
+    bufferSizeMiB: wholeNumber(1, 128),
+  }),
+  accessLogs: z.strictObject({
+    batchSize: wholeNumber(1, 10000),
+    batchWindowSeconds: wholeNumber(0, 300),
+    maximumRetryAttempts: wholeNumber(0, 10000),
+    memoryMiB: wholeNumber(128, 10240),
+    timeoutSeconds: wholeNumber(1, 900),
+  }),
+  flowLogs: z.strictObject({
+    enabled: z.boolean(),
+    trafficType: z.enum(["ACCEPT", "REJECT", "ALL"]),
+    extraVpcIds: z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-…)")),
+    archiveToS3: z.boolean(),
+    icmpDenyRule: z.boolean(),
+  }),
+  cloudTrail: z.strictObject({
+    enabled: z.boolean(),
+    organizationTrail: z.boolean(),
+    s3DataEvents: z.boolean(),
+    objectLock: z.boolean(),
+    indexerReservedConcurrency: wholeNumber(1, 1000),
+    indexPrefix: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be a lowercase OpenSearch index prefix"),
+  }),
+  observability: z.strictObject({
+    prometheus: z.boolean(),
+    grafana: z.strictObject({
+      enabled: z.boolean(),
+      authenticationProviders: z.array(z.enum(["AWS_SSO", "SAML"])),
+    }),
+    openSearch: z.strictObject({
+      enabled: z.boolean(),
+      instanceType: z
+        .string()
+        .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, "must be an OpenSearch instance type (….search)"),
+      instanceCount: wholeNumber(1, 80),
+      dedicatedMasterCount: z.union([z.literal(0), z.literal(3), z.literal(5)]),
+      zoneAwareness: z.boolean(),
+      volumeGiB: wholeNumber(10, 16384),
+      snapshotHour: wholeNumber(0, 23),
+    }),
+  }),
+});
+
+export type PlainSettings = z.infer<typeof plainSchema>;
+
+const email = z.email("must be an e-mail address");
+
+/** Secret settings: set with `pulumi config set --secret`, never in clear text. */
+export const secretSchema = z.object({
+  alertEmails: z.array(email).optional(),
+  receiverTlsCertificate: pem("CERTIFICATE").optional(),
+  receiverTlsPrivateKey: pem("(RSA |EC )?PRIVATE KEY").optional(),
+  ingestTokens: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "token names are lowercase letters, digits, hyphens"),
+        token: z.string().min(32, "tokens must be at least 32 characters"),
+      }),
+    )
+    .min(1)
+    .refine(
+      (tokens) => new Set(tokens.map((t) => t.name)).size === tokens.length,
+      "token names must be unique",
+    )
+    .optional(),
+  openSearchMasterPassword: z.string().min(12, "must be at least 12 characters").optional(),
+});
+
+export type SecretSettings = z.infer<typeof secretSchema>;
+export type SecretKey = keyof SecretSettings;
+
+/** How to set each secret, shown in errors and used by the offline plan as a stand-in value. */
+export const SECRET_KEYS: Readonly<
+  Record<SecretKey, { readonly howToSet: string; readonly placeholder: string }>
+> = {
+  alertEmails: {
+    howToSet: `pulumi config set --secret alertEmails '["ops@example.com"]'`,
+    placeholder: JSON.stringify(["alerts@example.com"]),
+  },
+  receiverTlsCertificate: {
+    howToSet: "pulumi config set --secret receiverTlsCertificate < fullchain.pem",
+    placeholder: "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----",
+  },
+  receiverTlsPrivateKey: {
+    howToSet: "pulumi config set --secret receiverTlsPrivateKey < privkey.pem",
+    placeholder: "-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----",
+  },
+  ingestTokens: {
+    howToSet: `pulumi config set --secret ingestTokens '[{"name":"office","token":"'$(openssl rand -hex 32)'"}]'`,
+    placeholder: JSON.stringify([{ name: "placeholder", token: "p".repeat(64) }]),
+  },
+  openSearchMasterPassword: {
+    howToSet: "pulumi config set --secret openSearchMasterPassword",
+    placeholder: "Placeholder-Passw0rd!",
+  },
+};
+
+/** Secrets that prod cannot run without (dev generates or skips them). */
+export const REQUIRED_IN_PROD: readonly SecretKey[] = [
+  "alertEmails",
+  "receiverTlsCertificate",
+  "receiverTlsPrivateKey",
+  "ingestTokens",
+];
+
+type DefaultedSections = Omit<PlainSettings, "environment" | "namePrefix">;
+
+const SHARED_DEFAULTS = {
+  tags: {},
+  alerting: {},
+  rawArchive: { bufferIntervalSeconds: 60, bufferSizeMiB: 64 },
+  flowLogs: { enabled: true, trafficType: "ALL", extraVpcIds: [], archiveToS3: false, icmpDenyRule: false },
+} as const satisfies Partial<DefaultedSections>;
+
+/** Defaults per environment: dev is cheap and destroyable, prod is highly available and keeps its data. */
+export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSections>> = {
+  dev: {
+    ...SHARED_DEFAULTS,
+    retainData: false,
+    logRetentionDays: 14,
+    archive: {
+      lifecycle: [
+        { prefix: "raw/", expireAfterDays: 30 },
+        { prefix: "access/", expireAfterDays: 30 },
+        { prefix: "access-errors/", expireAfterDays: 14 },
+        { prefix: "flow-logs/", expireAfterDays: 14 },
+        { prefix: "cloudtrail-events/", expireAfterDays: 30 },
+        { prefix: "cloudtrail-failed/", expireAfterDays: 14 },
+      ],
+      noncurrentVersionExpireDays: 7,
+      accessLogExpireDays: 14,
+      keyDeletionWindowDays: 7,
+    },
+    network: { cidrBlock: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "Single" },
+    receiver: {
+      minTasks: 1,
+      maxTasks: 2,
+      cpu: 256,
+      memoryMiB: 512,
+      targetCpuPercent: 60,
+      allowedCidrs: ["0.0.0.0/0"],
+    },
+    ingestStream: { mode: "ON_DEMAND", shardCount: 1, retentionHours: 24 },
+    accessLogs: {
+      batchSize: 500,
+      batchWindowSeconds: 5,
+      maximumRetryAttempts: 5,
+      memoryMiB: 512,
+      timeoutSeconds: 60,
+    },
+    cloudTrail: {
+      enabled: true,
+      organizationTrail: false,
+      s3DataEvents: false,
+      objectLock: false,
+      indexerReservedConcurrency: 2,
+      indexPrefix: "cloudtrail",
+    },
+    observability: {
+      prometheus: true,
+      grafana: { enabled: false, authenticationProviders: ["AWS_SSO"] },
+      openSearch: {
+        enabled: true,
+        instanceType: "t3.small.search",
+        instanceCount: 1,
+        dedicatedMasterCount: 0,
+        zoneAwareness: false,
+        volumeGiB: 10,
+        snapshotHour: 3,
+      },
+    },
+  },
+  prod: {
+    ...SHARED_DEFAULTS,
+    retainData: true,
+    logRetentionDays: 365,
+    archive: {
+      lifecycle: [
+        { prefix: "raw/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+        { prefix: "access/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+        { prefix: "access-errors/", expireAfterDays: 90 },
+        { prefix: "flow-logs/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+        {
+          prefix: "cloudtrail-events/",
+          infrequentAccessAfterDays: 30,
+          glacierAfterDays: 90,
+          expireAfterDays: 2557,
+        },
+        { prefix: "cloudtrail-failed/", expireAfterDays: 90 },
+      ],
+      noncurrentVersionExpireDays: 30,
+      accessLogExpireDays: 365,
+      keyDeletionWindowDays: 30,
+    },
+    network: { cidrBlock: "10.30.0.0/16", availabilityZoneCount: 3, natGateways: "OnePerAz" },
+    receiver: {
+      minTasks: 2,
+      maxTasks: 8,
+      cpu: 1024,
+      memoryMiB: 2048,
+      targetCpuPercent: 60,
+      allowedCidrs: ["0.0.0.0/0"],
+    },
+    ingestStream: { mode: "ON_DEMAND", shardCount: 2, retentionHours: 168 },
+    accessLogs: {
+      batchSize: 1000,
+      batchWindowSeconds: 10,
+      maximumRetryAttempts: 20,
+      memoryMiB: 1024,
+      timeoutSeconds: 120,
+    },
+    cloudTrail: {
+      enabled: true,
+      organizationTrail: false,
+      s3DataEvents: false,
+      objectLock: true,
+      indexerReservedConcurrency: 10,
+      indexPrefix: "cloudtrail",
+    },
+    observability: {
+      prometheus: true,
+      grafana: { enabled: true, authenticationProviders: ["AWS_SSO"] },
+      openSearch: {
+        enabled: true,
+        instanceType: "r6g.large.search",
+        instanceCount: 3,
+        dedicatedMasterCount: 3,
+        zoneAwareness: true,
+        volumeGiB: 100,
+        snapshotHour: 2,
+      },
+    },
+  },
+};
+
+/** Config keys whose value is an object, merged over the environment's defaults one level deep. */
+export const OBJECT_KEYS = [
+  "archive",
+  "alerting",
+  "network",
+  "receiver",
+  "ingestStream",
+  "rawArchive",
+  "accessLogs",
+  "flowLogs",
+  "cloudTrail",
+  "observability",
+] as const satisfies readonly (keyof PlainSettings)[];

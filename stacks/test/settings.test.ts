@@ -1,0 +1,163 @@
+import * as assert from "node:assert/strict";
+
+import type { RawConfig, RawValue } from "../settings";
+import { parseSettings } from "../settings";
+import { ENVIRONMENT_DEFAULTS } from "../settings-schema";
+
+const plain = (value: unknown): RawValue => ({
+  value: typeof value === "string" ? value : JSON.stringify(value),
+  secret: false,
+});
+const secret = (value: unknown): RawValue => ({ ...plain(value), secret: true });
+
+const PROD_SECRETS: Record<string, RawValue> = {
+  alertEmails: secret(["oncall@example.com"]),
+  receiverTlsCertificate: secret("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
+  receiverTlsPrivateKey: secret("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"),
+  ingestTokens: secret([{ name: "office", token: "t".repeat(40) }]),
+};
+
+function config(entries: Record<string, RawValue>): RawConfig {
+  return new Map(Object.entries(entries));
+}
+
+function problemsOf(entries: Record<string, RawValue>, stack = "dev"): string[] {
+  const result = parseSettings(config(entries), stack);
+  assert.equal(result.ok, false, "expected the config to be rejected");
+  return result.ok ? [] : result.problems;
+}
+
+describe("settings (pure)", () => {
+  it("dev: the environment alone is enough; every other key takes the dev default", () => {
+    const result = parseSettings(config({ environment: plain("dev") }), "dev");
+    assert.ok(result.ok);
+    assert.equal(result.plain.namePrefix, "lp-dev");
+    assert.equal(result.plain.retainData, false);
+    assert.deepEqual(result.plain.receiver, ENVIRONMENT_DEFAULTS.dev.receiver);
+    assert.deepEqual(result.secrets, {});
+  });
+
+  it("prod: defaults are HA (2..8 tasks, NAT per AZ, retained data) once the required secrets are set", () => {
+    const result = parseSettings(config({ environment: plain("prod"), ...PROD_SECRETS }), "prod");
+    assert.ok(result.ok);
+    assert.equal(result.plain.receiver.minTasks, 2);
+    assert.equal(result.plain.receiver.maxTasks, 8);
+    assert.equal(result.plain.network.natGateways, "OnePerAz");
+    assert.equal(result.plain.retainData, true);
+    assert.deepEqual(result.secrets.alertEmails, ["oncall@example.com"]);
+  });
+
+  it("merges a partial object over the defaults, deeply", () => {
+    const result = parseSettings(
+      config({ environment: plain("dev"), observability: plain({ openSearch: { instanceCount: 2 } }) }),
+      "dev",
+    );
+    assert.ok(result.ok);
+    assert.equal(result.plain.observability.openSearch.instanceCount, 2);
+    assert.equal(result.plain.observability.openSearch.instanceType, "t3.small.search");
+  });
+
+  it("names the missing environment and the command that sets it", () => {
+    assert.deepEqual(problemsOf({}, "prod"), [
+      "log-platform:environment is missing\n      fix: pulumi config set environment prod",
+    ]);
+  });
+
+  it("lists every problem at once, each with its fix", () => {
+    const problems = problemsOf({
+      environment: plain("dev"),
+      logRetentionDays: plain(13),
+      receiver: plain({ minTasks: 3, maxTasks: 2, allowedCidrs: ["10.0.0.0"] }),
+      namePrefx: plain("oops"),
+    });
+    assert.equal(problems.length, 4, problems.join("\n"));
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith('log-platform:namePrefx is not a setting of this project. Did you mean "namePrefix"?'),
+      ),
+    );
+    assert.ok(
+      problems.some(
+        (p) =>
+          p.startsWith("log-platform:logRetentionDays: must be one of 1, 3, 5, 7, 14") &&
+          p.includes("(got 13)") &&
+          p.endsWith("fix: pulumi config set logRetentionDays 14"),
+      ),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some(
+        (p) =>
+          p.startsWith("log-platform:receiver.allowedCidrs[0]: must be an IPv4 CIDR block") &&
+          p.includes("fix: pulumi config set --path 'receiver.allowedCidrs[0]' 0.0.0.0/0"),
+      ),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith("log-platform:receiver.maxTasks: maxTasks must be at least minTasks (got 2)"),
+      ),
+      problems.join("\n"),
+    );
+  });
+
+  it("prod: lists each missing required secret with its --secret command", () => {
+    const problems = problemsOf({ environment: plain("prod") }, "prod");
+    assert.deepEqual(
+      problems.map((p) => p.split("\n")[0]),
+      [
+        "log-platform:alertEmails is required in prod.",
+        "log-platform:receiverTlsCertificate is required in prod.",
+        "log-platform:receiverTlsPrivateKey is required in prod.",
+        "log-platform:ingestTokens is required in prod.",
+      ],
+    );
+    assert.ok(problems[0]!.includes(`fix: pulumi config set --secret alertEmails '["ops@example.com"]'`));
+  });
+
+  it("refuses a secret stored in clear text, and never echoes secret values", () => {
+    const problems = problemsOf({
+      environment: plain("dev"),
+      alertEmails: plain(["not-an-address"]),
+    });
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith("log-platform:alertEmails is stored in clear text; it must be a secret."),
+      ),
+    );
+    const invalid = problems.find((p) => p.startsWith("log-platform:alertEmails[0]:"));
+    assert.ok(invalid !== undefined, problems.join("\n"));
+    assert.ok(invalid.includes("must be an e-mail address"));
+    assert.ok(!problems.join("\n").includes("not-an-address"), "secret value leaked into the error");
+  });
+
+  it("requires the TLS certificate and key together and validates their PEM shape", () => {
+    const problems = problemsOf({ environment: plain("dev"), receiverTlsCertificate: secret("not a pem") });
+    assert.ok(problems.some((p) => p.startsWith("log-platform:receiverTlsCertificate: must be a PEM block")));
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith("log-platform:receiverTlsCertificate and receiverTlsPrivateKey must be set together"),
+      ),
+    );
+  });
+
+  it("rejects ingest tokens that are short or share a name", () => {
+    const problems = problemsOf({
+      environment: plain("dev"),
+      ingestTokens: secret([
+        { name: "a", token: "short" },
+        { name: "a", token: "x".repeat(40) },
+      ]),
+    });
+    assert.ok(problems.some((p) => p.includes("tokens must be at least 32 characters")));
+    assert.ok(problems.some((p) => p.includes("token names must be unique")));
+  });
+
+  it("reports structured values that are not valid JSON", () => {
+    const problems = problemsOf({
+      environment: plain("dev"),
+      receiver: { value: "{not json", secret: false },
+    });
+    assert.ok(problems.includes("log-platform:receiver is not valid JSON/YAML structured data."));
+  });
+});

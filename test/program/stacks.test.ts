@@ -1,0 +1,130 @@
+import * as assert from "node:assert/strict";
+
+import { violations } from "../../policy/rules";
+import type { ProgramRun } from "../lib/mocks";
+import { asPolicyInputs, containsSecret, resourceNamed, runUnderMocks } from "../lib/mocks";
+import { offlineStackConfig } from "../lib/stack-config";
+
+/** Runs the real program (settings → platform) for a stack, as the engine would. */
+async function runStack(
+  stack: string,
+  config = offlineStackConfig(stack),
+): Promise<ProgramRun<Record<string, unknown>>> {
+  return runUnderMocks(stack, config, async () => {
+    const { buildPlatform } = await import("../../stacks/platform");
+    const { loadSettings } = await import("../../stacks/settings");
+    return { ...buildPlatform(loadSettings()) };
+  });
+}
+
+describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
+  const runs: Record<string, ProgramRun<Record<string, unknown>>> = {};
+  before(async () => {
+    runs.dev = await runStack("dev");
+    runs.prod = await runStack("prod");
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: every resource passes every policy rule`, () => {
+      const resources = runs[stack]!.resources;
+      assert.ok(resources.length > 15, `only ${resources.length} resources`);
+      assert.deepEqual(violations(asPolicyInputs(resources)), []);
+    });
+
+    it(`${stack}: stack outputs hold nothing secret`, () => {
+      const outputs = runs[stack]!.outputs;
+      assert.deepEqual(Object.keys(outputs).sort(), [
+        "accessLogBucketName",
+        "alertTopicArn",
+        "archiveBucketName",
+        "archiveKeyArn",
+        "environment",
+      ]);
+      assert.equal(containsSecret(outputs), false);
+      assert.equal(outputs.environment, stack);
+    });
+  }
+
+  it("dev: disposable data stores and no e-mail subscriptions (none configured)", () => {
+    const bucket = resourceNamed(runs.dev!.resources, "aws:s3/bucket:Bucket", "lp-dev-archive-bucket");
+    assert.equal(bucket.props.forceDestroy, true);
+    assert.deepEqual(bucket.options, { protect: false, retainOnDelete: false });
+    assert.deepEqual(bucket.props.tags, {
+      CostCenter: "platform-dev",
+      Project: "log-platform",
+      Environment: "dev",
+      ManagedBy: "pulumi",
+    });
+    assert.equal(
+      resourceNamed(runs.dev!.resources, "aws:kms/key:Key", "lp-dev-archive-key").props.deletionWindowInDays,
+      7,
+    );
+    assert.equal(
+      runs.dev!.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription").length,
+      0,
+    );
+  });
+
+  it("prod: protected, retained data stores, long lifecycle, and the alert address subscribed as a secret", () => {
+    for (const [type, name] of [
+      ["aws:kms/key:Key", "lp-prod-archive-key"],
+      ["aws:s3/bucket:Bucket", "lp-prod-archive-bucket"],
+      ["aws:s3/bucket:Bucket", "lp-prod-archive-access-logs"],
+    ] as const) {
+      assert.deepEqual(
+        resourceNamed(runs.prod!.resources, type, name).options,
+        { protect: true, retainOnDelete: true },
+        name,
+      );
+    }
+    const lifecycle = resourceNamed(
+      runs.prod!.resources,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "lp-prod-archive-bucket-lifecycle",
+    );
+    const raw = (lifecycle.props.rules as { id: string }[]).find((r) => r.id === "expire-raw");
+    assert.deepEqual(raw, {
+      id: "expire-raw",
+      status: "Enabled",
+      filter: { prefix: "raw/" },
+      expiration: { days: 400 },
+      transitions: [
+        { days: 30, storageClass: "STANDARD_IA" },
+        { days: 90, storageClass: "GLACIER_IR" },
+      ],
+    });
+    const subscription = runs.prod!.resources.find(
+      (r) => r.type === "aws:sns/topicSubscription:TopicSubscription",
+    );
+    assert.ok(subscription !== undefined);
+    assert.ok(containsSecret(subscription.inputs.endpoint));
+    const topic = resourceNamed(runs.prod!.resources, "aws:sns/topic:Topic", "lp-prod-alerting-topic");
+    assert.equal(topic.props.kmsMasterKeyId, "arn:aws:kms:eu-west-1:123456789012:key/lp-prod-archive-key-id");
+  });
+
+  it("fails naming the key and the command when a required setting is removed from the stack file", async () => {
+    const config = offlineStackConfig("prod");
+    const withoutEnvironment = { ...config, config: { ...config.config } };
+    delete withoutEnvironment.config["log-platform:environment"];
+    await assert.rejects(runStack("prod", withoutEnvironment), (error: Error) => {
+      assert.match(error.message, /Invalid configuration for stack "prod"/);
+      assert.match(
+        error.message,
+        /log-platform:environment is missing\n\s+fix: pulumi config set environment prod/,
+      );
+      return true;
+    });
+  });
+
+  it("fails listing every missing prod secret when they are not set", async () => {
+    const config = offlineStackConfig("prod");
+    const noSecrets = { config: { ...config.config }, secretKeys: [], placeholders: [] };
+    for (const key of config.placeholders) delete noSecrets.config[key];
+    await assert.rejects(runStack("prod", noSecrets), (error: Error) => {
+      for (const key of ["alertEmails", "receiverTlsCertificate", "receiverTlsPrivateKey", "ingestTokens"]) {
+        assert.ok(error.message.includes(`log-platform:${key} is required in prod.`), error.message);
+      }
+      return true;
+    });
+  });
+});
