@@ -14,7 +14,8 @@ export interface PolicyStatement {
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: Principal;
   readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
+  /** Absent only in trust policies, where the role itself is the resource. */
+  readonly Resource?: string | readonly string[];
   readonly Condition?: ConditionBlock;
 }
 

@@ -228,7 +228,8 @@ describe("policy rules", () => {
     const rotation = policies.find((p) => p.name === "kms-key-rotation") as ResourceValidationPolicy;
     const reported: string[] = [];
     const args = { type: TYPES.kmsKey, name: "k", props: { enableKeyRotation: false } };
-    void rotation.validateResource!(args, (message) => reported.push(String(message)));
+    const validate = rotation.validateResource as (a: unknown, report: (message: string) => void) => void;
+    validate(args, (message) => reported.push(message));
     assert.deepEqual(reported, ["enableKeyRotation must be true"]);
     const baseline = policies.find((p) => p.name === "s3-bucket-baseline") as StackValidationPolicy;
     const stackReported: string[] = [];

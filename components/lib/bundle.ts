@@ -1,0 +1,48 @@
+import * as path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+import * as esbuild from "esbuild";
+
+/** Repository root: apps are bundled from their sources, never from committed artifacts. */
+const REPO_ROOT = path.resolve(__dirname, "../..");
+
+const cache = new Map<string, string>();
+
+/**
+ * Bundles a Lambda handler from `apps/…` into one CommonJS file for the
+ * nodejs20.x runtime. The AWS SDK v3 stays external: the runtime ships it,
+ * and bundling it would add ~0.4 s per build and megabytes per function.
+ * Cached per entry, so one `pulumi up` bundles each app once.
+ *
+ * @param entry path of the handler module relative to the repository root,
+ *   e.g. `apps/access-log-transformer/src/handler.ts`; it must export `handler`.
+ */
+export function bundleLambdaCode(entry: string): string {
+  const absolute = path.resolve(REPO_ROOT, entry);
+  const cached = cache.get(absolute);
+  if (cached !== undefined) return cached;
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  try {
+    result = esbuild.buildSync({
+      entryPoints: [absolute],
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      external: ["@aws-sdk/*"],
+      write: false,
+      legalComments: "none",
+      logLevel: "silent",
+    });
+  } catch (error) {
+    throw new Error(`cannot bundle Lambda entry ${entry}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const code = result.outputFiles[0]!.text;
+  cache.set(absolute, code);
+  return code;
+}
+
+/** The bundled handler as the Lambda code archive (`index.js`, handler `index.handler`). */
+export function lambdaArchive(entry: string): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleLambdaCode(entry)) });
+}
