@@ -1,8 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import { Alerting } from "../components/alerting";
+import { FlowLogMonitor } from "../components/flow-log-monitor";
+import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
+import type { AgentConfigs } from "../components/log-receiver-cluster";
+import { LogReceiverCluster } from "../components/log-receiver-cluster";
 import type { Settings } from "./settings";
 
 /** What a deployed environment exposes; nothing secret. */
@@ -12,12 +16,19 @@ export interface PlatformOutputs {
   readonly accessLogBucketName: pulumi.Output<string>;
   readonly archiveKeyArn: pulumi.Output<string>;
   readonly alertTopicArn: pulumi.Output<string>;
+  readonly ingestStreamName: pulumi.Output<string>;
+  readonly receiverEndpoint: pulumi.Output<string>;
+  /** Where the ingest tokens are kept (the tokens themselves are never an output). */
+  readonly receiverTokensSecretArn: pulumi.Output<string>;
+  readonly agentConfigs: pulumi.Output<AgentConfigs>;
+  readonly flowLogGroupName?: pulumi.Output<string>;
 }
 
 /** Composes the components of one environment from its validated settings. */
 export function buildPlatform(settings: Settings): PlatformOutputs {
   const prefix = settings.namePrefix;
   const tags = platformTags(settings.environment, settings.tags);
+  const isDev = settings.environment === "dev";
 
   const archive = new LogArchive(`${prefix}-archive`, {
     retainData: settings.retainData,
@@ -36,11 +47,73 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     tags,
   });
 
+  const ingest = new IngestStream(`${prefix}-ingest`, {
+    kmsKeyArn: archive.keyArn,
+    archiveBucketArn: archive.bucketArn,
+    alarmTopicArn: alerting.topicArn,
+    mode: settings.ingestStream.mode,
+    shardCount: settings.ingestStream.shardCount,
+    retentionHours: settings.ingestStream.retentionHours,
+    bufferIntervalSeconds: settings.rawArchive.bufferIntervalSeconds,
+    bufferSizeMiB: settings.rawArchive.bufferSizeMiB,
+    logRetentionDays: settings.logRetentionDays,
+    retainData: settings.retainData,
+    tags,
+  });
+
+  const receiver = new LogReceiverCluster(`${prefix}-receiver`, {
+    streamName: ingest.streamName,
+    streamArn: ingest.streamArn,
+    kmsKeyArn: archive.keyArn,
+    alarmTopicArn: alerting.topicArn,
+    ...(settings.secrets.ingestTokens !== undefined ? { ingestTokens: settings.secrets.ingestTokens } : {}),
+    ...(settings.secrets.receiverTls !== undefined ? { tls: settings.secrets.receiverTls } : {}),
+    // Only dev may run on generated credentials; settings already require both in prod.
+    allowGeneratedTokens: isDev,
+    allowSelfSignedCertificate: isDev,
+    cidrBlock: settings.network.cidrBlock,
+    availabilityZoneCount: settings.network.availabilityZoneCount,
+    natGateways: settings.network.natGateways,
+    allowedCidrs: settings.receiver.allowedCidrs,
+    minTasks: settings.receiver.minTasks,
+    maxTasks: settings.receiver.maxTasks,
+    cpu: settings.receiver.cpu,
+    memoryMiB: settings.receiver.memoryMiB,
+    targetCpuPercent: settings.receiver.targetCpuPercent,
+    ...(settings.receiver.imageUri !== undefined ? { imageUri: settings.receiver.imageUri } : {}),
+    logRetentionDays: settings.logRetentionDays,
+    retainData: settings.retainData,
+    tags,
+  });
+
+  const flowLogs = settings.flowLogs.enabled
+    ? new FlowLogMonitor(`${prefix}-flow-logs`, {
+        // The receiver's VPC first: flow logs are named by position, so extra VPCs append.
+        vpcIds: [receiver.vpcId, ...settings.flowLogs.extraVpcIds],
+        trafficType: settings.flowLogs.trafficType,
+        kmsKeyArn: archive.keyArn,
+        retentionInDays: settings.logRetentionDays,
+        ...(settings.flowLogs.archiveToS3 ? { archiveBucketArn: archive.bucketArn } : {}),
+        ...(settings.flowLogs.icmpDenyRule
+          ? { icmpDeny: { networkAclId: receiver.defaultNetworkAclId } }
+          : {}),
+        filters: settings.flowLogs.filters,
+        // The platform topic already carries the e-mail subscriptions.
+        alarmTopicArn: alerting.topicArn,
+        tags,
+      })
+    : undefined;
+
   return {
     environment: settings.environment,
     archiveBucketName: archive.bucketName,
     accessLogBucketName: archive.accessLogBucketName,
     archiveKeyArn: archive.keyArn,
     alertTopicArn: alerting.topicArn,
+    ingestStreamName: ingest.streamName,
+    receiverEndpoint: receiver.endpoint,
+    receiverTokensSecretArn: receiver.tokensSecretArn,
+    agentConfigs: receiver.agentConfigs,
+    ...(flowLogs !== undefined ? { flowLogGroupName: flowLogs.logGroupName } : {}),
   };
 }

@@ -1,5 +1,10 @@
 import { z } from "zod";
 
+import {
+  DEFAULT_FLOW_LOG_FILTERS,
+  FlowLogFilterError,
+  mergeFilters,
+} from "../components/flow-log-monitor/filters";
 import { lifecycleProblems } from "../components/log-archive/lifecycle";
 
 /**
@@ -103,6 +108,15 @@ export const plainSchema = z.object({
     extraVpcIds: z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-…)")),
     archiveToS3: z.boolean(),
     icmpDenyRule: z.boolean(),
+    /** Changes to the default metric filters: add, change by name, or `{ name, enabled: false }`. */
+    filters: z.array(z.looseObject({ name: z.string() })).superRefine((overrides, ctx) => {
+      try {
+        mergeFilters(DEFAULT_FLOW_LOG_FILTERS, overrides);
+      } catch (error) {
+        if (!(error instanceof FlowLogFilterError)) throw error;
+        for (const problem of error.problems) ctx.addIssue({ code: "custom", message: problem });
+      }
+    }),
   }),
   cloudTrail: z.strictObject({
     enabled: z.boolean(),
@@ -202,7 +216,14 @@ const SHARED_DEFAULTS = {
   tags: {},
   alerting: {},
   rawArchive: { bufferIntervalSeconds: 60, bufferSizeMiB: 64 },
-  flowLogs: { enabled: true, trafficType: "ALL", extraVpcIds: [], archiveToS3: false, icmpDenyRule: false },
+  flowLogs: {
+    enabled: true,
+    trafficType: "ALL",
+    extraVpcIds: [],
+    archiveToS3: false,
+    icmpDenyRule: false,
+    filters: [],
+  },
 } as const satisfies Partial<DefaultedSections>;
 
 /** Defaults per environment: dev is cheap and destroyable, prod is highly available and keeps its data. */

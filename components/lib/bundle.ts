@@ -35,7 +35,9 @@ export function bundleLambdaCode(entry: string): string {
       logLevel: "silent",
     });
   } catch (error) {
-    throw new Error(`cannot bundle Lambda entry ${entry}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `cannot bundle Lambda entry ${entry}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const code = result.outputFiles[0]!.text;
   cache.set(absolute, code);

@@ -7,11 +7,21 @@ function bucketAndObjects(bucketArn: string): string[] {
 }
 
 /**
- * Archive bucket policy: TLS only, and no object written unencrypted by KMS or
- * with another KMS key than the archive key (default encryption applies the right key when a
+ * Archive bucket policy: TLS only, no object written unencrypted by KMS or
+ * with another KMS key than the archive key, and the log delivery service of
+ * this account may write VPC flow logs under their prefix (default encryption applies the right key when a
  * writer sends no encryption header; this stops writers that send another).
  */
-export function archiveBucketPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+export function archiveBucketPolicy(
+  ctx: AwsContext,
+  bucketArn: string,
+  keyArn: string,
+  flowLogPrefix: string,
+): PolicyDocument {
+  const fromLogDelivery = {
+    StringEquals: { "aws:SourceAccount": ctx.accountId },
+    ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:*` },
+  };
   return policyDocument([
     denyInsecureTransport(bucketAndObjects(bucketArn), "s3:*"),
     {
@@ -31,6 +41,26 @@ export function archiveBucketPolicy(bucketArn: string, keyArn: string): PolicyDo
       Condition: {
         StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
       },
+    },
+    // VPC flow logs delivered straight to S3 (Parquet) are written by the log delivery service.
+    {
+      Sid: "FlowLogDeliveryWrite",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/${flowLogPrefix}AWSLogs/*`,
+      Condition: {
+        ...fromLogDelivery,
+        StringEquals: { ...fromLogDelivery.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" },
+      },
+    },
+    {
+      Sid: "FlowLogDeliveryCheck",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+      Resource: bucketArn,
+      Condition: fromLogDelivery,
     },
   ]);
 }

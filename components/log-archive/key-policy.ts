@@ -23,6 +23,7 @@ const ENCRYPT_DECRYPT = [
  * - CloudWatch alarms, EventBridge and S3 notifications publish to
  *   KMS-encrypted SNS topics, which needs the publishing service to generate
  *   data keys; each is limited to this account by `aws:SourceAccount`.
+ * - The log delivery service writes VPC flow logs (Parquet) into the archive.
  * - Firehose reads the KMS-encrypted stream and writes the bucket with its
  *   delivery role (an IAM grant), and as a service only through this account.
  */
@@ -76,6 +77,17 @@ export function archiveKeyPolicy(ctx: AwsContext): PolicyDocument {
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
       Resource: "*",
       Condition: sourceAccount,
+    },
+    {
+      Sid: "LogDeliveryOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+      Resource: "*",
+      Condition: {
+        ...sourceAccount,
+        ArnLike: { "aws:SourceArn": `arn:${partition}:logs:${region}:${accountId}:*` },
+      },
     },
     {
       Sid: "FirehoseOfThisAccount",

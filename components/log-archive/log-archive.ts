@@ -8,7 +8,7 @@ import type { Tags } from "../lib/tags";
 import { accessLogBucketPolicy, archiveBucketPolicy } from "./bucket-policies";
 import { archiveKeyPolicy } from "./key-policy";
 import type { ArchiveLifecycleRule } from "./lifecycle";
-import { archiveLifecycleRules, lifecycleProblems } from "./lifecycle";
+import { ARCHIVE_PREFIXES, archiveLifecycleRules, lifecycleProblems } from "./lifecycle";
 
 export interface LogArchiveArgs {
   /**
@@ -154,8 +154,10 @@ export class LogArchive extends pulumi.ComponentResource {
         bucket: archive.bucket.id,
         policy: pulumi.jsonStringify(
           pulumi
-            .all([archive.bucket.arn, key.arn])
-            .apply(([bucketArn, keyArn]) => archiveBucketPolicy(bucketArn, keyArn)),
+            .all([ctx, archive.bucket.arn, key.arn])
+            .apply(([c, bucketArn, keyArn]) =>
+              archiveBucketPolicy(c, bucketArn, keyArn, ARCHIVE_PREFIXES.flowLogs),
+            ),
         ),
       },
       // Same reason as above: the public access block must be in place first.

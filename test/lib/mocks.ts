@@ -87,6 +87,12 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
       return `arn:aws:s3:::${physicalName(inputs.bucket, name)}`;
     case "aws:kms/key:Key":
       return `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${name}-id`;
+    case "aws:kinesis/stream:Stream":
+      return `arn:aws:kinesis:${MOCK_REGION}:${MOCK_ACCOUNT}:stream/${physicalName(inputs.name, name)}`;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${physicalName(inputs.name, name)}`;
+    case "aws:secretsmanager/secret:Secret":
+      return `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${physicalName(inputs.name, name)}-AbCdEf`;
     case "aws:iam/role:Role":
     case "aws:iam/policy:Policy":
       return `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith("Role") ? "role" : "policy"}/${physicalName(inputs.name, name)}`;
@@ -95,11 +101,44 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
   }
 }
 
+/**
+ * Outputs of remote components (awsx: one opaque resource under mocks) and
+ * computed attributes the program reads, by type.
+ */
+const REMOTE_AND_COMPUTED_OUTPUTS: Record<string, (name: string) => Record<string, unknown>> = {
+  "awsx:ec2:Vpc": (name) => ({
+    vpcId: `${name}-vpc-id`,
+    publicSubnetIds: [`${name}-public-a`, `${name}-public-b`],
+    privateSubnetIds: [`${name}-private-a`, `${name}-private-b`],
+    isolatedSubnetIds: [],
+    vpc: { id: `${name}-vpc-id`, defaultNetworkAclId: `${name}-default-acl` },
+  }),
+  "awsx:ecr:Image": (name) => ({
+    imageUri: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}@sha256:0000`,
+  }),
+  "aws:ecr/repository:Repository": (name) => ({
+    repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}`,
+  }),
+  "aws:lb/loadBalancer:LoadBalancer": (name) => ({
+    dnsName: `${name}-0123456789.elb.${MOCK_REGION}.amazonaws.com`,
+    arnSuffix: `net/${name}/0123456789abcdef`,
+  }),
+  "aws:lb/targetGroup:TargetGroup": (name) => ({ arnSuffix: `targetgroup/${name}/0123456789abcdef` }),
+  "random:index/randomPassword:RandomPassword": () => ({ result: "generated-password-0123456789" }),
+  "tls:index/privateKey:PrivateKey": () => ({
+    privateKeyPem: "-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----",
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": () => ({
+    certPem: "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----",
+  }),
+};
+
 /** Outputs a provider would compute, for the resources whose outputs the program reads. */
 function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const state: Record<string, unknown> = { ...inputs, arn: arnFor(type, name, inputs) };
   if (type === "aws:s3/bucket:Bucket") state.bucket = inputs.bucket ?? name;
   if (type === "aws:kms/key:Key") state.keyId = `${name}-id`;
+  Object.assign(state, REMOTE_AND_COMPUTED_OUTPUTS[type]?.(name));
   if (!("name" in state) && !type.startsWith("log-platform:")) state.name = name;
   return state;
 }
@@ -256,4 +295,15 @@ export function asPolicyInputs(resources: readonly RecordedResource[]) {
     name: r.name,
     props: { ...unwrapSecrets<Record<string, unknown>>(r.inputs), id: `${r.name}-id` },
   }));
+}
+
+/** A policy document as the tests read it. */
+export interface PolicyJson {
+  readonly Statement: readonly Record<string, unknown>[];
+}
+
+/** A JSON-string input (policy, container definitions) parsed for assertions; fails if it is not a string. */
+export function parseJsonInput<T = PolicyJson>(value: unknown): T {
+  if (typeof value !== "string") throw new Error(`expected a JSON string input, got ${typeof value}`);
+  return JSON.parse(value) as T;
 }

@@ -2,7 +2,14 @@ import * as assert from "node:assert/strict";
 
 import { violations } from "../../policy/rules";
 import type { ProgramRun } from "../lib/mocks";
-import { asPolicyInputs, containsSecret, resourceNamed, runUnderMocks } from "../lib/mocks";
+import {
+  asPolicyInputs,
+  containsSecret,
+  resourceNamed,
+  runUnderMocks,
+  unwrapSecrets,
+  parseJsonInput,
+} from "../lib/mocks";
 import { offlineStackConfig } from "../lib/stack-config";
 
 /** Runs the real program (settings → platform) for a stack, as the engine would. */
@@ -35,10 +42,15 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       const outputs = runs[stack]!.outputs;
       assert.deepEqual(Object.keys(outputs).sort(), [
         "accessLogBucketName",
+        "agentConfigs",
         "alertTopicArn",
         "archiveBucketName",
         "archiveKeyArn",
         "environment",
+        "flowLogGroupName",
+        "ingestStreamName",
+        "receiverEndpoint",
+        "receiverTokensSecretArn",
       ]);
       assert.equal(containsSecret(outputs), false);
       assert.equal(outputs.environment, stack);
@@ -100,6 +112,51 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     assert.ok(containsSecret(subscription.inputs.endpoint));
     const topic = resourceNamed(runs.prod!.resources, "aws:sns/topic:Topic", "lp-prod-alerting-topic");
     assert.equal(topic.props.kmsMasterKeyId, "arn:aws:kms:eu-west-1:123456789012:key/lp-prod-archive-key-id");
+  });
+
+  it("prod: the receiver runs 2..8 tasks from the stack file, behind the imported certificate, on the ingest stream", () => {
+    const resources = runs.prod!.resources;
+    const scaling = resourceNamed(resources, "aws:appautoscaling/target:Target", "lp-prod-receiver-scaling");
+    assert.deepEqual([scaling.props.minCapacity, scaling.props.maxCapacity], [2, 8]);
+    assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 0);
+    const policy = parseJsonInput(
+      resourceNamed(resources, "aws:iam/rolePolicy:RolePolicy", "lp-prod-receiver-task-policy").props.policy,
+    );
+    assert.equal(
+      policy.Statement[0]?.Resource,
+      "arn:aws:kinesis:eu-west-1:123456789012:stream/lp-prod-ingest-stream",
+    );
+    assert.deepEqual(resourceNamed(resources, "awsx:ec2:Vpc", "lp-prod-receiver-vpc").props.natGateways, {
+      strategy: "OnePerAz",
+    });
+  });
+
+  it("dev: a self-signed certificate and a generated token, one NAT gateway", () => {
+    const resources = runs.dev!.resources;
+    assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
+    assert.equal(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").length, 1);
+    assert.deepEqual(resourceNamed(resources, "awsx:ec2:Vpc", "lp-dev-receiver-vpc").props.natGateways, {
+      strategy: "Single",
+    });
+  });
+
+  it("both: flow logs of the receiver VPC with the source's ping-deny alarm on the platform topic", () => {
+    for (const stack of ["dev", "prod"]) {
+      const resources = runs[stack]!.resources;
+      const flowLog = resources.find((r) => r.type === "aws:ec2/flowLog:FlowLog")!;
+      assert.equal(
+        unwrapSecrets<Record<string, unknown>>(flowLog.inputs).vpcId,
+        `lp-${stack}-receiver-vpc-vpc-id`,
+      );
+      const alarm = resources.find(
+        (r) =>
+          r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" &&
+          unwrapSecrets<Record<string, unknown>>(r.inputs).metricName === "Ping-Deny",
+      )!;
+      assert.deepEqual(unwrapSecrets<Record<string, unknown>>(alarm.inputs).alarmActions, [
+        `arn:aws:sns:eu-west-1:123456789012:lp-${stack}-alerting-topic`,
+      ]);
+    }
   });
 
   it("fails naming the key and the command when a required setting is removed from the stack file", async () => {

@@ -55,10 +55,7 @@ describe("Alerting (mocks)", () => {
     const subscriptions = run.resources.filter(
       (r) => r.type === "aws:sns/topicSubscription:TopicSubscription",
     );
-    assert.deepEqual(
-      subscriptions.map((s) => s.name).sort(),
-      ["al-email-0", "al-email-1"],
-    );
+    assert.deepEqual(subscriptions.map((s) => s.name).sort(), ["al-email-0", "al-email-1"]);
     for (const s of subscriptions)
       assert.ok(containsSecret(s.inputs.endpoint), `${s.name} endpoint must be secret`);
     assert.equal(

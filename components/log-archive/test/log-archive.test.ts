@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 
 import { LogArchive } from "..";
 import type { ProgramRun } from "../../../test/lib/mocks";
-import { MOCK_ACCOUNT, resourceNamed, runUnderMocks, valueOf } from "../../../test/lib/mocks";
+import { MOCK_ACCOUNT, resourceNamed, runUnderMocks, valueOf, parseJsonInput } from "../../../test/lib/mocks";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
@@ -26,7 +26,7 @@ describe("LogArchive (mocks)", () => {
     const key = resourceNamed(disposable.resources, "aws:kms/key:Key", "arc-key");
     assert.equal(key.props.enableKeyRotation, true);
     assert.equal(key.props.deletionWindowInDays, 30);
-    const policy = JSON.parse(String(key.props.policy)) as { Statement: { Sid: string }[] };
+    const policy = parseJsonInput<{ Statement: { Sid: string }[] }>(key.props.policy);
     assert.deepEqual(
       policy.Statement.map((s) => s.Sid),
       [
@@ -34,6 +34,7 @@ describe("LogArchive (mocks)", () => {
         "CloudWatchLogsOfThisAccount",
         "CloudTrailEncryptForThisAccount",
         "PublishersToEncryptedTopics",
+        "LogDeliveryOfThisAccount",
         "FirehoseOfThisAccount",
       ],
     );

@@ -36,6 +36,10 @@ describe("archive key and bucket policies (pure)", () => {
       StringEquals: { "aws:SourceAccount": "111122223333" },
       StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:111122223333:trail/*" },
     });
+    assert.deepEqual(bySid("LogDeliveryOfThisAccount")?.Condition, {
+      StringEquals: { "aws:SourceAccount": "111122223333" },
+      ArnLike: { "aws:SourceArn": "arn:aws:logs:eu-west-1:111122223333:*" },
+    });
     for (const sid of ["PublishersToEncryptedTopics", "FirehoseOfThisAccount"]) {
       assert.deepEqual(bySid(sid)?.Condition, { StringEquals: { "aws:SourceAccount": "111122223333" } }, sid);
     }
@@ -45,9 +49,14 @@ describe("archive key and bucket policies (pure)", () => {
   });
 
   it("archive bucket: TLS only, KMS only, archive key only", () => {
-    const policy = archiveBucketPolicy("arn:aws:s3:::archive", "arn:aws:kms:eu-west-1:111122223333:key/k");
+    const policy = archiveBucketPolicy(
+      ctx,
+      "arn:aws:s3:::archive",
+      "arn:aws:kms:eu-west-1:111122223333:key/k",
+      "flow-logs/",
+    );
     assert.deepEqual(
-      policy.Statement.map((s) => [s.Sid, s.Effect, s.Resource, s.Condition]),
+      policy.Statement.slice(0, 3).map((s) => [s.Sid, s.Effect, s.Resource, s.Condition]),
       [
         [
           "DenyInsecureTransport",
@@ -73,6 +82,40 @@ describe("archive key and bucket policies (pure)", () => {
         ],
       ],
     );
+  });
+
+  it("archive bucket: the log delivery service of this account may write flow logs under flow-logs/ only", () => {
+    const policy = archiveBucketPolicy(
+      ctx,
+      "arn:aws:s3:::archive",
+      "arn:aws:kms:eu-west-1:111122223333:key/k",
+      "flow-logs/",
+    );
+    const source = {
+      StringEquals: { "aws:SourceAccount": "111122223333" },
+      ArnLike: { "aws:SourceArn": "arn:aws:logs:eu-west-1:111122223333:*" },
+    };
+    assert.deepEqual(policy.Statement.slice(3), [
+      {
+        Sid: "FlowLogDeliveryWrite",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::archive/flow-logs/AWSLogs/*",
+        Condition: {
+          ...source,
+          StringEquals: { "aws:SourceAccount": "111122223333", "s3:x-amz-acl": "bucket-owner-full-control" },
+        },
+      },
+      {
+        Sid: "FlowLogDeliveryCheck",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+        Resource: "arn:aws:s3:::archive",
+        Condition: source,
+      },
+    ]);
   });
 
   it("access-log bucket: only S3 logging for the archive bucket of this account, under the prefix", () => {

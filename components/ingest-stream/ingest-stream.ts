@@ -1,0 +1,221 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
+import { awsContext } from "../lib/aws-context";
+import { dataStoreOptions } from "../lib/data-protection";
+import { createEncryptedLogGroup } from "../lib/log-group";
+import { createServiceRole } from "../lib/service-role";
+import type { Tags } from "../lib/tags";
+import { rawArchivePrefixes } from "./prefixes";
+import { firehoseRoleStatements } from "./role-policy";
+
+export interface IngestStreamArgs {
+  /** KMS key for the stream, the archive objects and the error log group. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** Archive bucket the raw copy goes to. */
+  readonly archiveBucketArn: pulumi.Input<string>;
+  /** Topic for the stream and delivery alarms. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /** Capacity mode. Default: ON_DEMAND (no shard management, scales with traffic). */
+  readonly mode?: "ON_DEMAND" | "PROVISIONED";
+  /** Shards when PROVISIONED. Default: 1. */
+  readonly shardCount?: number;
+  /** Hours records stay readable in the stream (24–8760). Default: 24. */
+  readonly retentionHours?: number;
+  /** Firehose buffering interval in seconds (the source design: 60). Default: 60. */
+  readonly bufferIntervalSeconds?: number;
+  /** Firehose buffering size in MiB (the source design: 64). Default: 64. */
+  readonly bufferSizeMiB?: number;
+  /** Retention of the delivery-error log group. Default: 14. */
+  readonly logRetentionDays?: number;
+  /** Protect and retain the stream (prod). Default: false. */
+  readonly retainData?: boolean;
+  /** Tags for every resource. Default: none. */
+  readonly tags?: Tags;
+}
+
+const DEFAULTS = {
+  mode: "ON_DEMAND",
+  shardCount: 1,
+  retentionHours: 24,
+  bufferIntervalSeconds: 60,
+  bufferSizeMiB: 64,
+  logRetentionDays: 14,
+  retainData: false,
+  tags: {},
+} as const;
+
+/** Every problem with the args, so that one error can list them all. */
+export function ingestStreamArgProblems(args: IngestStreamArgs): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => ok || problems.push(message);
+  const hours = args.retentionHours ?? DEFAULTS.retentionHours;
+  check(
+    Number.isInteger(hours) && hours >= 24 && hours <= 8760,
+    `retentionHours must be 24–8760 (got ${hours})`,
+  );
+  const shards = args.shardCount ?? DEFAULTS.shardCount;
+  check(
+    Number.isInteger(shards) && shards >= 1,
+    `shardCount must be a whole number of at least 1 (got ${shards})`,
+  );
+  const interval = args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds;
+  check(
+    Number.isInteger(interval) && interval >= 0 && interval <= 900,
+    `bufferIntervalSeconds must be 0–900 (got ${interval})`,
+  );
+  const size = args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB;
+  check(Number.isInteger(size) && size >= 1 && size <= 128, `bufferSizeMiB must be 1–128 (got ${size})`);
+  return problems;
+}
+
+/**
+ * The "ingest" Kinesis stream every producer writes to (the log receiver,
+ * fluentd), and a Firehose delivery stream that copies everything in it,
+ * gzipped, to the archive under `raw/`: nothing that entered is lost even if
+ * a consumer fails.
+ */
+export class IngestStream extends pulumi.ComponentResource {
+  public readonly streamName: pulumi.Output<string>;
+  public readonly streamArn: pulumi.Output<string>;
+  public readonly deliveryStreamName: pulumi.Output<string>;
+
+  constructor(name: string, args: IngestStreamArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("log-platform:ingest:IngestStream", name, {}, opts);
+    const problems = ingestStreamArgProblems(args);
+    if (problems.length > 0) {
+      throw new Error(`IngestStream "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
+    }
+    const tags = args.tags ?? DEFAULTS.tags;
+    const mode = args.mode ?? DEFAULTS.mode;
+    const ctx = awsContext(this);
+
+    const stream = new aws.kinesis.Stream(
+      `${name}-stream`,
+      {
+        streamModeDetails: { streamMode: mode },
+        ...(mode === "PROVISIONED" ? { shardCount: args.shardCount ?? DEFAULTS.shardCount } : {}),
+        retentionPeriod: args.retentionHours ?? DEFAULTS.retentionHours,
+        encryptionType: "KMS",
+        kmsKeyId: args.kmsKeyArn,
+        tags: { ...tags },
+      },
+      dataStoreOptions(this, args.retainData ?? DEFAULTS.retainData),
+    );
+
+    const errorLogGroup = createEncryptedLogGroup(
+      `${name}-delivery-errors`,
+      {
+        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        tags,
+      },
+      this,
+    );
+    const errorLogStream = new aws.cloudwatch.LogStream(
+      `${name}-delivery-errors-s3`,
+      { logGroupName: errorLogGroup.name, name: "S3Delivery" },
+      { parent: this },
+    );
+
+    const delivery = createServiceRole(
+      `${name}-firehose-role`,
+      {
+        service: "firehose.amazonaws.com",
+        statements: pulumi
+          .all([stream.arn, args.archiveBucketArn, args.kmsKeyArn, errorLogGroup.arn])
+          .apply(([streamArn, bucketArn, keyArn, logGroupArn]) =>
+            firehoseRoleStatements({
+              streamArn,
+              bucketArn,
+              keyArn,
+              logGroupArn,
+              prefixes: [ARCHIVE_PREFIXES.raw, ARCHIVE_PREFIXES.rawErrors],
+            }),
+          ),
+        tags,
+      },
+      ctx,
+      this,
+    );
+
+    const firehose = new aws.kinesis.FirehoseDeliveryStream(
+      `${name}-raw-archive`,
+      {
+        destination: "extended_s3",
+        kinesisSourceConfiguration: { kinesisStreamArn: stream.arn, roleArn: delivery.role.arn },
+        extendedS3Configuration: {
+          roleArn: delivery.role.arn,
+          bucketArn: args.archiveBucketArn,
+          ...rawArchivePrefixes(ARCHIVE_PREFIXES.raw, ARCHIVE_PREFIXES.rawErrors),
+          bufferingInterval: args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds,
+          bufferingSize: args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB,
+          compressionFormat: "GZIP",
+          kmsKeyArn: args.kmsKeyArn,
+          // Records hold NDJSON without a trailing newline; without a delimiter
+          // the last line of one record would run into the first of the next.
+          processingConfiguration: { enabled: true, processors: [{ type: "AppendDelimiterToRecord" }] },
+          cloudwatchLoggingOptions: {
+            enabled: true,
+            logGroupName: errorLogGroup.name,
+            logStreamName: errorLogStream.name,
+          },
+        },
+        tags: { ...tags },
+      },
+      // Firehose checks its permissions when it is created: the policy must exist first.
+      { parent: this, dependsOn: [delivery.policy] },
+    );
+
+    const alarmDefaults = {
+      alarmActions: [args.alarmTopicArn],
+      okActions: [args.alarmTopicArn],
+      treatMissingData: "notBreaching",
+      tags: { ...tags },
+    };
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-write-throttled`,
+      {
+        alarmDescription:
+          "Producers are throttled by the ingest stream: the receiver answers 503 and senders spool.",
+        namespace: "AWS/Kinesis",
+        metricName: "WriteProvisionedThroughputExceeded",
+        dimensions: { StreamName: stream.name },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        ...alarmDefaults,
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-archive-stale`,
+      {
+        alarmDescription:
+          "The raw archive is more than 15 minutes behind the stream: Firehose cannot deliver to S3.",
+        namespace: "AWS/Firehose",
+        metricName: "DeliveryToS3.DataFreshness",
+        dimensions: { DeliveryStreamName: firehose.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 2,
+        threshold: 900,
+        comparisonOperator: "GreaterThanThreshold",
+        ...alarmDefaults,
+      },
+      { parent: this },
+    );
+
+    this.streamName = stream.name;
+    this.streamArn = stream.arn;
+    this.deliveryStreamName = firehose.name;
+    this.registerOutputs({
+      streamName: this.streamName,
+      streamArn: this.streamArn,
+      deliveryStreamName: this.deliveryStreamName,
+    });
+  }
+}

@@ -1,0 +1,12 @@
+export { LogReceiverCluster, logReceiverClusterArgProblems, TLS_POLICY } from "./log-receiver-cluster";
+export type { IngestToken, LogReceiverClusterArgs } from "./log-receiver-cluster";
+export { agentConfigs, TOKEN_PLACEHOLDER } from "./agent-configs";
+export type { AgentConfigs } from "./agent-configs";
+export {
+  NON_ROOT_USER,
+  RECEIVER_CONTAINER,
+  RECEIVER_PORT,
+  receiverContainerDefinitions,
+} from "./container-definition";
+export { receiverExecutionStatements, receiverTaskStatements } from "./task-policies";
+export { splitCertificateChain } from "./pem";
