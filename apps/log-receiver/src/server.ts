@@ -1,0 +1,320 @@
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import pino from "pino";
+import type { Registry } from "prom-client";
+import { MAX_RECORD_BYTES } from "../../lib/ingest-record";
+import { createAuthenticator } from "./auth";
+import type { BodyEncoding } from "./body";
+import { negotiateEncoding, negotiateFormat, parseBody } from "./body";
+import {
+  clientAddress,
+  encodeEnvelope,
+  envelopeTemplate,
+  idBaseFromBody,
+  idBaseFromKey,
+  lineId,
+} from "./envelope";
+import { HttpError } from "./errors";
+import { Limiter } from "./limiter";
+import { createMetrics } from "./metrics";
+import type { ReceiverLimits, ReceiverOptions } from "./options";
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateTokens } from "./options";
+import { EnvelopeTooLargeError, KINESIS_LIMITS, packRecords } from "./pack";
+import { DEFAULT_RETRY_POLICY, StoreError, putAllRecords } from "./put";
+
+export type { IngestToken, ReceiverLimits, ReceiverOptions, ReceiverTimeouts } from "./options";
+export type { PutRecordsClient, RetryPolicy } from "./put";
+
+/** A running receiver. */
+export interface Receiver {
+  /** Base URL, e.g. `https://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The receiver's own Prometheus registry (also served on /metrics). */
+  readonly metrics: Registry;
+  /**
+   * Graceful stop: refuse new connections and new batches (503), let
+   * in-flight requests finish (cut after `timeouts.drainMs`), then resolve.
+   */
+  close(): Promise<void>;
+}
+
+/** The client went away while its body was being read: there is nobody to answer. */
+class ClientGoneError extends Error {}
+
+const gunzip = promisify(zlib.gunzip);
+
+/**
+ * Starts the HTTP(S) log intake. `POST /v1/logs` turns every line into an
+ * envelope, packs envelopes into Kinesis records and answers 200 only once
+ * the stream accepted all of them. See the README for the protocol.
+ */
+export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
+  validateTokens(options.tokens);
+  if (options.streamName === "") throw new Error("streamName is required");
+  const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (limits.maxRecordBytes > MAX_RECORD_BYTES) {
+    throw new Error(`limits.maxRecordBytes must be at most ${MAX_RECORD_BYTES} (the Kinesis record limit)`);
+  }
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const packLimits = { ...KINESIS_LIMITS, maxRecordBytes: limits.maxRecordBytes };
+  const logger = options.logger ?? pino({ enabled: false });
+  const receiverName = options.hostname ?? os.hostname();
+  const metrics = createMetrics(options.processMetrics ?? false);
+  const authenticate = createAuthenticator(options.tokens);
+  const limiter = new Limiter(options.maxConcurrentBatches ?? 32);
+  const putHooks = {
+    onCall: (seconds: number, outcome: string) => metrics.putSeconds.observe({ outcome }, seconds),
+    onRetry: (records: number) => metrics.retries.inc(records),
+  };
+  let draining = false;
+
+  const sendJson = (
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Readonly<Record<string, string>> = {},
+  ): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "Content-Type": "application/json",
+      "Content-Length": String(Buffer.byteLength(text)),
+      "Cache-Control": "no-store",
+      // While draining, every answer closes its connection so the drain finishes.
+      ...(draining ? { Connection: "close" } : {}),
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const respondError = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void => {
+    if (error instanceof ClientGoneError) return;
+    let failure: HttpError;
+    if (error instanceof HttpError) {
+      failure = error;
+    } else if (error instanceof StoreError) {
+      logger.warn({ reason: error.reason, unstored: error.unstored }, error.message);
+      failure = new HttpError(503, error.reason, `Lines not stored, retry later: ${error.message}`, {
+        "Retry-After": String(retry.retryAfterSeconds),
+      });
+    } else {
+      logger.error({ err: error }, "unexpected error while handling a request");
+      failure = new HttpError(500, "internal", "Internal error; nothing was stored");
+    }
+    metrics.rejects.inc({ reason: failure.reason });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    discardRest(req, res, limits.maxBodyBytes);
+    sendJson(res, failure.status, { error: failure.reason, message: failure.message }, failure.headers);
+  };
+
+  const ingest = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (draining) {
+      throw new HttpError(503, "draining", "Receiver is shutting down; retry", { "Retry-After": "1" });
+    }
+    const source = authenticate(req.headers.authorization);
+    const format = negotiateFormat(req.headers["content-type"]);
+    const encoding = negotiateEncoding(req.headers["content-encoding"]);
+    const key = headerValue(req, "idempotency-key") ?? headerValue(req, "x-batch-id");
+    const keyedBase = key === undefined ? undefined : idBaseFromKey(source, key);
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
+    const raw = await readBody(req, limits.maxBodyBytes);
+    metrics.bytesIn.inc({ encoding }, raw.length);
+    const accepted = await limiter.run(async () => {
+      const body = await decode(raw, encoding, limits.maxDecompressedBytes);
+      const lines = parseBody(body.toString("utf8"), format, limits);
+      if (lines.length === 0) return 0;
+      const client = clientAddress(req.socket.remoteAddress);
+      const template = envelopeTemplate({
+        idBase: keyedBase ?? idBaseFromBody(source, client, body),
+        receivedAt: new Date().toISOString(),
+        receiver: receiverName,
+        client,
+        source,
+      });
+      const envelopes = lines.map((line) => encodeEnvelope(template, line));
+      let records;
+      try {
+        records = packRecords(
+          envelopes,
+          (position) => lineId(template.idBase, lines[position]?.index ?? position),
+          limits.maxRecordBytes,
+        );
+      } catch (error) {
+        if (!(error instanceof EnvelopeTooLargeError)) throw error;
+        throw new HttpError(
+          413,
+          "line_too_long",
+          `Line ${lines[error.position]?.index ?? error.position} does not fit in one Kinesis record once encoded`,
+        );
+      }
+      await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks);
+      return lines.length;
+    });
+    metrics.lines.inc(accepted);
+    logger.debug({ source, accepted }, "batch stored");
+    sendJson(res, 200, { accepted });
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    metrics.inFlight.inc();
+    res.once("close", () => metrics.inFlight.dec());
+    res.once("finish", () => metrics.requests.inc({ status: String(res.statusCode) }));
+    try {
+      const path = (req.url ?? "/").split("?", 1)[0];
+      if (path === "/v1/logs") {
+        if (req.method !== "POST") throw methodNotAllowed("POST");
+        await ingest(req, res);
+      } else if (path === "/healthz") {
+        if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed("GET, HEAD");
+        sendJson(res, draining ? 503 : 200, { status: draining ? "draining" : "ok" });
+      } else if (
+        path === "/metrics" &&
+        (options.publicMetrics === true || isLoopback(req.socket.remoteAddress))
+      ) {
+        if (req.method !== "GET") throw methodNotAllowed("GET");
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { "Content-Type": metrics.registry.contentType });
+        res.end(text);
+      } else {
+        throw new HttpError(404, "not_found", `No route for ${path ?? "/"}; POST /v1/logs to send lines`);
+      }
+    } catch (error) {
+      respondError(req, res, error);
+    }
+  };
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => void handle(req, res);
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(listener)
+      : https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener);
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${options.tls === undefined ? "http" : "https"}://${host}:${address.port}`;
+  logger.info(
+    { url, stream: options.streamName, tokens: options.tokens.map((t) => t.name) },
+    "receiver listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    metrics: metrics.registry,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        draining = true;
+        const force = setTimeout(() => server.closeAllConnections(), timeouts.drainMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          logger.info("receiver closed");
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function headerValue(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function methodNotAllowed(allow: string): HttpError {
+  return new HttpError(405, "method_not_allowed", `Method not allowed; use ${allow}`, { Allow: allow });
+}
+
+function bodyTooLarge(max: number): HttpError {
+  return new HttpError(
+    413,
+    "body_too_large",
+    `Request body is larger than ${max} bytes; send smaller batches`,
+  );
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === "::1" || /^(::ffff:)?127\./.test(address));
+}
+
+/** Reads the whole body, failing fast (413) once it passes `max` bytes. */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > max) {
+        failed = true;
+        chunks.length = 0;
+        reject(bodyTooLarge(max));
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.once("end", () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    req.once("close", () => {
+      if (!req.complete && !failed) reject(new ClientGoneError("client closed the connection mid-body"));
+    });
+  });
+}
+
+/**
+ * After an early error answer, reads and drops the rest of the body so the
+ * client (still uploading) can read the answer, instead of getting a reset.
+ * Past `cap` more bytes the connection is cut: nobody should upload gigabytes
+ * just to learn it was too much.
+ */
+function discardRest(req: http.IncomingMessage, res: http.ServerResponse, cap: number): void {
+  if (req.complete) return;
+  if (Number(req.headers["content-length"] ?? 0) > cap) res.setHeader("Connection", "close");
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > cap) req.socket.destroy();
+  });
+  req.resume();
+}
+
+async function decode(raw: Buffer, encoding: BodyEncoding, maxDecompressed: number): Promise<Buffer> {
+  if (encoding === "identity") {
+    if (raw.length > maxDecompressed) throw decompressedTooLarge(maxDecompressed);
+    return raw;
+  }
+  try {
+    // maxOutputLength stops inflating at the limit: a gzip bomb never gets allocated.
+    return await gunzip(raw, { maxOutputLength: maxDecompressed });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+      throw decompressedTooLarge(maxDecompressed);
+    throw new HttpError(400, "bad_gzip", `Body is not valid gzip: ${(error as Error).message}`);
+  }
+}
+
+function decompressedTooLarge(max: number): HttpError {
+  return new HttpError(413, "decompressed_too_large", `Decompressed body is larger than ${max} bytes`);
+}

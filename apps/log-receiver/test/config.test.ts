@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { parseReceiverEnv } from "../src/config";
+
+const SECRET = "super-secret-token-value-123";
+const BASE = {
+  STREAM_NAME: "ingest",
+  AWS_REGION: "eu-west-1",
+  TOKENS: JSON.stringify([{ name: "pcs", token: SECRET }]),
+};
+
+describe("parseReceiverEnv", () => {
+  it("applies defaults", () => {
+    const config = parseReceiverEnv(BASE);
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, "0.0.0.0");
+    assert.equal(config.logLevel, "info");
+    assert.deepEqual(config.tokens, [{ name: "pcs", token: SECRET }]);
+    assert.deepEqual(config.limits, {});
+    assert.equal(config.tls, undefined);
+  });
+
+  it("reads optional settings", () => {
+    const config = parseReceiverEnv({
+      ...BASE,
+      PORT: "9000",
+      TLS_CERT: "CERT",
+      TLS_KEY: "KEY",
+      KINESIS_ENDPOINT: "http://127.0.0.1:4567",
+      MAX_LINE_BYTES: "2048",
+      RECEIVER_NAME: "task-1",
+    });
+    assert.equal(config.port, 9000);
+    assert.deepEqual(config.tls, { cert: "CERT", key: "KEY" });
+    assert.equal(config.kinesisEndpoint, "http://127.0.0.1:4567");
+    assert.deepEqual(config.limits, { maxLineBytes: 2048 });
+    assert.equal(config.hostname, "task-1");
+  });
+
+  it("lists every missing variable in one error", () => {
+    assert.throws(
+      () => parseReceiverEnv({}),
+      (e: unknown) => {
+        const message = (e as Error).message;
+        for (const name of ["STREAM_NAME", "AWS_REGION", "TOKENS"])
+          assert.ok(message.includes(name), message);
+        return true;
+      },
+    );
+  });
+
+  it("never echoes a secret in its errors", () => {
+    for (const env of [
+      { ...BASE, TOKENS: `[{"name":"pcs","token":"${SECRET}"` },
+      { ...BASE, TOKENS: JSON.stringify({ token: SECRET }) },
+      { ...BASE, TLS_KEY: SECRET },
+    ]) {
+      assert.throws(
+        () => parseReceiverEnv(env),
+        (e: unknown) =>
+          /TOKENS|TLS_CERT/.test((e as Error).message) && !(e as Error).message.includes(SECRET),
+      );
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { IngestEnvelope } from "../../lib/ingest-record";
+import { TOKENS, auth, request } from "./helpers";
+import type { LocalKinesis } from "./kinesalite";
+import { startKinesalite } from "./kinesalite";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const DOCKERFILE = fs.readFileSync(path.join(__dirname, "../Dockerfile"), "utf8");
+const run = promisify(execFile);
+
+/** Dockerfile instructions with line continuations joined and comments dropped. */
+function instructions(): string[] {
+  return DOCKERFILE.replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe("log-receiver container image", () => {
+  it("is multi-stage, pins its bases, runs as non-root with a HEALTHCHECK and exec-form CMD", () => {
+    const lines = instructions();
+    const froms = lines.filter((l) => /^FROM /i.test(l));
+    assert.ok(froms.length >= 2, "multi-stage build");
+    for (const from of froms) {
+      const image = from.split(/\s+/)[1] ?? "";
+      assert.match(image, /:[^/]+$|@sha256:/, `${image} must carry a tag or digest`);
+      assert.doesNotMatch(image, /:latest\b/, `${image} must not use latest`);
+    }
+    const final = lines.slice(lines.lastIndexOf(froms[froms.length - 1] ?? ""));
+    assert.match(froms[froms.length - 1] ?? "", /distroless\/nodejs20-debian12:nonroot/);
+    const users = final.filter((l) => /^USER /i.test(l));
+    assert.equal(users.length, 1);
+    assert.doesNotMatch(users[0] ?? "", /^USER\s+(root|0)(:|$)/i);
+    assert.ok(
+      final.some((l) => /^HEALTHCHECK .*CMD \[/.test(l)),
+      "HEALTHCHECK in exec form",
+    );
+    assert.ok(
+      final.some((l) => /^CMD \[/.test(l)),
+      "CMD in exec form",
+    );
+    assert.ok(!lines.some((l) => /^ADD /i.test(l)), "COPY only, no ADD");
+  });
+
+  describe("bundle built by the Dockerfile's own esbuild command", function () {
+    let out = "";
+    let kinesis: LocalKinesis | undefined;
+    let child: ChildProcess | undefined;
+    before(async function () {
+      out = fs.mkdtempSync(path.join(os.tmpdir(), "log-receiver-bundle-"));
+      const command = instructions().find((l) => l.startsWith("RUN npx esbuild "));
+      assert.ok(command !== undefined, "Dockerfile builds with esbuild");
+      const args = command
+        .slice("RUN npx esbuild ".length)
+        .split(/\s+/)
+        .map((a) => (a.startsWith("--outdir=") ? `--outdir=${out}` : a));
+      await run(path.join(ROOT, "node_modules/.bin/esbuild"), args, { cwd: ROOT });
+      kinesis = await startKinesalite();
+      await kinesis.createStream("ingest", 1);
+    });
+    after(async () => {
+      child?.kill("SIGKILL");
+      await kinesis?.close();
+      fs.rmSync(out, { recursive: true, force: true });
+    });
+
+    it("starts from its environment, passes its healthcheck, stores a line and stops on SIGTERM", async () => {
+      assert.ok(kinesis !== undefined);
+      const port = await freePort();
+      const env = {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        STREAM_NAME: "ingest",
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        KINESIS_ENDPOINT: kinesis.endpoint,
+        TOKENS: JSON.stringify(TOKENS),
+        LOG_LEVEL: "warn",
+      };
+      const started = spawn(process.execPath, [path.join(out, "main.js")], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child = started;
+      let output = "";
+      started.stdout.on("data", (c: Buffer) => (output += c.toString()));
+      started.stderr.on("data", (c: Buffer) => (output += c.toString()));
+      const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
+
+      const healthcheck = (): Promise<number | null> =>
+        new Promise((resolve) => {
+          spawn(process.execPath, [path.join(out, "healthcheck.js")], { env, stdio: "ignore" }).once(
+            "exit",
+            resolve,
+          );
+        });
+      let healthy = false;
+      for (let i = 0; i < 100 && !healthy; i++) {
+        healthy = (await healthcheck()) === 0;
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(healthy, `healthcheck never passed; receiver output:\n${output}`);
+
+      const reply = await request(`http://127.0.0.1:${port}`, { headers: auth(), body: "from the bundle" });
+      assert.equal(reply.status, 200, reply.text);
+      started.kill("SIGTERM");
+      assert.equal(await exited, 0, output);
+      assert.ok(!output.includes(TOKENS[0]?.token ?? "?"), "tokens never logged");
+      const stored = (await kinesis.readAll("ingest")).map((d) => JSON.parse(d.toString()) as IngestEnvelope);
+      assert.deepEqual(
+        stored.map((e) => [e.message, e.source]),
+        [["from the bundle", "office-pcs"]],
+      );
+    });
+  });
+});

@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { LineBatch } from "../src/batch";
+import { FatalSendError } from "../src/pipeline";
+import type { SenderOptions } from "../src/sources";
+import { sendFiles, sendStream, tailFile } from "../src/sources";
+import { Spool } from "../src/spool";
+import type { StubReceiver } from "./stub-receiver";
+import { startStubReceiver } from "./stub-receiver";
+
+const TOKEN = "test-token-0123456789";
+
+function numbered(from: number, count: number, prefix = "line"): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix} ${from + i}`);
+}
+
+/** Every accepted line exactly once and nothing else. */
+function assertExactlyOnce(stub: StubReceiver, expected: readonly string[]): void {
+  const got = stub.lines();
+  assert.equal(new Set(got).size, got.length, "a line was accepted twice");
+  assert.deepEqual([...got].sort(), [...expected].sort());
+}
+
+describe("log-sender delivery", () => {
+  let dir = "";
+  let stub: StubReceiver | undefined;
+  const messages: string[] = [];
+  const options = (extra: Partial<SenderOptions> = {}): SenderOptions => ({
+    url: stub?.url ?? "http://127.0.0.1:9",
+    token: TOKEN,
+    spoolDir: path.join(dir, "spool"),
+    batchLines: 10,
+    retry: { baseMs: 5, maxMs: 20 },
+    progressIntervalMs: 0,
+    reporter: { info: (m) => messages.push(m), warn: (m) => messages.push(m) },
+    ...extra,
+  });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "log-sender-"));
+    messages.length = 0;
+  });
+  afterEach(async () => {
+    await stub?.close();
+    stub = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sends a file in gzip batches with ids and the token, then resumes only new lines", async () => {
+    stub = await startStubReceiver();
+    const file = path.join(dir, "app.log");
+    fs.writeFileSync(file, numbered(0, 25).join("\n") + "\n");
+    const first = await sendFiles([file], options());
+    assert.equal(first.lines, 25);
+    assert.equal(first.batches, 3);
+    assert.equal(first.spoolDepth, 0);
+    assert.ok(stub.requests.every((r) => r.authorization === `Bearer ${TOKEN}` && r.lines <= 10));
+    assert.equal(new Set(stub.requests.map((r) => r.id)).size, 3);
+    const again = await sendFiles([file], options());
+    assert.equal(again.lines, 0, "nothing new to send");
+    fs.appendFileSync(file, numbered(25, 5).join("\n")); // last line without newline
+    assert.equal((await sendFiles([file], options())).lines, 5);
+    assertExactlyOnce(stub, numbered(0, 30));
+    assert.deepEqual(fs.readdirSync(path.join(dir, "spool", "batches")), []);
+  });
+
+  it("retries 503 honouring Retry-After, with the same batch id", async () => {
+    stub = await startStubReceiver((n) =>
+      n < 2 ? { status: 503, headers: { "Retry-After": "0" } } : undefined,
+    );
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 5).join("\n"));
+    const summary = await sendFiles([file], options({ concurrency: 1 }));
+    assert.equal(summary.retries, 2);
+    assert.deepEqual(
+      stub.requests.map((r) => r.id),
+      Array(3).fill(stub.requests[0]?.id),
+    );
+    assertExactlyOnce(stub, numbered(0, 5));
+    assert.ok(messages.some((m) => /HTTP 503/.test(m)));
+  });
+
+  it("splits a batch the receiver finds too large, and keeps a refused single line with its reason", async () => {
+    stub = await startStubReceiver((_, lines) =>
+      lines.length > 2 || lines.some((l) => l.includes("HUGE")) ? { status: 413 } : undefined,
+    );
+    const file = path.join(dir, "a.log");
+    const lines = [...numbered(0, 7), "HUGE line", ...numbered(7, 2)];
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const summary = await sendFiles([file], options());
+    assert.equal(summary.rejectedBatches, 1);
+    assertExactlyOnce(
+      stub,
+      lines.filter((l) => !l.includes("HUGE")),
+    );
+    const kept = summary.rejectedFiles[0] ?? "";
+    assert.match(kept, /rejected/);
+    const reason = JSON.parse(fs.readFileSync(kept.replace(".ndjson.gz", ".reason.json"), "utf8")) as {
+      status: number;
+      message: string;
+    };
+    assert.equal(reason.status, 413);
+    assert.match(reason.message, /HTTP 413/);
+  });
+
+  it("moves a batch refused with 400 aside and goes on with the others", async () => {
+    stub = await startStubReceiver((_, lines) => (lines.includes("line 3") ? { status: 400 } : undefined));
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 30).join("\n"));
+    const summary = await sendFiles([file], options());
+    assert.equal(summary.rejectedBatches, 1);
+    assert.equal(summary.lines, 20);
+    assert.ok(messages.some((m) => /refused: HTTP 400/.test(m)));
+    assert.equal(fs.readdirSync(path.join(dir, "spool", "rejected")).length, 2);
+  });
+
+  it("stops on 401 keeping every batch spooled, and a later run with a good token delivers them", async () => {
+    stub = await startStubReceiver((_, __) => undefined);
+    const bad = await startStubReceiver(() => ({ status: 401 }));
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 15).join("\n"));
+    await assert.rejects(
+      sendFiles([file], options({ url: bad.url })),
+      (e: unknown) => e instanceof FatalSendError && e.status === 401 && !e.message.includes(TOKEN),
+    );
+    await bad.close();
+    assert.ok(fs.readdirSync(path.join(dir, "spool", "batches")).length >= 1);
+    await sendFiles([file], options());
+    assertExactlyOnce(stub, numbered(0, 15));
+  });
+
+  it("after an interrupted run, resumes from the spool and saved offsets: every line once", async () => {
+    let accepted = 0;
+    stub = await startStubReceiver(() =>
+      accepted++ < 3 ? undefined : { status: 503, headers: { "Retry-After": "0" } },
+    );
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 200).join("\n") + "\n");
+    const controller = new AbortController();
+    const interrupted = sendFiles([file], options({ signal: controller.signal, maxSpoolBatches: 5 }));
+    while (stub.requests.length < 6) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const partial = await interrupted;
+    assert.ok(partial.spoolDepth > 0);
+    assert.equal(partial.lines, 30);
+    accepted = -1e9; // the receiver is healthy again
+    const rest = await sendFiles([file], options());
+    assert.equal(rest.lines, 170);
+    assertExactlyOnce(stub, numbered(0, 200));
+  });
+
+  it("does not resend lines of a batch spooled just before a crash (offset not yet saved)", async () => {
+    stub = await startStubReceiver();
+    const file = path.join(dir, "a.log");
+    const text = numbered(0, 12).join("\n") + "\n";
+    fs.writeFileSync(file, text);
+    // Simulate the crash window: the first 5 lines are spooled, offsets.json never written.
+    const spool = await Spool.open(path.join(dir, "spool"));
+    const batch = new LineBatch({ batchLines: 100, batchBytes: 1e6 });
+    let end = 0;
+    for (const line of numbered(0, 5)) batch.add(Buffer.from(line), (end += line.length + 1));
+    const taken = await batch.take({ path: file, ino: fs.statSync(file).ino });
+    assert.ok(taken !== undefined);
+    await spool.add(taken);
+    await sendFiles([file], options());
+    assertExactlyOnce(stub, numbered(0, 12));
+  });
+
+  it("keeps retrying while the receiver is unreachable and delivers once it is back", async () => {
+    const probe = await startStubReceiver();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 5).join("\n"));
+    const sending = sendFiles([file], options({ url: probe.url }));
+    while (!messages.some((m) => /ECONNREFUSED/.test(m))) await new Promise((r) => setTimeout(r, 5));
+    stub = await startStubReceiver(undefined, port);
+    const summary = await sending;
+    assert.ok(summary.retries >= 1);
+    assertExactlyOnce(stub, numbered(0, 5));
+  });
+
+  it("sends a stream (stdin)", async () => {
+    stub = await startStubReceiver();
+    const summary = await sendStream(Readable.from([Buffer.from("a\nb"), Buffer.from("c\nd")]), options());
+    assert.equal(summary.lines, 3);
+    assertExactlyOnce(stub, ["a", "bc", "d"]);
+  });
+
+  it("tails a file across appends, rename-and-recreate rotation and truncation", async () => {
+    stub = await startStubReceiver();
+    const file = path.join(dir, "tail.log");
+    const controller = new AbortController();
+    const tailing = tailFile(file, options({ signal: controller.signal, pollMs: 10, flushMs: 20 }));
+    const expected: string[] = [];
+    const write = async (lines: string[]): Promise<void> => {
+      fs.appendFileSync(file, lines.map((l) => `${l}\n`).join(""));
+      expected.push(...lines);
+      while (stub !== undefined && stub.lines().length < expected.length)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    await new Promise((r) => setTimeout(r, 30)); // the file does not exist yet: tail waits for it
+    await write(numbered(0, 25, "first"));
+    // Rotation: lines written to the old file after the rename are still read.
+    fs.renameSync(file, `${file}.1`);
+    fs.appendFileSync(`${file}.1`, "late old line\n");
+    expected.push("late old line");
+    await write(numbered(0, 3, "second"));
+    // Truncation in place (copytruncate).
+    fs.truncateSync(file, 0);
+    await new Promise((r) => setTimeout(r, 50));
+    await write(numbered(0, 4, "third"));
+    // The stub has every line; wait for the sender to have processed the answers too.
+    while (fs.readdirSync(path.join(dir, "spool", "batches")).length > 0)
+      await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const summary = await tailing;
+    assert.equal(summary.lines, expected.length);
+    assertExactlyOnce(stub, expected);
+    assert.ok(messages.some((m) => /rotated/.test(m)));
+    assert.ok(messages.some((m) => /truncated/.test(m)));
+  });
+});
