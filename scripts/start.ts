@@ -1,12 +1,54 @@
 /**
- * `npm start`: until the local platform runs, shows what the dev stack would
- * deploy (the offline plan of Pulumi.dev.yaml).
+ * `npm start`: the platform on this machine, on loopback only — kinesalite,
+ * s3rver, the HTTPS log receiver and the access-log transformer — with the
+ * commands to send it logs. Ctrl-C stops everything.
  */
-import { plan, planTree } from "./plan";
+import { startLocalPlatform } from "./local/platform";
 
-plan("dev")
-  .then((result) => console.log(planTree(result)))
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
+async function main(): Promise<void> {
+  console.log("starting the local platform (kinesalite, s3rver, log receiver, access-log transformer)…");
+  const platform = await startLocalPlatform({ receiverPort: Number(process.env.RECEIVER_PORT ?? 8443) });
+  const sender = "npm run --silent sender --";
+  console.log(`
+log receiver   ${platform.receiverUrl}   (self-signed certificate: ${platform.caFile})
+ingest token   ${platform.token}
+kinesis        ${platform.kinesisEndpoint}  stream "${platform.streamName}"
+s3             ${platform.s3Endpoint}  bucket "${platform.bucket}"  (files under ${platform.dataDir}/s3)
+
+Send logs (another terminal):
+  export LOG_SENDER_TOKEN=${platform.token}
+  ${sender} send /var/log/nginx/access.log --url ${platform.receiverUrl} --ca ${platform.caFile}
+  ${sender} load --rate 2000 --duration 10 --url ${platform.receiverUrl} --ca ${platform.caFile}
+  curl --cacert ${platform.caFile} -H "Authorization: Bearer $LOG_SENDER_TOKEN" --data-binary @access.log ${platform.receiverUrl}
+
+nginx access lines appear as JSON under access/…, unparsable ones under access-errors/…
+Ctrl-C to stop.
+`);
+  const report = setInterval(() => {
+    const { invocations, records, retries, deadLettered } = platform.eventSource.stats;
+    console.log(
+      `transformer: ${records} records in ${invocations} batches, ${retries} retries, ${deadLettered} dead-lettered`,
+    );
+  }, 10_000);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(report);
+    console.log("\nstopping…");
+    platform
+      .close()
+      .then(() => console.log("stopped"))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exitCode = 1;
+      });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -16,4 +16,6 @@ export const ingestStreamName = platform.ingestStreamName;
 export const receiverEndpoint = platform.receiverEndpoint;
 export const receiverTokensSecretArn = platform.receiverTokensSecretArn;
 export const agentConfigs = platform.agentConfigs;
+export const accessLogTable = platform.accessLogTable;
 export const flowLogGroupName = platform.flowLogGroupName;
+export const cloudTrailBucketName = platform.cloudTrailBucketName;

@@ -1,6 +1,8 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
+import { AccessLogPipeline } from "../components/access-log-pipeline";
 import { Alerting } from "../components/alerting";
+import { CloudTrailPipeline } from "../components/cloudtrail-pipeline";
 import { FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
@@ -21,7 +23,10 @@ export interface PlatformOutputs {
   /** Where the ingest tokens are kept (the tokens themselves are never an output). */
   readonly receiverTokensSecretArn: pulumi.Output<string>;
   readonly agentConfigs: pulumi.Output<AgentConfigs>;
+  /** Athena: `SELECT … FROM "<database>"."<table>"` over the parsed access logs. */
+  readonly accessLogTable: pulumi.Output<string>;
   readonly flowLogGroupName?: pulumi.Output<string>;
+  readonly cloudTrailBucketName?: pulumi.Output<string>;
 }
 
 /** Composes the components of one environment from its validated settings. */
@@ -86,6 +91,21 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     tags,
   });
 
+  const accessLogs = new AccessLogPipeline(`${prefix}-access-logs`, {
+    streamArn: ingest.streamArn,
+    archiveBucketName: archive.bucketName,
+    archiveBucketArn: archive.bucketArn,
+    kmsKeyArn: archive.keyArn,
+    alarmTopicArn: alerting.topicArn,
+    batchSize: settings.accessLogs.batchSize,
+    batchWindowSeconds: settings.accessLogs.batchWindowSeconds,
+    maximumRetryAttempts: settings.accessLogs.maximumRetryAttempts,
+    memoryMiB: settings.accessLogs.memoryMiB,
+    timeoutSeconds: settings.accessLogs.timeoutSeconds,
+    logRetentionDays: settings.logRetentionDays,
+    tags,
+  });
+
   const flowLogs = settings.flowLogs.enabled
     ? new FlowLogMonitor(`${prefix}-flow-logs`, {
         // The receiver's VPC first: flow logs are named by position, so extra VPCs append.
@@ -104,6 +124,24 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       })
     : undefined;
 
+  const cloudTrail = settings.cloudTrail.enabled
+    ? new CloudTrailPipeline(`${prefix}-cloudtrail`, {
+        kmsKeyArn: archive.keyArn,
+        archiveBucketName: archive.bucketName,
+        archiveBucketArn: archive.bucketArn,
+        alarmTopicArn: alerting.topicArn,
+        organizationTrail: settings.cloudTrail.organizationTrail,
+        s3DataEvents: settings.cloudTrail.s3DataEvents,
+        objectLock: settings.cloudTrail.objectLock,
+        trailRetentionDays: settings.cloudTrail.trailRetentionDays,
+        logRetentionDays: settings.logRetentionDays,
+        retainData: settings.retainData,
+        indexPrefix: settings.cloudTrail.indexPrefix,
+        reservedConcurrency: settings.cloudTrail.indexerReservedConcurrency,
+        tags,
+      })
+    : undefined;
+
   return {
     environment: settings.environment,
     archiveBucketName: archive.bucketName,
@@ -114,6 +152,8 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     receiverEndpoint: receiver.endpoint,
     receiverTokensSecretArn: receiver.tokensSecretArn,
     agentConfigs: receiver.agentConfigs,
+    accessLogTable: pulumi.interpolate`${accessLogs.glueDatabaseName}.${accessLogs.glueTableName}`,
     ...(flowLogs !== undefined ? { flowLogGroupName: flowLogs.logGroupName } : {}),
+    ...(cloudTrail !== undefined ? { cloudTrailBucketName: cloudTrail.trailBucketName } : {}),
   };
 }

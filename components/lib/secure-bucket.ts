@@ -13,6 +13,8 @@ export interface SecureBucketArgs {
   readonly encryption: BucketEncryption;
   /** Delete all objects on `pulumi destroy` (dev). */
   readonly forceDestroy: boolean;
+  /** Create the bucket with S3 Object Lock enabled (can only be chosen at creation). Default: false. */
+  readonly objectLock?: boolean;
   readonly tags: Tags;
 }
 
@@ -33,7 +35,15 @@ export function createSecureBucket(
   args: SecureBucketArgs,
   opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
 ): SecureBucket {
-  const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy, tags: { ...args.tags } }, opts);
+  const bucket = new aws.s3.Bucket(
+    name,
+    {
+      forceDestroy: args.forceDestroy,
+      ...(args.objectLock === true ? { objectLockEnabled: true } : {}),
+      tags: { ...args.tags },
+    },
+    opts,
+  );
   const childOpts = { parent: opts.parent };
   const applyServerSideEncryptionByDefault =
     args.encryption.kind === "kms"

@@ -20,9 +20,10 @@ const ENCRYPT_DECRYPT = [
  * - CloudWatch Logs may use it only for log groups of this account and region
  *   (encryption-context condition).
  * - CloudTrail may encrypt only for trails of this account.
- * - CloudWatch alarms, EventBridge and S3 notifications publish to
- *   KMS-encrypted SNS topics, which needs the publishing service to generate
- *   data keys; each is limited to this account by `aws:SourceAccount`.
+ * - CloudWatch alarms, EventBridge, S3 notifications and AMP publish to
+ *   KMS-encrypted SNS topics, and SNS delivers to KMS-encrypted SQS queues,
+ *   which needs the sending service to generate data keys; each is limited to
+ *   this account by `aws:SourceAccount`.
  * - The log delivery service writes VPC flow logs (Parquet) into the archive.
  * - Firehose reads the KMS-encrypted stream and writes the bucket with its
  *   delivery role (an IAM grant), and as a service only through this account.

@@ -26,8 +26,12 @@ describe("offline plan (npm run plan)", () => {
     assert.deepEqual(named("aws:s3/bucket:Bucket").sort(), [
       "lp-prod-archive-access-logs<lp-prod-archive",
       "lp-prod-archive-bucket<lp-prod-archive",
+      "lp-prod-cloudtrail-bucket<lp-prod-cloudtrail",
     ]);
-    assert.deepEqual(named("aws:sns/topic:Topic"), ["lp-prod-alerting-topic<lp-prod-alerting"]);
+    assert.deepEqual(named("aws:sns/topic:Topic").sort(), [
+      "lp-prod-alerting-topic<lp-prod-alerting",
+      "lp-prod-cloudtrail-new-files<lp-prod-cloudtrail",
+    ]);
     assert.deepEqual(named("log-platform:archive:LogArchive"), ["lp-prod-archive<null"]);
     const key = json.resources.find((r) => r.type === "aws:kms/key:Key")!;
     assert.equal(

@@ -44,7 +44,13 @@ describe("archive key and bucket policies (pure)", () => {
       assert.deepEqual(bySid(sid)?.Condition, { StringEquals: { "aws:SourceAccount": "111122223333" } }, sid);
     }
     assert.deepEqual(bySid("PublishersToEncryptedTopics")?.Principal, {
-      Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com", "s3.amazonaws.com", "aps.amazonaws.com"],
+      Service: [
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+        "s3.amazonaws.com",
+        "aps.amazonaws.com",
+        "sns.amazonaws.com",
+      ],
     });
   });
 

@@ -1,0 +1,159 @@
+/**
+ * Lambda entry point of the AccessLogPipeline: Kinesis batch → parsed access
+ * logs (gzip JSON lines) and rejected lines in S3, with partial-batch failure
+ * reporting.
+ *
+ * Failure reporting: Lambda (ReportBatchItemFailures on a Kinesis source)
+ * checkpoints just before the lowest reported sequence number and retries
+ * from there. Every key of a batch carries the batch's first sequence number,
+ * so the only retry that overwrites the earlier attempt's objects instead of
+ * writing the same lines again under new keys is one that starts at that
+ * first record. So when any write of a shard's batch fails, that first record
+ * is reported; the objects that did succeed are rewritten with identical
+ * content by the retry.
+ */
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import pino from "pino";
+import { DEFAULT_ACCESS_PREFIX, DEFAULT_ERROR_PREFIX, shardIdOf } from "./keys";
+import { type OutputObject, transformShardBatch } from "./transform";
+
+const gzip = promisify(gzipCallback);
+
+/** The part of an S3 client the handler uses (an `S3Client` fits; tests pass a fake). */
+export interface ObjectWriter {
+  send(command: PutObjectCommand): Promise<unknown>;
+}
+
+/** Structured logger (a pino logger fits). Never given raw log lines. */
+export interface Logger {
+  info(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** What {@link createHandler} needs. */
+export interface HandlerOptions {
+  readonly s3: ObjectWriter;
+  /** Archive bucket name. */
+  readonly bucket: string;
+  /** Prefix of parsed access logs; default `access/`. */
+  readonly accessPrefix?: string;
+  /** Prefix of rejected lines; default `access-errors/`. */
+  readonly errorPrefix?: string;
+  /** Default: pino to stdout (CloudWatch Logs in Lambda). */
+  readonly logger?: Logger;
+}
+
+/** A Kinesis-triggered handler. */
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+
+/**
+ * Objects are stored gzip-compressed under keys ending in `.json.gz` with no
+ * `Content-Encoding` header: Athena and Glue pick the codec from the
+ * extension, and a `Content-Encoding: gzip` header makes HTTP clients
+ * (including the S3 console) hand back decompressed bytes under a `.gz` name.
+ */
+const CONTENT_TYPE = "application/gzip";
+
+/**
+ * Builds a handler around injected clients. Each shard's records (an event
+ * normally holds one shard) are transformed and written independently; the
+ * response lists, for each shard with a failed write, the first sequence
+ * number of its batch.
+ */
+export function createHandler(options: HandlerOptions): KinesisHandler {
+  const prefixes = {
+    accessPrefix: options.accessPrefix ?? DEFAULT_ACCESS_PREFIX,
+    errorPrefix: options.errorPrefix ?? DEFAULT_ERROR_PREFIX,
+  };
+  const logger = options.logger ?? pino({ base: undefined });
+
+  const write = async (object: OutputObject): Promise<void> => {
+    await options.s3.send(
+      new PutObjectCommand({
+        Bucket: options.bucket,
+        Key: object.key,
+        Body: await gzip(object.body),
+        ContentType: CONTENT_TYPE,
+      }),
+    );
+  };
+
+  return async (event) => {
+    const batchItemFailures: KinesisStreamBatchResponse["batchItemFailures"] = [];
+    for (const [shardId, records] of groupByShard(event.Records)) {
+      const output = transformShardBatch(shardId, records, prefixes);
+      const results = await Promise.allSettled(output.objects.map(write));
+      const failed = output.objects.filter((_, i) => results[i]?.status === "rejected");
+      const counts = {
+        shardId,
+        firstSequenceNumber: output.firstSequenceNumber,
+        records: output.records,
+        parsedLines: output.parsedLines,
+        rejectedLines: output.rejectedLines,
+        objects: output.objects.length,
+        failedObjects: failed.length,
+      };
+      if (failed.length === 0) {
+        logger.info(counts, "batch written");
+        continue;
+      }
+      const errors = results.flatMap((result, i) =>
+        result.status === "rejected" ? [{ key: output.objects[i]?.key, error: String(result.reason) }] : [],
+      );
+      logger.error({ ...counts, errors }, "batch not written; reporting its first record for retry");
+      batchItemFailures.push({ itemIdentifier: output.firstSequenceNumber });
+    }
+    return { batchItemFailures };
+  };
+}
+
+/** Records grouped by shard, in order of first appearance. */
+function groupByShard(records: readonly KinesisStreamRecord[]): Map<string, KinesisStreamRecord[]> {
+  const groups = new Map<string, KinesisStreamRecord[]>();
+  for (const record of records) {
+    const shardId = shardIdOf(record.eventID);
+    const group = groups.get(shardId);
+    if (group === undefined) groups.set(shardId, [record]);
+    else group.push(record);
+  }
+  return groups;
+}
+
+/** Handler settings read from the Lambda environment. */
+export interface EnvironmentSettings {
+  readonly bucket: string;
+  readonly accessPrefix: string;
+  readonly errorPrefix: string;
+}
+
+/**
+ * Reads `ARCHIVE_BUCKET` (required), `ACCESS_PREFIX` and `ERROR_PREFIX`.
+ *
+ * @throws Error naming the missing variable.
+ */
+export function settingsFromEnvironment(env: NodeJS.ProcessEnv): EnvironmentSettings {
+  const bucket = env.ARCHIVE_BUCKET;
+  if (bucket === undefined || bucket === "") {
+    throw new Error("ARCHIVE_BUCKET is not set: it must name the S3 bucket the transformer writes to");
+  }
+  return {
+    bucket,
+    accessPrefix: env.ACCESS_PREFIX || DEFAULT_ACCESS_PREFIX,
+    errorPrefix: env.ERROR_PREFIX || DEFAULT_ERROR_PREFIX,
+  };
+}
+
+let environmentHandler: KinesisHandler | undefined;
+
+/**
+ * The Lambda handler. Its S3 client and settings are built on the first
+ * invocation (not at import), so importing this module has no side effects
+ * and a missing variable fails the invocation with a clear message.
+ */
+export const handler: KinesisHandler = async (event) => {
+  environmentHandler ??= createHandler({ s3: new S3Client({}), ...settingsFromEnvironment(process.env) });
+  return environmentHandler(event);
+};

@@ -1,0 +1,151 @@
+/**
+ * Sends bulk items to a {@link BulkSink} until each one is done or rejected:
+ * 2xx and 409 (already indexed by an earlier attempt) are done; 429/5xx items
+ * and failed requests are retried with jittered exponential backoff, for a
+ * bounded number of attempts; other 4xx items (mapping errors) are rejected
+ * with their reason; a 413 for the whole request halves the batch.
+ */
+import type { BulkItem, BulkSink } from "./bulk";
+import { bulkBody, isRetryableStatus, parseBulkItems } from "./bulk";
+
+/** Retry policy of {@link indexItems}. */
+export interface RetryPolicy {
+  /** Attempts per item, the first included (default 6). */
+  readonly maxAttempts: number;
+  /** Backoff scale: the n-th retry waits up to `baseDelayMs * 2^n` (default 100). */
+  readonly baseDelayMs: number;
+  /** Longest single wait (default 5000). */
+  readonly maxDelayMs: number;
+  /** Waits; injectable so tests do not sleep. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Uniform [0, 1); injectable so tests are deterministic. */
+  readonly random: () => number;
+}
+
+/** Defaults of {@link RetryPolicy}. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** "Full jitter" backoff: uniform in [0, min(max, base · 2^retry)), so throttled writers spread out. */
+export function backoffDelay(
+  retry: number,
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor(policy.random() * ceiling);
+}
+
+/** An item OpenSearch refused for good (mapping error, or too large to send at all). */
+export interface Rejection {
+  readonly item: BulkItem;
+  readonly status: number;
+  readonly reason: string;
+}
+
+/** What happened to a set of items. */
+export interface IndexResult {
+  indexed: number;
+  /** Items answered 409: an earlier attempt had already indexed them. */
+  duplicates: number;
+  /** Items (or whole requests) that were sent again. */
+  retries: number;
+  /** Times a 413 made a batch split in two. */
+  splits: number;
+  readonly rejected: Rejection[];
+}
+
+/** Items still not indexed after every attempt; the message must be retried later (SQS redelivery). */
+export class RetriesExhaustedError extends Error {
+  override readonly name = "RetriesExhaustedError";
+}
+
+/** Creates an all-zero result. */
+export function emptyIndexResult(): IndexResult {
+  return { indexed: 0, duplicates: 0, retries: 0, splits: 0, rejected: [] };
+}
+
+/**
+ * Indexes `items` (one bounded batch) through `sink`, accumulating into `result`.
+ *
+ * @throws RetriesExhaustedError when some items were still throttled or failing after `maxAttempts`;
+ *   Error for a request-level answer that retrying cannot fix (e.g. 401/403).
+ */
+export async function indexItems(
+  sink: BulkSink,
+  items: readonly BulkItem[],
+  policy: RetryPolicy,
+  result: IndexResult = emptyIndexResult(),
+): Promise<IndexResult> {
+  let pending: readonly BulkItem[] = items;
+  let lastReason = "";
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 1) {
+      if (attempt > policy.maxAttempts) {
+        throw new RetriesExhaustedError(
+          `${pending.length} of ${items.length} items not indexed after ${policy.maxAttempts} attempts: ${lastReason}`,
+        );
+      }
+      result.retries += pending.length;
+      await policy.sleep(backoffDelay(attempt - 2, policy));
+    }
+    let response;
+    try {
+      response = await sink.bulk(bulkBody(pending));
+    } catch (error) {
+      lastReason = `request failed: ${(error as Error).message}`;
+      continue;
+    }
+    const { statusCode } = response;
+    if (statusCode === 413) {
+      if (pending.length === 1) {
+        const item = pending[0] as BulkItem;
+        result.rejected.push({
+          item,
+          status: 413,
+          reason: `event too large for one _bulk request (${item.bytes} bytes)`,
+        });
+        return result;
+      }
+      // Each half gets its own attempt budget: halving is progress, not failure.
+      result.splits++;
+      const half = Math.ceil(pending.length / 2);
+      await indexItems(sink, pending.slice(0, half), policy, result);
+      await indexItems(sink, pending.slice(half), policy, result);
+      return result;
+    }
+    if (isRetryableStatus(statusCode)) {
+      lastReason = `_bulk answered ${statusCode}`;
+      continue;
+    }
+    if (statusCode < 200 || statusCode >= 300) {
+      throw new Error(`_bulk answered ${statusCode}: ${response.body.slice(0, 300)}`);
+    }
+    const outcomes = parseBulkItems(response.body, pending.length);
+    const again: BulkItem[] = [];
+    outcomes.forEach((outcome, i) => {
+      const item = pending[i] as BulkItem;
+      switch (outcome.kind) {
+        case "indexed":
+          result.indexed++;
+          break;
+        case "duplicate":
+          result.duplicates++;
+          break;
+        case "retry":
+          lastReason = `item status ${outcome.status}: ${outcome.reason}`;
+          again.push(item);
+          break;
+        case "rejected":
+          result.rejected.push({ item, status: outcome.status, reason: outcome.reason });
+          break;
+      }
+    });
+    pending = again;
+  }
+  return result;
+}

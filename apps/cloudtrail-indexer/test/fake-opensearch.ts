@@ -1,0 +1,216 @@
+/**
+ * An in-memory stand-in for the OpenSearch endpoints the indexer uses
+ * (`_bulk` with `create` semantics, `_index_template`, ISM policies), with
+ * injectable faults. Usable directly as a BulkSink or behind a loopback HTTP
+ * server (there is no local OpenSearch here).
+ */
+import type { AddressInfo } from "node:net";
+import http from "node:http";
+import type { HttpResponse } from "../src/bootstrap";
+import type { BulkResponse, BulkSink } from "../src/bulk";
+
+/** Faults, each keyed by eventID unless said otherwise. */
+export interface Faults {
+  /** Answer 429 for an event's first N attempts (not stored). */
+  readonly throttle?: Map<string, number>;
+  /** Store the event but answer 429 once: a lost acknowledgement, so the retry meets 409. */
+  readonly lostAck?: Set<string>;
+  /** Answer 400 mapper_parsing_exception. */
+  readonly reject?: Set<string>;
+  /** Answer 413 to the next `times` bulk requests whose body exceeds `overBytes`. */
+  tooLarge?: { readonly overBytes: number; times: number };
+  /** Answer the next N bulk requests with 503 for the whole request. */
+  unavailable?: number;
+}
+
+interface StoredDoc {
+  readonly index: string;
+  readonly source: Record<string, unknown>;
+}
+
+const json = (statusCode: number, value: unknown): HttpResponse => ({
+  statusCode,
+  body: JSON.stringify(value),
+});
+
+/** The fake; all state is public for assertions. */
+export class FakeOpenSearch {
+  /** Documents by `_id`. */
+  readonly docs = new Map<string, StoredDoc>();
+  /** Successful creations per `_id` (1 = indexed exactly once). */
+  readonly created = new Map<string, number>();
+  /** Count of item answers per status. */
+  readonly itemStatuses = new Map<number, number>();
+  /** Status of every bulk request, in order. */
+  readonly requestStatuses: number[] = [];
+  /** Bodies (bytes) of every bulk request, in order. */
+  readonly requestSizes: number[] = [];
+  readonly templates = new Map<string, unknown>();
+  readonly policies = new Map<string, { policy: unknown; seqNo: number }>();
+  /** Every request seen by {@link handle}: `METHOD path`. */
+  readonly log: string[] = [];
+  private readonly attempts = new Map<string, number>();
+
+  constructor(public faults: Faults = {}) {}
+
+  private count(status: number): void {
+    this.itemStatuses.set(status, (this.itemStatuses.get(status) ?? 0) + 1);
+  }
+
+  /** Answers one `_bulk` body. */
+  bulk(body: string): BulkResponse {
+    this.requestSizes.push(Buffer.byteLength(body));
+    const tooLarge = this.faults.tooLarge;
+    if (tooLarge !== undefined && tooLarge.times > 0 && Buffer.byteLength(body) > tooLarge.overBytes) {
+      tooLarge.times--;
+      this.requestStatuses.push(413);
+      return { statusCode: 413, body: "<html><body>413 Request Entity Too Large</body></html>" };
+    }
+    if ((this.faults.unavailable ?? 0) > 0) {
+      this.faults.unavailable = (this.faults.unavailable ?? 0) - 1;
+      this.requestStatuses.push(503);
+      return json(503, { error: "unavailable" });
+    }
+    const lines = body.split("\n");
+    if (lines.at(-1) !== "") return this.badRequest("bulk body must end with a newline");
+    lines.pop();
+    if (lines.length % 2 !== 0) return this.badRequest("odd number of bulk lines");
+    const items: unknown[] = [];
+    let errors = false;
+    for (let i = 0; i < lines.length; i += 2) {
+      const action = JSON.parse(lines[i] as string) as { create?: { _index?: string; _id?: string } };
+      const { _index: index, _id: id } = action.create ?? {};
+      if (index === undefined || id === undefined)
+        return this.badRequest(`line ${i + 1}: not a create action`);
+      const status = this.createOne(index, id, lines[i + 1] as string);
+      this.count(status.status);
+      if (status.status >= 300) errors = true;
+      items.push({ create: { _index: index, _id: id, ...status } });
+    }
+    this.requestStatuses.push(200);
+    return json(200, { took: 1, errors, items });
+  }
+
+  private badRequest(reason: string): BulkResponse {
+    this.requestStatuses.push(400);
+    return json(400, { error: { type: "illegal_argument_exception", reason }, status: 400 });
+  }
+
+  private createOne(index: string, id: string, line: string): { status: number; error?: unknown } {
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, attempt);
+    if (attempt <= (this.faults.throttle?.get(id) ?? 0)) {
+      return {
+        status: 429,
+        error: { type: "es_rejected_execution_exception", reason: "rejected execution" },
+      };
+    }
+    if (this.faults.reject?.has(id) === true) {
+      return {
+        status: 400,
+        error: {
+          type: "mapper_parsing_exception",
+          reason: "failed to parse field [eventTime] of type [date]",
+        },
+      };
+    }
+    if (this.docs.has(id)) {
+      return {
+        status: 409,
+        error: { type: "version_conflict_engine_exception", reason: "document already exists" },
+      };
+    }
+    let source: Record<string, unknown>;
+    try {
+      source = JSON.parse(line) as Record<string, unknown>;
+    } catch (error) {
+      return { status: 400, error: { type: "mapper_parsing_exception", reason: (error as Error).message } };
+    }
+    this.docs.set(id, { index, source });
+    this.created.set(id, (this.created.get(id) ?? 0) + 1);
+    if (this.faults.lostAck?.delete(id) === true) {
+      return {
+        status: 429,
+        error: { type: "es_rejected_execution_exception", reason: "lost acknowledgement" },
+      };
+    }
+    return { status: 201 };
+  }
+
+  /** Routes one HTTP request like the OpenSearch REST API would (the subset the indexer uses). */
+  handle(method: string, pathAndQuery: string, body: string): HttpResponse {
+    const [path = "", query = ""] = pathAndQuery.split("?", 2);
+    this.log.push(`${method} ${path}`);
+    if (method === "POST" && path === "/_bulk") return this.bulk(body);
+    const template = /^\/_index_template\/([^/]+)$/.exec(path);
+    if (template !== null) {
+      const name = template[1] as string;
+      if (method === "GET") {
+        const found = this.templates.get(name);
+        return found === undefined
+          ? json(404, { error: `index template matching [${name}] not found`, status: 404 })
+          : json(200, { index_templates: [{ name, index_template: found }] });
+      }
+      if (method === "PUT") {
+        this.templates.set(name, JSON.parse(body));
+        return json(200, { acknowledged: true });
+      }
+    }
+    const policy = /^\/_plugins\/_ism\/policies\/([^/]+)$/.exec(path);
+    if (policy !== null) {
+      const id = policy[1] as string;
+      const found = this.policies.get(id);
+      if (method === "GET") {
+        return found === undefined
+          ? json(404, { error: { type: "status_exception", reason: "Policy not found" }, status: 404 })
+          : json(200, { _id: id, _seq_no: found.seqNo, _primary_term: 1, ...(found.policy as object) });
+      }
+      if (method === "PUT") {
+        const params = new URLSearchParams(query);
+        if (found !== undefined && params.get("if_seq_no") !== String(found.seqNo)) {
+          return json(409, { error: { type: "version_conflict_engine_exception" }, status: 409 });
+        }
+        this.policies.set(id, { policy: JSON.parse(body), seqNo: (found?.seqNo ?? -1) + 1 });
+        return json(found === undefined ? 201 : 200, { _id: id });
+      }
+    }
+    return json(404, { error: `no handler for ${method} ${path}` });
+  }
+
+  /** This fake as a BulkSink (no HTTP). */
+  sink(): BulkSink {
+    return { bulk: (body) => Promise.resolve(this.bulk(body)) };
+  }
+}
+
+/** A loopback HTTP server in front of a {@link FakeOpenSearch}; records request headers. */
+export interface FakeServer {
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1 with a random port. */
+export async function startFakeServer(fake: FakeOpenSearch): Promise<FakeServer> {
+  const headers: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      headers.push(req.headers);
+      const answer = fake.handle(req.method ?? "GET", req.url ?? "/", Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(answer.statusCode, { "content-type": "application/json" }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    headers,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+      }),
+  };
+}

@@ -1,0 +1,269 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { lambdaArchive } from "../lib/bundle";
+import { awsContext } from "../lib/aws-context";
+import { createEncryptedLogGroup } from "../lib/log-group";
+import { createServiceRole } from "../lib/service-role";
+import type { Tags } from "../lib/tags";
+import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
+import { accessLogTableInputs } from "./glue-table";
+import { transformerStatements } from "./role-policy";
+
+/** The handler the Lambda runs, bundled from source at deploy time. */
+export const TRANSFORMER_ENTRY = "apps/access-log-transformer/src/handler.ts";
+
+export interface AccessLogPipelineArgs {
+  /** The ingest stream to read. */
+  readonly streamArn: pulumi.Input<string>;
+  readonly archiveBucketName: pulumi.Input<string>;
+  readonly archiveBucketArn: pulumi.Input<string>;
+  /** Archive key: the stream, the objects, the queue, the log group and the function's environment. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** Topic for iterator-age, error and failed-batch alarms. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /** Records per invocation (1–10000). Default: 500. */
+  readonly batchSize?: number;
+  /** Seconds to gather records before invoking (0–300). Default: 5. */
+  readonly batchWindowSeconds?: number;
+  /** Retries of a failing batch before it goes to the failure queue. Default: 5. */
+  readonly maximumRetryAttempts?: number;
+  /** Lambda memory (also its CPU share). Default: 512. */
+  readonly memoryMiB?: number;
+  /** Lambda timeout in seconds. Default: 60. */
+  readonly timeoutSeconds?: number;
+  /** Retention of the function's log group. Default: 14. */
+  readonly logRetentionDays?: number;
+  /** Glue database name (lowercase, digits, underscores). Default: derived from the component name. */
+  readonly glueDatabaseName?: string;
+  /** Tags for every resource. Default: none. */
+  readonly tags?: Tags;
+}
+
+const DEFAULTS = {
+  batchSize: 500,
+  batchWindowSeconds: 5,
+  maximumRetryAttempts: 5,
+  memoryMiB: 512,
+  timeoutSeconds: 60,
+  logRetentionDays: 14,
+  tags: {},
+} as const;
+
+/** Iterator age (ms) past which the transformer is falling behind the stream. */
+const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+
+/** Every problem with the args, so that one error can list them all. */
+export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): string[] {
+  const problems: string[] = [];
+  const range = (key: keyof typeof DEFAULTS, min: number, max: number) => {
+    const value = (args[key] ?? DEFAULTS[key]) as number;
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(`${key} must be ${min}–${max} (got ${value})`);
+  };
+  range("batchSize", 1, 10000);
+  range("batchWindowSeconds", 0, 300);
+  range("maximumRetryAttempts", 0, 10000);
+  range("memoryMiB", 128, 10240);
+  range("timeoutSeconds", 1, 900);
+  if (args.glueDatabaseName !== undefined && !/^[a-z0-9_]{1,255}$/.test(args.glueDatabaseName)) {
+    problems.push(
+      `glueDatabaseName must be lowercase letters, digits and underscores (got "${args.glueDatabaseName}")`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * nginx access logs from the ingest stream to queryable JSON in S3: an event
+ * source mapping with partial-batch failure reporting, bisection and a
+ * failure queue; the transformer Lambda (built from
+ * `apps/access-log-transformer`); alarms; and a Glue table with partition
+ * projection so Athena can query `access/` directly.
+ */
+export class AccessLogPipeline extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly failureQueueUrl: pulumi.Output<string>;
+  public readonly glueDatabaseName: pulumi.Output<string>;
+  public readonly glueTableName: pulumi.Output<string>;
+
+  constructor(name: string, args: AccessLogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("log-platform:access-logs:AccessLogPipeline", name, {}, opts);
+    const problems = accessLogPipelineArgProblems(args);
+    if (problems.length > 0) {
+      throw new Error(`AccessLogPipeline "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
+    }
+    const tags = args.tags ?? DEFAULTS.tags;
+    const ctx = awsContext(this);
+    const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+
+    const failureQueue = new aws.sqs.Queue(
+      `${name}-failed-batches`,
+      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600, tags: { ...tags } },
+      { parent: this },
+    );
+    const logGroup = createEncryptedLogGroup(
+      `${name}-transformer-logs`,
+      {
+        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        tags,
+      },
+      this,
+    );
+    const execution = createServiceRole(
+      `${name}-transformer-role`,
+      {
+        service: "lambda.amazonaws.com",
+        // Lambda assumes its execution role without source-account context.
+        sourceAccountCondition: false,
+        statements: pulumi
+          .all([args.streamArn, args.archiveBucketArn, args.kmsKeyArn, logGroup.arn, failureQueue.arn])
+          .apply(([streamArn, bucketArn, keyArn, logGroupArn, failureQueueArn]) =>
+            transformerStatements({
+              streamArn,
+              bucketArn,
+              keyArn,
+              logGroupArn,
+              failureQueueArn,
+              prefixes: [ARCHIVE_PREFIXES.access, ARCHIVE_PREFIXES.accessErrors],
+            }),
+          ),
+        tags,
+      },
+      ctx,
+      this,
+    );
+
+    const transformer = new aws.lambda.Function(
+      `${name}-transformer`,
+      {
+        runtime: aws.lambda.Runtime.NodeJS20dX,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: lambdaArchive(TRANSFORMER_ENTRY),
+        role: execution.role.arn,
+        memorySize: args.memoryMiB ?? DEFAULTS.memoryMiB,
+        timeout: timeoutSeconds,
+        kmsKeyArn: args.kmsKeyArn,
+        environment: {
+          variables: {
+            ARCHIVE_BUCKET: args.archiveBucketName,
+            ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
+            ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
+          },
+        },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        tracingConfig: { mode: "Active" },
+        tags: { ...tags },
+      },
+      // The function must not start before it may write its logs.
+      { parent: this, dependsOn: [execution.policy] },
+    );
+
+    new aws.lambda.EventSourceMapping(
+      `${name}-from-stream`,
+      {
+        eventSourceArn: args.streamArn,
+        functionName: transformer.arn,
+        startingPosition: "TRIM_HORIZON",
+        batchSize: args.batchSize ?? DEFAULTS.batchSize,
+        maximumBatchingWindowInSeconds: args.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
+        destinationConfig: { onFailure: { destinationArn: failureQueue.arn } },
+        tags: { ...tags },
+      },
+      // Lambda checks at creation that the role may read the stream and reach the queue.
+      { parent: this, dependsOn: [execution.policy] },
+    );
+
+    const alarm = (suffix: string, description: string, props: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          alarmDescription: description,
+          evaluationPeriods: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+          tags: { ...tags },
+          ...props,
+        },
+        { parent: this },
+      );
+    const functionDimensions = { FunctionName: transformer.name };
+    alarm("iterator-age", "The transformer is more than 5 minutes behind the ingest stream.", {
+      namespace: "AWS/Lambda",
+      metricName: "IteratorAge",
+      dimensions: functionDimensions,
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: ITERATOR_AGE_ALARM_MS,
+    });
+    alarm(
+      "errors",
+      "The transformer failed invocations (batches are retried, then sent to the failure queue).",
+      {
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: functionDimensions,
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      },
+    );
+    alarm(
+      "failed-batches",
+      "Batches exhausted their retries: their records are named in the failure queue.",
+      {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: failureQueue.name },
+        statistic: "Maximum",
+        period: 300,
+        threshold: 1,
+      },
+    );
+
+    const database = new aws.glue.CatalogDatabase(
+      `${name}-database`,
+      {
+        name: args.glueDatabaseName ?? `${name.replace(/[^a-z0-9]/g, "_")}_logs`,
+        description: "log-platform archive tables (Athena)",
+        tags: { ...tags },
+      },
+      { parent: this },
+    );
+    const tableInputs = pulumi
+      .output(args.archiveBucketName)
+      .apply((bucket) => accessLogTableInputs(bucket, ARCHIVE_PREFIXES.access));
+    const table = new aws.glue.CatalogTable(
+      `${name}-table`,
+      {
+        databaseName: database.name,
+        name: "nginx_access",
+        description: "nginx access logs parsed by the access-log transformer, one JSON object per request",
+        tableType: tableInputs.tableType,
+        parameters: tableInputs.parameters,
+        partitionKeys: tableInputs.partitionKeys,
+        storageDescriptor: tableInputs.storageDescriptor,
+      },
+      { parent: this },
+    );
+
+    this.functionName = transformer.name;
+    this.failureQueueUrl = failureQueue.url;
+    this.glueDatabaseName = database.name;
+    this.glueTableName = table.name;
+    this.registerOutputs({
+      functionName: this.functionName,
+      failureQueueUrl: this.failureQueueUrl,
+      glueDatabaseName: this.glueDatabaseName,
+      glueTableName: this.glueTableName,
+    });
+  }
+}

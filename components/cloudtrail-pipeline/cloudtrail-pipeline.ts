@@ -1,0 +1,489 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { awsContext } from "../lib/aws-context";
+import { lambdaArchive } from "../lib/bundle";
+import { dataStoreOptions } from "../lib/data-protection";
+import { createEncryptedLogGroup } from "../lib/log-group";
+import { createSecureBucket } from "../lib/secure-bucket";
+import { createServiceRole } from "../lib/service-role";
+import type { Tags } from "../lib/tags";
+import { ARCHIVE_PREFIXES, archiveLifecycleRules } from "../log-archive/lifecycle";
+import { CIS_FILTERS, CIS_NAMESPACE } from "./cis-filters";
+import {
+  indexerStatements,
+  notificationTopicPolicy,
+  queuePolicy,
+  trailArn,
+  trailBucketPolicy,
+  trailLogsStatements,
+} from "./policies";
+
+/** The handler the indexer Lambda runs, bundled from source at deploy time. */
+export const INDEXER_ENTRY = "apps/cloudtrail-indexer/src/handler.ts";
+
+/** Where the indexer sends events; without it, events go only to the archive (S3 NDJSON). */
+export interface OpenSearchTarget {
+  /** Domain endpoint (with or without `https://`). */
+  readonly endpoint: pulumi.Input<string>;
+  readonly domainArn: pulumi.Input<string>;
+  /** When the domain is in a VPC, the indexer runs there too. */
+  readonly vpc?: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  };
+}
+
+export interface CloudTrailPipelineArgs {
+  /** Archive key: trail files, log group, topic, queues and the indexer's environment. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** The archive, where split events (`cloudtrail-events/`) and refused ones (`cloudtrail-failed/`) go. */
+  readonly archiveBucketName: pulumi.Input<string>;
+  readonly archiveBucketArn: pulumi.Input<string>;
+  /** Topic for the CIS and pipeline alarms. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /** An organization trail (run in the management account). Default: false. */
+  readonly organizationTrail?: boolean;
+  /** Also record S3 object-level (data) events. Default: false. */
+  readonly s3DataEvents?: boolean;
+  /** Create the trail bucket with Object Lock (governance, `trailRetentionDays`). Default: false. */
+  readonly objectLock?: boolean;
+  /** Days trail files are kept. Default: 365. */
+  readonly trailRetentionDays?: number;
+  /** Retention of the trail's and the indexer's log groups. Default: 14. */
+  readonly logRetentionDays?: number;
+  /** Protect and retain the trail bucket (prod). Default: false. */
+  readonly retainData?: boolean;
+  /** Index into this domain. Default: none (events go to the archive only). */
+  readonly openSearch?: OpenSearchTarget;
+  /** OpenSearch index prefix; indices are `<prefix>-YYYY.MM.DD`. Default: cloudtrail. */
+  readonly indexPrefix?: string;
+  /** Days an index is kept before the ISM policy deletes it. Default: 90. */
+  readonly indexRetentionDays?: number;
+  /** Concurrent indexer invocations at most (protects the domain). Default: 2. */
+  readonly reservedConcurrency?: number;
+  /** Indexer memory and timeout. Default: 512 MiB, 120 s. */
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+  /** Receives before a message goes to the dead-letter queue. Default: 5. */
+  readonly maxReceiveCount?: number;
+  /** Tags for every resource. Default: none. */
+  readonly tags?: Tags;
+}
+
+const DEFAULTS = {
+  organizationTrail: false,
+  s3DataEvents: false,
+  objectLock: false,
+  trailRetentionDays: 365,
+  logRetentionDays: 14,
+  retainData: false,
+  indexPrefix: "cloudtrail",
+  indexRetentionDays: 90,
+  reservedConcurrency: 2,
+  memoryMiB: 512,
+  timeoutSeconds: 120,
+  maxReceiveCount: 5,
+  tags: {},
+} as const;
+
+/** Lambda's guidance: a queue's visibility timeout of at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Every problem with the args, so that one error can list them all. */
+export function cloudTrailPipelineArgProblems(args: CloudTrailPipelineArgs): string[] {
+  const problems: string[] = [];
+  const range = (key: keyof typeof DEFAULTS, min: number, max: number) => {
+    const value = (args[key] ?? DEFAULTS[key]) as number;
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(`${key} must be ${min}–${max} (got ${value})`);
+  };
+  range("trailRetentionDays", 1, 36500);
+  range("indexRetentionDays", 1, 36500);
+  range("reservedConcurrency", 1, 1000);
+  range("memoryMiB", 128, 10240);
+  range("timeoutSeconds", 1, 900);
+  range("maxReceiveCount", 1, 1000);
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(args.indexPrefix ?? DEFAULTS.indexPrefix)) {
+    problems.push(`indexPrefix must be a lowercase OpenSearch index prefix (got "${args.indexPrefix}")`);
+  }
+  return problems;
+}
+
+/**
+ * CloudTrail split into single events: a multi-region trail with log file
+ * validation into its own bucket, CIS alarms on its CloudWatch log group, and
+ * new trail files announced through SNS → SQS (+ DLQ) to the indexer Lambda
+ * (`apps/cloudtrail-indexer`), which splits each file into events, indexes
+ * them in OpenSearch by `eventID` and writes them as NDJSON to the archive.
+ */
+export class CloudTrailPipeline extends pulumi.ComponentResource {
+  public readonly trailArn: pulumi.Output<string>;
+  public readonly trailBucketName: pulumi.Output<string>;
+  public readonly queueUrl: pulumi.Output<string>;
+  public readonly deadLetterQueueUrl: pulumi.Output<string>;
+  public readonly indexerFunctionName: pulumi.Output<string>;
+  /** The indexer's role: the OpenSearch access policy must let it in. */
+  public readonly indexerRoleArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: CloudTrailPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("log-platform:cloudtrail:CloudTrailPipeline", name, {}, opts);
+    const problems = cloudTrailPipelineArgProblems(args);
+    if (problems.length > 0) {
+      throw new Error(`CloudTrailPipeline "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
+    }
+    const tags = args.tags ?? DEFAULTS.tags;
+    const retainData = args.retainData ?? DEFAULTS.retainData;
+    const organizationTrail = args.organizationTrail ?? DEFAULTS.organizationTrail;
+    const trailRetentionDays = args.trailRetentionDays ?? DEFAULTS.trailRetentionDays;
+    const logRetentionDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;
+    const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+    const ctx = awsContext(this);
+    // Named explicitly: the bucket policy must name the trail's ARN before the trail exists.
+    const trailName = `${name}-trail`;
+    const thisTrailArn = ctx.apply((c) => trailArn(c, trailName));
+
+    // ---- Trail bucket.
+    const trailBucket = createSecureBucket(
+      `${name}-bucket`,
+      {
+        encryption: { kind: "kms", keyArn: args.kmsKeyArn },
+        forceDestroy: !retainData,
+        objectLock: args.objectLock ?? DEFAULTS.objectLock,
+        tags,
+      },
+      dataStoreOptions(this, retainData),
+    );
+    const bucketPolicy = new aws.s3.BucketPolicy(
+      `${name}-bucket-policy`,
+      {
+        bucket: trailBucket.bucket.id,
+        policy: pulumi.jsonStringify(
+          pulumi
+            .all([ctx, trailBucket.bucket.arn, thisTrailArn])
+            .apply(([c, bucketArn, trail]) => trailBucketPolicy(c, bucketArn, trail, organizationTrail)),
+        ),
+      },
+      // A bucket policy is refused while the public access block is still being applied.
+      { parent: this, dependsOn: [trailBucket.publicAccessBlock] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-bucket-lifecycle`,
+      {
+        bucket: trailBucket.bucket.id,
+        // CloudTrail writes every file (logs and digests) under AWSLogs/.
+        rules: archiveLifecycleRules([{ prefix: "AWSLogs/", expireAfterDays: trailRetentionDays }], 30),
+      },
+      { parent: this },
+    );
+    if (args.objectLock ?? DEFAULTS.objectLock) {
+      new aws.s3.BucketObjectLockConfiguration(
+        `${name}-bucket-object-lock`,
+        {
+          bucket: trailBucket.bucket.id,
+          rule: { defaultRetention: { mode: "GOVERNANCE", days: trailRetentionDays } },
+        },
+        { parent: this },
+      );
+    }
+
+    // ---- Trail → CloudWatch Logs (for the CIS alarms).
+    const trailLogs = createEncryptedLogGroup(
+      `${name}-events`,
+      { retentionInDays: logRetentionDays, kmsKeyArn: args.kmsKeyArn, tags },
+      this,
+    );
+    const trailLogsRole = createServiceRole(
+      `${name}-to-logs`,
+      {
+        service: "cloudtrail.amazonaws.com",
+        sourceArnLike: (c) => trailArn(c, trailName),
+        statements: trailLogs.arn.apply(trailLogsStatements),
+        tags,
+      },
+      ctx,
+      this,
+    );
+    const trail = new aws.cloudtrail.Trail(
+      `${name}-trail`,
+      {
+        name: trailName,
+        s3BucketName: trailBucket.bucket.bucket,
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        isOrganizationTrail: organizationTrail,
+        enableLogFileValidation: true,
+        kmsKeyId: args.kmsKeyArn,
+        cloudWatchLogsGroupArn: pulumi.interpolate`${trailLogs.arn}:*`,
+        cloudWatchLogsRoleArn: trailLogsRole.role.arn,
+        eventSelectors: [
+          {
+            readWriteType: "All",
+            includeManagementEvents: true,
+            ...(args.s3DataEvents === true
+              ? {
+                  dataResources: [
+                    { type: "AWS::S3::Object", values: [pulumi.interpolate`arn:${ctx.partition}:s3`] },
+                  ],
+                }
+              : {}),
+          },
+        ],
+        tags: { ...tags },
+      },
+      // CloudTrail checks at creation that it may write the bucket and the log group.
+      { parent: this, dependsOn: [bucketPolicy, trailLogsRole.policy] },
+    );
+
+    CIS_FILTERS.forEach((filter) => {
+      new aws.cloudwatch.LogMetricFilter(
+        `${name}-cis-${filter.name}`,
+        {
+          logGroupName: trailLogs.name,
+          pattern: filter.pattern,
+          metricTransformation: { name: filter.metricName, namespace: CIS_NAMESPACE, value: "1" },
+        },
+        { parent: this },
+      );
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-cis-${filter.name}`,
+        {
+          alarmDescription: `CIS ${filter.control}: ${filter.description}`,
+          namespace: CIS_NAMESPACE,
+          metricName: filter.metricName,
+          statistic: "Sum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [args.alarmTopicArn],
+          tags: { ...tags },
+        },
+        { parent: this },
+      );
+    });
+
+    // ---- New trail files: S3 → SNS → SQS (+ DLQ).
+    const topic = new aws.sns.Topic(
+      `${name}-new-files`,
+      { kmsMasterKeyId: args.kmsKeyArn, tags: { ...tags } },
+      { parent: this },
+    );
+    const topicPolicy = new aws.sns.TopicPolicy(
+      `${name}-new-files-policy`,
+      {
+        arn: topic.arn,
+        policy: pulumi.jsonStringify(
+          pulumi
+            .all([ctx, topic.arn, trailBucket.bucket.arn])
+            .apply(([c, topicArn, bucketArn]) => notificationTopicPolicy(c, topicArn, bucketArn)),
+        ),
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketNotification(
+      `${name}-bucket-notification`,
+      {
+        bucket: trailBucket.bucket.id,
+        topics: [
+          {
+            topicArn: topic.arn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: "AWSLogs/",
+            filterSuffix: ".json.gz",
+          },
+        ],
+      },
+      // S3 sends a test event on creation and refuses a topic it may not publish to.
+      { parent: this, dependsOn: [topicPolicy] },
+    );
+    const deadLetters = new aws.sqs.Queue(
+      `${name}-dead-letters`,
+      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600, tags: { ...tags } },
+      { parent: this },
+    );
+    const queue = new aws.sqs.Queue(
+      `${name}-new-files`,
+      {
+        kmsMasterKeyId: args.kmsKeyArn,
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds,
+        messageRetentionSeconds: 4 * 24 * 3600,
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: deadLetters.arn,
+          maxReceiveCount: args.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
+        }),
+        tags: { ...tags },
+      },
+      { parent: this },
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-new-files-policy`,
+      {
+        queueUrl: queue.url,
+        policy: pulumi.jsonStringify(pulumi.all([queue.arn, topic.arn]).apply(([q, t]) => queuePolicy(q, t))),
+      },
+      { parent: this },
+    );
+    new aws.sns.TopicSubscription(
+      `${name}-new-files-to-queue`,
+      { topic: topic.arn, protocol: "sqs", endpoint: queue.arn },
+      { parent: this },
+    );
+
+    // ---- Indexer.
+    const indexerLogs = createEncryptedLogGroup(
+      `${name}-indexer-logs`,
+      { retentionInDays: logRetentionDays, kmsKeyArn: args.kmsKeyArn, tags },
+      this,
+    );
+    const openSearch = args.openSearch;
+    const indexerRole = createServiceRole(
+      `${name}-indexer-role`,
+      {
+        service: "lambda.amazonaws.com",
+        // Lambda assumes its execution role without source-account context.
+        sourceAccountCondition: false,
+        statements: pulumi
+          .all([
+            trailBucket.bucket.arn,
+            args.archiveBucketArn,
+            args.kmsKeyArn,
+            queue.arn,
+            indexerLogs.arn,
+            openSearch?.domainArn,
+          ])
+          .apply(([trailBucketArn, archiveBucketArn, keyArn, queueArn, logGroupArn, domainArn]) =>
+            indexerStatements({
+              trailBucketArn,
+              archiveBucketArn,
+              keyArn,
+              queueArn,
+              logGroupArn,
+              archivePrefixes: [ARCHIVE_PREFIXES.cloudTrailEvents, ARCHIVE_PREFIXES.cloudTrailFailed],
+              ...(domainArn !== undefined ? { domainArn } : {}),
+              inVpc: openSearch?.vpc !== undefined,
+            }),
+          ),
+        tags,
+      },
+      ctx,
+      this,
+    );
+    const indexer = new aws.lambda.Function(
+      `${name}-indexer`,
+      {
+        runtime: aws.lambda.Runtime.NodeJS20dX,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: lambdaArchive(INDEXER_ENTRY),
+        role: indexerRole.role.arn,
+        memorySize: args.memoryMiB ?? DEFAULTS.memoryMiB,
+        timeout: timeoutSeconds,
+        reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
+        kmsKeyArn: args.kmsKeyArn,
+        environment: {
+          variables: {
+            ARCHIVE_BUCKET: args.archiveBucketName,
+            EVENTS_PREFIX: ARCHIVE_PREFIXES.cloudTrailEvents,
+            FAILED_PREFIX: ARCHIVE_PREFIXES.cloudTrailFailed,
+            INDEX_PREFIX: args.indexPrefix ?? DEFAULTS.indexPrefix,
+            RETENTION_DAYS: String(args.indexRetentionDays ?? DEFAULTS.indexRetentionDays),
+            ...(openSearch !== undefined ? { OPENSEARCH_ENDPOINT: openSearch.endpoint } : {}),
+          },
+        },
+        ...(openSearch?.vpc !== undefined
+          ? {
+              vpcConfig: {
+                subnetIds: openSearch.vpc.subnetIds,
+                securityGroupIds: openSearch.vpc.securityGroupIds,
+              },
+            }
+          : {}),
+        loggingConfig: { logFormat: "JSON", logGroup: indexerLogs.name },
+        tracingConfig: { mode: "Active" },
+        tags: { ...tags },
+      },
+      // The function must not start before it may write its logs.
+      { parent: this, dependsOn: [indexerRole.policy] },
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-from-queue`,
+      {
+        eventSourceArn: queue.arn,
+        functionName: indexer.arn,
+        batchSize: 10,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        tags: { ...tags },
+      },
+      // Lambda checks at creation that the role may consume the queue.
+      { parent: this, dependsOn: [indexerRole.policy] },
+    );
+
+    const pipelineAlarm = (
+      suffix: string,
+      description: string,
+      props: Partial<aws.cloudwatch.MetricAlarmArgs>,
+    ) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          alarmDescription: description,
+          evaluationPeriods: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+          tags: { ...tags },
+          ...props,
+        },
+        { parent: this },
+      );
+    pipelineAlarm(
+      "dead-letters",
+      "Trail files the indexer failed for good are waiting in the dead-letter queue.",
+      {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: deadLetters.name },
+        statistic: "Maximum",
+        period: 300,
+        threshold: 1,
+      },
+    );
+    pipelineAlarm("queue-age", "Trail files wait more than 15 minutes: the indexer is behind or failing.", {
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: queue.name },
+      statistic: "Maximum",
+      period: 300,
+      threshold: 900,
+    });
+    pipelineAlarm("indexer-errors", "The indexer failed invocations.", {
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: indexer.name },
+      statistic: "Sum",
+      period: 300,
+      threshold: 1,
+    });
+
+    this.trailArn = trail.arn;
+    this.trailBucketName = trailBucket.bucket.bucket;
+    this.queueUrl = queue.url;
+    this.deadLetterQueueUrl = deadLetters.url;
+    this.indexerFunctionName = indexer.name;
+    this.indexerRoleArn = indexerRole.role.arn;
+    this.logGroupName = trailLogs.name;
+    this.registerOutputs({
+      trailArn: this.trailArn,
+      trailBucketName: this.trailBucketName,
+      queueUrl: this.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueueUrl,
+      indexerFunctionName: this.indexerFunctionName,
+      indexerRoleArn: this.indexerRoleArn,
+      logGroupName: this.logGroupName,
+    });
+  }
+}
