@@ -73,6 +73,7 @@ export function archiveKeyPolicy(ctx: AwsContext): PolicyDocument {
           "events.amazonaws.com",
           "s3.amazonaws.com",
           "aps.amazonaws.com",
+          "sns.amazonaws.com",
         ],
       },
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],

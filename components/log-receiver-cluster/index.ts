@@ -10,3 +10,10 @@ export {
 } from "./container-definition";
 export { receiverExecutionStatements, receiverTaskStatements } from "./task-policies";
 export { splitCertificateChain } from "./pem";
+export {
+  ADOT_CONTAINER,
+  ADOT_IMAGE,
+  adotCollectorConfig,
+  adotContainerDefinition,
+  SCRAPE_JOB,
+} from "./metrics-sidecar";

@@ -13,6 +13,7 @@ import type { Tags } from "../lib/tags";
 import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
 import { RECEIVER_CONTAINER, RECEIVER_PORT, receiverContainerDefinitions } from "./container-definition";
+import { adotContainerDefinition, remoteWriteStatement } from "./metrics-sidecar";
 import { splitCertificateChain } from "./pem";
 import { receiverExecutionStatements, receiverTaskStatements } from "./task-policies";
 
@@ -62,6 +63,14 @@ export interface LogReceiverClusterArgs {
   readonly targetCpuPercent?: number;
   /** Run this image instead of building `apps/log-receiver` (then no repository is created). */
   readonly imageUri?: pulumi.Input<string>;
+  /**
+   * Send the receiver's Prometheus metrics to AMP through an ADOT collector
+   * sidecar. Default: no sidecar.
+   */
+  readonly metrics?: {
+    readonly workspaceArn: pulumi.Input<string>;
+    readonly remoteWriteUrl: pulumi.Input<string>;
+  };
   /** Retention of the task log group. Default: 14. */
   readonly logRetentionDays?: number;
   /** Prod: deletion protection on the NLB, tokens secret kept 30 days after deletion. Default: false. */
@@ -347,8 +356,11 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         service: "ecs-tasks.amazonaws.com",
         sourceArnLike: ecsTasksSourceArn,
         statements: pulumi
-          .all([args.streamArn, args.kmsKeyArn])
-          .apply(([streamArn, keyArn]) => receiverTaskStatements(streamArn, keyArn)),
+          .all([args.streamArn, args.kmsKeyArn, args.metrics?.workspaceArn])
+          .apply(([streamArn, keyArn, workspaceArn]) => [
+            ...receiverTaskStatements(streamArn, keyArn),
+            ...(workspaceArn !== undefined ? [remoteWriteStatement(workspaceArn)] : []),
+          ]),
         tags,
       },
       ctx,
@@ -374,16 +386,19 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         taskRoleArn: taskRole.role.arn,
         containerDefinitions: pulumi.jsonStringify(
           pulumi
-            .all([image, args.streamName, ctx, tokensSecret.arn, logGroup.name])
-            .apply(([img, streamName, c, tokensSecretArn, logGroupName]) =>
-              receiverContainerDefinitions({
+            .all([image, args.streamName, ctx, tokensSecret.arn, logGroup.name, args.metrics?.remoteWriteUrl])
+            .apply(([img, streamName, c, tokensSecretArn, logGroupName, remoteWriteUrl]) => [
+              ...receiverContainerDefinitions({
                 image: img,
                 streamName,
                 region: c.region,
                 tokensSecretArn,
                 logGroupName,
               }),
-            ),
+              ...(remoteWriteUrl !== undefined
+                ? [adotContainerDefinition({ remoteWriteUrl, region: c.region, logGroupName })]
+                : []),
+            ]),
         ),
         tags: { ...tags },
       },

@@ -39,7 +39,15 @@ describe("Alerting (mocks)", () => {
       Resource: run.outputs.topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
-    assert.equal(policy.Statement[2]!.Sid, "DenyInsecureTransport");
+    assert.deepEqual(policy.Statement[1], {
+      Sid: "PrometheusAlertManagerOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "aps.amazonaws.com" },
+      Action: ["sns:Publish", "sns:GetTopicAttributes"],
+      Resource: run.outputs.topicArn,
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+    });
+    assert.equal(policy.Statement[3]!.Sid, "DenyInsecureTransport");
     assert.equal(
       run.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription").length,
       0,

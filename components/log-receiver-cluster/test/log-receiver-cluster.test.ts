@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 
 import { violations } from "../../../policy/rules";
 import type { ProgramRun } from "../../../test/lib/mocks";
@@ -261,6 +262,52 @@ describe("LogReceiverCluster (mocks)", () => {
     const version = dev.resources.find((r) => r.name === "rx-tokens-value")!;
     assert.ok(containsSecret(version.inputs.secretString));
     assert.deepEqual(violations(asPolicyInputs(dev.resources)), []);
+  });
+
+  it("with AMP: an ADOT sidecar scrapes /metrics on loopback and remote-writes with SigV4; aps:RemoteWrite on that workspace only", async () => {
+    const workspaceArn = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-1";
+    const remoteWriteUrl =
+      "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write";
+    const withMetrics = await deploy({
+      allowSelfSignedCertificate: true,
+      allowGeneratedTokens: true,
+      metrics: { workspaceArn, remoteWriteUrl },
+    });
+    const task = resourceNamed(withMetrics.resources, "aws:ecs/taskDefinition:TaskDefinition", "rx-task");
+    const containers = parseJsonInput<Record<string, unknown>[]>(task.props.containerDefinitions);
+    assert.deepEqual(
+      containers.map((c) => [c.name, c.essential, c.user, c.readonlyRootFilesystem]),
+      [
+        ["log-receiver", true, "65532:65532", true],
+        ["adot-collector", false, "10001:10001", true],
+      ],
+    );
+    const config = parse((containers[1]!.environment as { name: string; value: string }[])[0]!.value) as {
+      receivers: {
+        prometheus: {
+          config: { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+        };
+      };
+      exporters: { prometheusremotewrite: { endpoint: string; auth: { authenticator: string } } };
+      extensions: { sigv4auth: { region: string; service: string } };
+    };
+    assert.deepEqual(config.receivers.prometheus.config.scrape_configs[0], {
+      job_name: "log-receiver",
+      metrics_path: "/metrics",
+      static_configs: [{ targets: ["127.0.0.1:8080"] }],
+    });
+    assert.equal(config.exporters.prometheusremotewrite.endpoint, remoteWriteUrl);
+    assert.deepEqual(config.extensions.sigv4auth, { region: "eu-west-1", service: "aps" });
+    const taskPolicy = parseJsonInput(
+      resourceNamed(withMetrics.resources, "aws:iam/rolePolicy:RolePolicy", "rx-task-policy").props.policy,
+    );
+    assert.deepEqual(taskPolicy.Statement[2], {
+      Sid: "RemoteWriteMetrics",
+      Effect: "Allow",
+      Action: "aps:RemoteWrite",
+      Resource: workspaceArn,
+    });
+    assert.deepEqual(violations(asPolicyInputs(withMetrics.resources)), []);
   });
 
   it("refuses to run without a certificate or tokens unless dev allows it, listing both", async () => {

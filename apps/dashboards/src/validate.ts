@@ -1,0 +1,437 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { z } from "zod";
+
+/*
+ * Offline checks for the Prometheus rules and Grafana dashboards in
+ * apps/dashboards. promtool and amtool validate syntax and behaviour; these
+ * checks catch what they cannot: a metric name that the receiver does not
+ * export (a renamed counter makes a rule or panel silently empty), an alert
+ * without the labels and annotations routing and on-call rely on, a panel
+ * with no query or an unresolvable data source. Apart from readRuleFiles,
+ * every function is pure; checks return a list of problems (empty when all is
+ * well) so a test can show them all at once.
+ */
+
+// ---------------------------------------------------------------- PromQL names
+
+/** Words that look like identifiers in PromQL but never name a metric. */
+const PROMQL_KEYWORDS: ReadonlySet<string> = new Set([
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "offset",
+  "inf",
+  "nan",
+]);
+
+/**
+ * Metric names selected by a PromQL expression, in order of first use, without
+ * duplicates. A lexical scan, not a parser: it removes strings, label matchers,
+ * range/subquery brackets, grouping clauses, numbers and Grafana variables,
+ * then keeps every identifier that is not a function or aggregation (those are
+ * followed by `(`) and not a keyword.
+ * @throws Error for a selector by `__name__` (`{__name__="x"}`): the name would be
+ *   invisible to this check, so such selectors are not allowed in this repo.
+ */
+export function promqlMetricNames(expr: string): string[] {
+  if (/__name__/.test(expr)) {
+    throw new Error(`selecting by __name__ is not supported (write the metric name): ${expr}`);
+  }
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
+    .replace(/#[^\n]*/g, " ")
+    .replace(/\$\{[^}]*\}|\$\w+/g, " ")
+    .replace(/\{[^}]*\}/g, " ")
+    .replace(/\[[^\]]*\]/g, " ")
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ")
+    .replace(/@\s*[-+\w.()]+/g, " ")
+    .replace(/\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?:[a-z]+)?\b|\.\d+\b/g, " ");
+  const names: string[] = [];
+  for (const match of stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
+    const word = match[0];
+    const after = stripped.slice(match.index + word.length).trimStart();
+    if (after.startsWith("(") || PROMQL_KEYWORDS.has(word.toLowerCase())) continue;
+    if (!names.includes(word)) names.push(word);
+  }
+  return names;
+}
+
+/** Series every Prometheus-compatible scraper adds per target (ADOT included). */
+export const SCRAPE_SERIES: readonly string[] = [
+  "up",
+  "scrape_duration_seconds",
+  "scrape_samples_scraped",
+  "scrape_samples_post_metric_relabeling",
+  "scrape_series_added",
+];
+
+/** A metric family as a registry describes it (prom-client's `getMetricsAsJSON()` fits). */
+export interface MetricFamily {
+  readonly name: string;
+  readonly type: string;
+}
+
+/**
+ * The series names a set of metric families is exposed as: histograms as
+ * `_bucket`, `_sum` and `_count`, summaries as the name plus `_sum` and
+ * `_count`, counters and gauges under their own name.
+ */
+export function exposedSeriesNames(families: readonly MetricFamily[]): Set<string> {
+  const names = new Set<string>();
+  for (const { name, type } of families) {
+    if (type === "histogram") {
+      for (const suffix of ["_bucket", "_sum", "_count"]) names.add(name + suffix);
+    } else if (type === "summary") {
+      for (const suffix of ["", "_sum", "_count"]) names.add(name + suffix);
+    } else {
+      names.add(name);
+    }
+  }
+  return names;
+}
+
+/** The names in `expr` that are not in `known`, each once. */
+export function unknownMetricNames(expr: string, known: ReadonlySet<string>): string[] {
+  return promqlMetricNames(expr).filter((name) => !known.has(name));
+}
+
+// ---------------------------------------------------------------- rule files
+
+const ruleSchema = z
+  .object({
+    record: z.string().min(1).optional(),
+    alert: z.string().min(1).optional(),
+    expr: z.union([z.string().min(1), z.number()]).transform(String),
+    for: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+  .refine((r) => (r.record === undefined) !== (r.alert === undefined), {
+    message: "a rule has exactly one of `record` or `alert`",
+  });
+
+const ruleFileSchema = z
+  .object({
+    groups: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          interval: z.string().optional(),
+          rules: z.array(ruleSchema).min(1),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** A Prometheus rule file (the `data` of an AMP rule group namespace). */
+export type RuleFile = z.infer<typeof ruleFileSchema>;
+/** One recording or alerting rule. */
+export type Rule = RuleFile["groups"][number]["rules"][number];
+
+/**
+ * Parses a rule file's YAML text into its typed shape.
+ * @throws Error naming `file` and every shape problem found.
+ */
+export function parseRuleFile(text: string, file: string): RuleFile {
+  const result = ruleFileSchema.safeParse(parse(text));
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`${file} is not a valid rule file:\n  ${issues.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** Severities the alertmanager routes on (apps/dashboards/alertmanager/alertmanager.yml). */
+export const SEVERITIES: readonly string[] = ["critical", "warning"];
+
+/** The document every `runbook` annotation must point into. */
+export const RUNBOOK_DOCUMENT = "apps/dashboards/README.md";
+
+/**
+ * Anchors GitHub generates for the headings of a Markdown document: lower
+ * case, punctuation removed, spaces to dashes, `-1`, `-2`… for repeats.
+ * Headings inside fenced code blocks are ignored.
+ */
+export function markdownAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (heading === null) continue;
+    const base = (heading[1] ?? "")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/\s/g, "-");
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+/**
+ * What an alerting rule lacks for routing and on-call: a known `severity`
+ * label, non-empty `summary` and `description`, and a `runbook` of the form
+ * `apps/dashboards/README.md#<anchor>` whose anchor exists in `anchors`.
+ * Recording rules have no problems here.
+ */
+export function alertRuleProblems(rule: Rule, anchors: ReadonlySet<string>): string[] {
+  if (rule.alert === undefined) return [];
+  const problems: string[] = [];
+  const say = (what: string): void => void problems.push(`alert ${rule.alert}: ${what}`);
+  const severity = rule.labels?.severity;
+  if (severity === undefined) say("no severity label");
+  else if (!SEVERITIES.includes(severity))
+    say(`severity "${severity}" is not one of ${SEVERITIES.join(", ")}`);
+  for (const key of ["summary", "description", "runbook"]) {
+    if ((rule.annotations?.[key] ?? "").trim() === "") say(`no ${key} annotation`);
+  }
+  const runbook = rule.annotations?.runbook;
+  if (runbook !== undefined && runbook.trim() !== "") {
+    const [document, anchor] = runbook.split("#", 2);
+    if (document !== RUNBOOK_DOCUMENT || anchor === undefined) {
+      say(`runbook "${runbook}" is not ${RUNBOOK_DOCUMENT}#<section>`);
+    } else if (!anchors.has(anchor)) {
+      say(`runbook section #${anchor} does not exist in ${RUNBOOK_DOCUMENT}`);
+    }
+  }
+  return problems;
+}
+
+/** Names defined by the recording rules of the given files. */
+export function recordedNames(files: readonly RuleFile[]): Set<string> {
+  return new Set(files.flatMap((f) => f.groups.flatMap((g) => g.rules.flatMap((r) => r.record ?? []))));
+}
+
+/** Folder of the rule files (one AMP rule group namespace each); unit tests live in its `tests/`. */
+export const RULES_DIR = join(__dirname, "..", "rules");
+
+/** Every `*.yml` rule file in `dir`, parsed, with its path. */
+export function readRuleFiles(
+  dir: string = RULES_DIR,
+): { readonly file: string; readonly rules: RuleFile }[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".yml"))
+    .sort()
+    .map((name) => {
+      const file = join(dir, name);
+      return { file, rules: parseRuleFile(readFileSync(file, "utf8"), file) };
+    });
+}
+
+/**
+ * Every series name a rule or panel may select: what the exporter's metric
+ * families expose, the scrape series, and the recording rules' names.
+ */
+export function knownSeries(families: readonly MetricFamily[], ruleFiles: readonly RuleFile[]): Set<string> {
+  return new Set([...exposedSeriesNames(families), ...SCRAPE_SERIES, ...recordedNames(ruleFiles)]);
+}
+
+/** Every rule expression's metric names that are not in `known`, as readable problems. */
+export function ruleMetricProblems(file: RuleFile, known: ReadonlySet<string>): string[] {
+  return file.groups.flatMap((group) =>
+    group.rules.flatMap((rule) =>
+      unknownMetricNames(rule.expr, known).map(
+        (name) => `${group.name}/${rule.record ?? rule.alert ?? "?"}: unknown metric ${name}`,
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- dashboards
+
+/** A data source reference as Grafana stores it on panels and targets. */
+interface DatasourceRef {
+  readonly type?: string;
+  readonly uid?: string;
+}
+
+/** One query of a panel; fields other than refId and datasource depend on the data source type. */
+export interface DashboardTarget {
+  readonly refId?: string;
+  readonly datasource?: DatasourceRef;
+  readonly [field: string]: unknown;
+}
+
+/** A panel, or a row holding panels. */
+export interface DashboardPanel {
+  readonly id?: unknown;
+  readonly type?: string;
+  readonly title?: string;
+  readonly datasource?: DatasourceRef | null;
+  readonly targets?: readonly DashboardTarget[];
+  readonly panels?: readonly DashboardPanel[];
+}
+
+interface Variable {
+  readonly name?: string;
+  readonly type?: string;
+  readonly query?: unknown;
+}
+
+/** The parts of a Grafana dashboard model these checks read. */
+export interface Dashboard {
+  readonly uid?: unknown;
+  readonly title?: unknown;
+  readonly schemaVersion?: unknown;
+  readonly templating?: { readonly list?: readonly Variable[] };
+  readonly panels?: readonly DashboardPanel[];
+}
+
+/** The schema version every dashboard here is written for (Grafana 10.x/11.x, AMG). */
+export const SCHEMA_VERSION = 39;
+
+/**
+ * Data sources the ObservabilityStack provisions, by fixed uid. A dashboard
+ * names one either by this uid or through a `datasource` variable whose
+ * plugin type matches.
+ */
+export const FIXED_DATASOURCES: Readonly<Record<string, string>> = {
+  prometheus: "prometheus",
+  cloudwatch: "cloudwatch",
+  athena: "grafana-athena-datasource",
+  opensearch: "grafana-opensearch-datasource",
+};
+
+/** Panel types that show no data source query (layout and static content). */
+const QUERYLESS_PANELS: ReadonlySet<string> = new Set(["row", "text", "news", "dashlist"]);
+
+const nonEmpty = (value: unknown): boolean => typeof value === "string" && value.trim() !== "";
+
+/**
+ * Whether a target carries a query for its data source type, or undefined
+ * when the type is not one this repo provisions.
+ */
+function hasQuery(type: string, target: DashboardTarget): boolean | undefined {
+  switch (type) {
+    case "prometheus":
+      return nonEmpty(target.expr);
+    case "cloudwatch":
+      // Metric queries name namespace, metric and statistic; math, search and Logs Insights use `expression`.
+      return (
+        (nonEmpty(target.namespace) && nonEmpty(target.metricName) && nonEmpty(target.statistic)) ||
+        nonEmpty(target.expression)
+      );
+    case "grafana-athena-datasource":
+      return nonEmpty(target.rawSQL);
+    case "grafana-opensearch-datasource":
+      // The Lucene `query` may be empty (match all); the aggregation is what is asked.
+      return Array.isArray(target.metrics) && target.metrics.length > 0;
+    default:
+      return undefined;
+  }
+}
+
+/** All panels, those inside (collapsed) rows included. */
+function flattenPanels(panels: readonly DashboardPanel[]): DashboardPanel[] {
+  return panels.flatMap((p) => [p, ...flattenPanels(p.panels ?? [])]);
+}
+
+/**
+ * Resolves a data source reference to its plugin type, or returns a problem:
+ * `${var}`/`$var` must name a `datasource` variable of the same type, any
+ * other uid must be one of {@link FIXED_DATASOURCES} with the same type.
+ */
+function resolveDatasource(ref: DatasourceRef, variables: readonly Variable[]): string | { problem: string } {
+  const { type, uid } = ref;
+  if (!nonEmpty(type) || !nonEmpty(uid)) return { problem: "data source needs a type and a uid" };
+  const variable = /^\$\{?(\w+)\}?$/.exec(uid ?? "")?.[1];
+  if (variable !== undefined) {
+    const declared = variables.find((v) => v.name === variable);
+    if (declared?.type !== "datasource")
+      return { problem: `data source variable $${variable} is not declared` };
+    if (declared.query !== type) {
+      return { problem: `variable $${variable} selects ${String(declared.query)} data sources, not ${type}` };
+    }
+    return type as string;
+  }
+  const fixed = FIXED_DATASOURCES[uid as string];
+  if (fixed === undefined) return { problem: `data source uid "${uid}" is not provisioned` };
+  if (fixed !== type) return { problem: `data source uid "${uid}" is a ${fixed}, not ${type}` };
+  return fixed;
+}
+
+/**
+ * Problems of one dashboard: uid, title and schema version; unique panel ids;
+ * for every panel that shows data, at least one target, each with a resolvable
+ * data source (its own or the panel's), a unique refId and a non-empty query;
+ * every Prometheus `expr` using only `knownMetrics`.
+ */
+export function dashboardProblems(dashboard: Dashboard, knownMetrics: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  if (!nonEmpty(dashboard.uid)) problems.push("no uid");
+  if (!nonEmpty(dashboard.title)) problems.push("no title");
+  if (dashboard.schemaVersion !== SCHEMA_VERSION) {
+    problems.push(`schemaVersion is ${String(dashboard.schemaVersion)}, expected ${SCHEMA_VERSION}`);
+  }
+  const variables = dashboard.templating?.list ?? [];
+  const panels = flattenPanels(dashboard.panels ?? []);
+  if (panels.length === 0) problems.push("no panels");
+  const ids = new Set<unknown>();
+  for (const panel of panels) {
+    const where = `panel ${String(panel.id)} "${panel.title ?? ""}"`;
+    if (typeof panel.id !== "number") problems.push(`${where}: id is not a number`);
+    else if (ids.has(panel.id)) problems.push(`${where}: duplicate id`);
+    ids.add(panel.id);
+    if (QUERYLESS_PANELS.has(panel.type ?? "")) continue;
+    const targets = panel.targets ?? [];
+    if (targets.length === 0) problems.push(`${where}: no query`);
+    const refIds = new Set<string | undefined>();
+    for (const target of targets) {
+      const at = `${where} query ${target.refId ?? "?"}`;
+      if (!nonEmpty(target.refId) || refIds.has(target.refId))
+        problems.push(`${at}: missing or duplicate refId`);
+      refIds.add(target.refId);
+      const ref = target.datasource ?? panel.datasource;
+      if (ref === undefined || ref === null) {
+        problems.push(`${at}: no data source`);
+        continue;
+      }
+      const type = resolveDatasource(ref, variables);
+      if (typeof type !== "string") {
+        problems.push(`${at}: ${type.problem}`);
+        continue;
+      }
+      const ok = hasQuery(type, target);
+      if (ok === undefined) problems.push(`${at}: unsupported data source type ${type}`);
+      else if (!ok) problems.push(`${at}: empty query`);
+      else if (type === "prometheus") {
+        for (const name of unknownMetricNames(String(target.expr), knownMetrics)) {
+          problems.push(`${at}: unknown metric ${name}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Uids and titles used by more than one of the given dashboards (Grafana rejects or shadows them). */
+export function duplicateIdentityProblems(
+  dashboards: readonly { readonly file: string; readonly dashboard: Dashboard }[],
+): string[] {
+  const problems: string[] = [];
+  for (const key of ["uid", "title"] as const) {
+    const owners = new Map<string, string[]>();
+    for (const { file, dashboard } of dashboards) {
+      const value = String(dashboard[key]);
+      owners.set(value, [...(owners.get(value) ?? []), file]);
+    }
+    for (const [value, files] of owners) {
+      if (files.length > 1) problems.push(`${key} "${value}" is used by ${files.join(", ")}`);
+    }
+  }
+  return problems;
+}
