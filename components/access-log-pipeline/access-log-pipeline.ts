@@ -1,11 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { lambdaArchive } from "../lib/bundle";
+import type { AlarmSpec } from "../lib/alarm";
+import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
+import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 import { accessLogTableInputs } from "./glue-table";
 import { transformerStatements } from "./role-policy";
@@ -55,17 +58,18 @@ const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 
 /** Every problem with the args, so that one error can list them all. */
 export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): string[] {
-  const problems: string[] = [];
-  const range = (key: keyof typeof DEFAULTS, min: number, max: number) => {
-    const value = (args[key] ?? DEFAULTS[key]) as number;
-    if (!Number.isInteger(value) || value < min || value > max)
-      problems.push(`${key} must be ${min}–${max} (got ${value})`);
-  };
-  range("batchSize", 1, 10000);
-  range("batchWindowSeconds", 0, 300);
-  range("maximumRetryAttempts", 0, 10000);
-  range("memoryMiB", 128, 10240);
-  range("timeoutSeconds", 1, 900);
+  const problems = [
+    ...rangeProblems("batchSize", args.batchSize ?? DEFAULTS.batchSize, 1, 10000),
+    ...rangeProblems("batchWindowSeconds", args.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds, 0, 300),
+    ...rangeProblems(
+      "maximumRetryAttempts",
+      args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
+      0,
+      10000,
+    ),
+    ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
+    ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
+  ];
   if (args.glueDatabaseName !== undefined && !/^[a-z0-9_]{1,255}$/.test(args.glueDatabaseName)) {
     problems.push(
       `glueDatabaseName must be lowercase letters, digits and underscores (got "${args.glueDatabaseName}")`,
@@ -89,10 +93,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: AccessLogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:access-logs:AccessLogPipeline", name, {}, opts);
-    const problems = accessLogPipelineArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`AccessLogPipeline "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("AccessLogPipeline", name, accessLogPipelineArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const ctx = awsContext(this);
     const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
@@ -135,27 +136,21 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       this,
     );
 
-    const transformer = new aws.lambda.Function(
+    const transformer = createBundledFunction(
       `${name}-transformer`,
       {
-        runtime: aws.lambda.Runtime.NodeJS20dX,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: lambdaArchive(TRANSFORMER_ENTRY),
-        role: execution.role.arn,
-        memorySize: args.memoryMiB ?? DEFAULTS.memoryMiB,
-        timeout: timeoutSeconds,
+        entry: TRANSFORMER_ENTRY,
+        roleArn: execution.role.arn,
+        memoryMiB: args.memoryMiB ?? DEFAULTS.memoryMiB,
+        timeoutSeconds,
         kmsKeyArn: args.kmsKeyArn,
         environment: {
-          variables: {
-            ARCHIVE_BUCKET: args.archiveBucketName,
-            ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
-            ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
-          },
+          ARCHIVE_BUCKET: args.archiveBucketName,
+          ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
+          ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
         },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        tracingConfig: { mode: "Active" },
-        tags: { ...tags },
+        logGroupName: logGroup.name,
+        tags,
       },
       // The function must not start before it may write its logs.
       { parent: this, dependsOn: [execution.policy] },
@@ -179,21 +174,9 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [execution.policy] },
     );
 
-    const alarm = (suffix: string, description: string, props: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        {
-          alarmDescription: description,
-          evaluationPeriods: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [args.alarmTopicArn],
-          okActions: [args.alarmTopicArn],
-          tags: { ...tags },
-          ...props,
-        },
-        { parent: this },
-      );
+    const alarmTarget = { topicArn: args.alarmTopicArn, tags };
+    const alarm = (suffix: string, alarmDescription: string, spec: AlarmSpec) =>
+      createAlarm(`${name}-${suffix}`, { alarmDescription, ...spec }, alarmTarget, this);
     const functionDimensions = { FunctionName: transformer.name };
     alarm("iterator-age", "The transformer is more than 5 minutes behind the ingest stream.", {
       namespace: "AWS/Lambda",

@@ -1,4 +1,5 @@
 import type { PolicyStatement } from "../lib/iam";
+import { TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
 
 export interface TransformerScope {
   readonly streamArn: string;
@@ -42,23 +43,13 @@ export function transformerStatements(scope: TransformerScope): PolicyStatement[
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
       Resource: scope.keyArn,
     },
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${scope.logGroupArn}:log-stream:*`,
-    },
+    writeLogsStatement(scope.logGroupArn),
     {
       Sid: "ReportFailedBatches",
       Effect: "Allow",
       Action: "sqs:SendMessage",
       Resource: scope.failureQueueArn,
     },
-    {
-      Sid: "Tracing",
-      Effect: "Allow",
-      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-      Resource: "*",
-    },
+    TRACING_STATEMENT,
   ];
 }

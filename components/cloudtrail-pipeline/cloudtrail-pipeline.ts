@@ -1,13 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import type { AlarmSpec } from "../lib/alarm";
+import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
-import { lambdaArchive } from "../lib/bundle";
 import { dataStoreOptions } from "../lib/data-protection";
+import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureBucket } from "../lib/secure-bucket";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES, archiveLifecycleRules } from "../log-archive/lifecycle";
 import { CIS_FILTERS, CIS_NAMESPACE } from "./cis-filters";
 import {
@@ -92,18 +95,19 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /** Every problem with the args, so that one error can list them all. */
 export function cloudTrailPipelineArgProblems(args: CloudTrailPipelineArgs): string[] {
-  const problems: string[] = [];
-  const range = (key: keyof typeof DEFAULTS, min: number, max: number) => {
-    const value = (args[key] ?? DEFAULTS[key]) as number;
-    if (!Number.isInteger(value) || value < min || value > max)
-      problems.push(`${key} must be ${min}–${max} (got ${value})`);
-  };
-  range("trailRetentionDays", 1, 36500);
-  range("indexRetentionDays", 1, 36500);
-  range("reservedConcurrency", 1, 1000);
-  range("memoryMiB", 128, 10240);
-  range("timeoutSeconds", 1, 900);
-  range("maxReceiveCount", 1, 1000);
+  const problems = [
+    ...rangeProblems("trailRetentionDays", args.trailRetentionDays ?? DEFAULTS.trailRetentionDays, 1, 36500),
+    ...rangeProblems("indexRetentionDays", args.indexRetentionDays ?? DEFAULTS.indexRetentionDays, 1, 36500),
+    ...rangeProblems(
+      "reservedConcurrency",
+      args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
+      1,
+      1000,
+    ),
+    ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
+    ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
+    ...rangeProblems("maxReceiveCount", args.maxReceiveCount ?? DEFAULTS.maxReceiveCount, 1, 1000),
+  ];
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(args.indexPrefix ?? DEFAULTS.indexPrefix)) {
     problems.push(`indexPrefix must be a lowercase OpenSearch index prefix (got "${args.indexPrefix}")`);
   }
@@ -129,10 +133,7 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: CloudTrailPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:cloudtrail:CloudTrailPipeline", name, {}, opts);
-    const problems = cloudTrailPipelineArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`CloudTrailPipeline "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("CloudTrailPipeline", name, cloudTrailPipelineArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const retainData = args.retainData ?? DEFAULTS.retainData;
     const organizationTrail = args.organizationTrail ?? DEFAULTS.organizationTrail;
@@ -246,7 +247,7 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.cloudwatch.MetricAlarm(
+      createAlarm(
         `${name}-cis-${filter.name}`,
         {
           alarmDescription: `CIS ${filter.control}: ${filter.description}`,
@@ -254,14 +255,11 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
           metricName: filter.metricName,
           statistic: "Sum",
           period: 300,
-          evaluationPeriods: 1,
           threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [args.alarmTopicArn],
-          tags: { ...tags },
         },
-        { parent: this },
+        // An audit finding is an event, not a state: no "recovered" notice.
+        { topicArn: args.alarmTopicArn, tags, notifyOnOk: false },
+        this,
       );
     });
 
@@ -371,27 +369,22 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
       ctx,
       this,
     );
-    const indexer = new aws.lambda.Function(
+    const indexer = createBundledFunction(
       `${name}-indexer`,
       {
-        runtime: aws.lambda.Runtime.NodeJS20dX,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: lambdaArchive(INDEXER_ENTRY),
-        role: indexerRole.role.arn,
-        memorySize: args.memoryMiB ?? DEFAULTS.memoryMiB,
-        timeout: timeoutSeconds,
-        reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
+        entry: INDEXER_ENTRY,
+        roleArn: indexerRole.role.arn,
+        memoryMiB: args.memoryMiB ?? DEFAULTS.memoryMiB,
+        timeoutSeconds,
+        reservedConcurrency: args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
         kmsKeyArn: args.kmsKeyArn,
         environment: {
-          variables: {
-            ARCHIVE_BUCKET: args.archiveBucketName,
-            EVENTS_PREFIX: ARCHIVE_PREFIXES.cloudTrailEvents,
-            FAILED_PREFIX: ARCHIVE_PREFIXES.cloudTrailFailed,
-            INDEX_PREFIX: args.indexPrefix ?? DEFAULTS.indexPrefix,
-            RETENTION_DAYS: String(args.indexRetentionDays ?? DEFAULTS.indexRetentionDays),
-            ...(openSearch !== undefined ? { OPENSEARCH_ENDPOINT: openSearch.endpoint } : {}),
-          },
+          ARCHIVE_BUCKET: args.archiveBucketName,
+          EVENTS_PREFIX: ARCHIVE_PREFIXES.cloudTrailEvents,
+          FAILED_PREFIX: ARCHIVE_PREFIXES.cloudTrailFailed,
+          INDEX_PREFIX: args.indexPrefix ?? DEFAULTS.indexPrefix,
+          RETENTION_DAYS: String(args.indexRetentionDays ?? DEFAULTS.indexRetentionDays),
+          ...(openSearch !== undefined ? { OPENSEARCH_ENDPOINT: openSearch.endpoint } : {}),
         },
         ...(openSearch?.vpc !== undefined
           ? {
@@ -401,9 +394,8 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
               },
             }
           : {}),
-        loggingConfig: { logFormat: "JSON", logGroup: indexerLogs.name },
-        tracingConfig: { mode: "Active" },
-        tags: { ...tags },
+        logGroupName: indexerLogs.name,
+        tags,
       },
       // The function must not start before it may write its logs.
       { parent: this, dependsOn: [indexerRole.policy] },
@@ -421,25 +413,9 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [indexerRole.policy] },
     );
 
-    const pipelineAlarm = (
-      suffix: string,
-      description: string,
-      props: Partial<aws.cloudwatch.MetricAlarmArgs>,
-    ) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        {
-          alarmDescription: description,
-          evaluationPeriods: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [args.alarmTopicArn],
-          okActions: [args.alarmTopicArn],
-          tags: { ...tags },
-          ...props,
-        },
-        { parent: this },
-      );
+    const alarmTarget = { topicArn: args.alarmTopicArn, tags };
+    const pipelineAlarm = (suffix: string, alarmDescription: string, spec: AlarmSpec) =>
+      createAlarm(`${name}-${suffix}`, { alarmDescription, ...spec }, alarmTarget, this);
     pipelineAlarm(
       "dead-letters",
       "Trail files the indexer failed for good are waiting in the dead-letter queue.",

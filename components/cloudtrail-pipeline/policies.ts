@@ -1,5 +1,5 @@
 import type { AwsContext, PolicyDocument, PolicyStatement } from "../lib/iam";
-import { denyInsecureTransport, policyDocument } from "../lib/iam";
+import { denyInsecureTransport, policyDocument, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
 
 /** The ARN a trail will have, known before it exists (the bucket policy must name it first). */
 export function trailArn(ctx: AwsContext, trailName: string): string {
@@ -79,14 +79,7 @@ export function queuePolicy(queueArn: string, topicArn: string): PolicyDocument 
 
 /** CloudTrail may write to its log group and nowhere else. */
 export function trailLogsStatements(logGroupArn: string): PolicyStatement[] {
-  return [
-    {
-      Sid: "DeliverTrailEvents",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${logGroupArn}:log-stream:*`,
-    },
-  ];
+  return [writeLogsStatement(logGroupArn, "DeliverTrailEvents")];
 }
 
 export interface IndexerScope {
@@ -139,18 +132,8 @@ export function indexerStatements(scope: IndexerScope): PolicyStatement[] {
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: scope.keyArn,
     },
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${scope.logGroupArn}:log-stream:*`,
-    },
-    {
-      Sid: "Tracing",
-      Effect: "Allow",
-      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-      Resource: "*",
-    },
+    writeLogsStatement(scope.logGroupArn),
+    TRACING_STATEMENT,
   ];
   if (scope.domainArn !== undefined) {
     statements.push({

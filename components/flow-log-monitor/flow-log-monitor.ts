@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alerting } from "../alerting";
 import { awsContext } from "../lib/aws-context";
 import type { Tags } from "../lib/tags";
+import { throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 import type { FlowLogFilterOverride, FlowLogMetricFilter } from "./filters";
 import {
@@ -190,10 +191,7 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
 
   constructor(name: string, args: FlowLogMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:flowlogs:FlowLogMonitor", name, {}, opts);
-    const problems = flowLogMonitorArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`FlowLogMonitor "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("FlowLogMonitor", name, flowLogMonitorArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const trafficType = args.trafficType ?? DEFAULTS.trafficType;
     const ctx = awsContext(this);

@@ -2,11 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
+import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import { dataStoreOptions } from "../lib/data-protection";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { rawArchivePrefixes } from "./prefixes";
 import { firehoseRoleStatements } from "./role-policy";
 
@@ -48,26 +50,17 @@ const DEFAULTS = {
 
 /** Every problem with the args, so that one error can list them all. */
 export function ingestStreamArgProblems(args: IngestStreamArgs): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, message: string) => ok || problems.push(message);
-  const hours = args.retentionHours ?? DEFAULTS.retentionHours;
-  check(
-    Number.isInteger(hours) && hours >= 24 && hours <= 8760,
-    `retentionHours must be 24–8760 (got ${hours})`,
-  );
-  const shards = args.shardCount ?? DEFAULTS.shardCount;
-  check(
-    Number.isInteger(shards) && shards >= 1,
-    `shardCount must be a whole number of at least 1 (got ${shards})`,
-  );
-  const interval = args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds;
-  check(
-    Number.isInteger(interval) && interval >= 0 && interval <= 900,
-    `bufferIntervalSeconds must be 0–900 (got ${interval})`,
-  );
-  const size = args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB;
-  check(Number.isInteger(size) && size >= 1 && size <= 128, `bufferSizeMiB must be 1–128 (got ${size})`);
-  return problems;
+  return [
+    ...rangeProblems("retentionHours", args.retentionHours ?? DEFAULTS.retentionHours, 24, 8760),
+    ...rangeProblems("shardCount", args.shardCount ?? DEFAULTS.shardCount, 1, 500),
+    ...rangeProblems(
+      "bufferIntervalSeconds",
+      args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds,
+      0,
+      900,
+    ),
+    ...rangeProblems("bufferSizeMiB", args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB, 1, 128),
+  ];
 }
 
 /**
@@ -83,10 +76,7 @@ export class IngestStream extends pulumi.ComponentResource {
 
   constructor(name: string, args: IngestStreamArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:ingest:IngestStream", name, {}, opts);
-    const problems = ingestStreamArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`IngestStream "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("IngestStream", name, ingestStreamArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const mode = args.mode ?? DEFAULTS.mode;
     const ctx = awsContext(this);
@@ -168,13 +158,8 @@ export class IngestStream extends pulumi.ComponentResource {
       { parent: this, dependsOn: [delivery.policy] },
     );
 
-    const alarmDefaults = {
-      alarmActions: [args.alarmTopicArn],
-      okActions: [args.alarmTopicArn],
-      treatMissingData: "notBreaching",
-      tags: { ...tags },
-    };
-    new aws.cloudwatch.MetricAlarm(
+    const alarmTarget = { topicArn: args.alarmTopicArn, tags };
+    createAlarm(
       `${name}-write-throttled`,
       {
         alarmDescription:
@@ -184,14 +169,12 @@ export class IngestStream extends pulumi.ComponentResource {
         dimensions: { StreamName: stream.name },
         statistic: "Sum",
         period: 300,
-        evaluationPeriods: 1,
         threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        ...alarmDefaults,
       },
-      { parent: this },
+      alarmTarget,
+      this,
     );
-    new aws.cloudwatch.MetricAlarm(
+    createAlarm(
       `${name}-archive-stale`,
       {
         alarmDescription:
@@ -204,9 +187,9 @@ export class IngestStream extends pulumi.ComponentResource {
         evaluationPeriods: 2,
         threshold: 900,
         comparisonOperator: "GreaterThanThreshold",
-        ...alarmDefaults,
       },
-      { parent: this },
+      alarmTarget,
+      this,
     );
 
     this.streamName = stream.name;

@@ -53,3 +53,21 @@ export interface AwsContext {
   readonly region: string;
   readonly partition: string;
 }
+
+/** Writing to one log group's streams (the group itself is created by the program). */
+export function writeLogsStatement(logGroupArn: string, sid = "WriteOwnLogs"): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:log-stream:*`,
+  };
+}
+
+/** Sending X-Ray traces; these actions have no resource-level permissions. */
+export const TRACING_STATEMENT: PolicyStatement = {
+  Sid: "Tracing",
+  Effect: "Allow",
+  Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+  Resource: "*",
+};

@@ -5,6 +5,7 @@ import { awsContext } from "../lib/aws-context";
 import { dataStoreOptions } from "../lib/data-protection";
 import { createSecureBucket } from "../lib/secure-bucket";
 import type { Tags } from "../lib/tags";
+import { throwIfInvalid } from "../lib/validation";
 import { accessLogBucketPolicy, archiveBucketPolicy } from "./bucket-policies";
 import { archiveKeyPolicy } from "./key-policy";
 import type { ArchiveLifecycleRule } from "./lifecycle";
@@ -79,10 +80,7 @@ export class LogArchive extends pulumi.ComponentResource {
 
   constructor(name: string, args: LogArchiveArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:archive:LogArchive", name, {}, opts);
-    const problems = logArchiveArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`LogArchive "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("LogArchive", name, logArchiveArgProblems(args));
     const retainData = args.retainData ?? DEFAULTS.retainData;
     const tags = args.tags ?? DEFAULTS.tags;
     const ctx = awsContext(this);

@@ -6,10 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 
+import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import { throwIfInvalid } from "../lib/validation";
 import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
 import { RECEIVER_CONTAINER, RECEIVER_PORT, receiverContainerDefinitions } from "./container-definition";
@@ -151,10 +153,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: LogReceiverClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:receiver:LogReceiverCluster", name, {}, opts);
-    const problems = logReceiverClusterArgProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`LogReceiverCluster "${name}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfInvalid("LogReceiverCluster", name, logReceiverClusterArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const retainData = args.retainData ?? DEFAULTS.retainData;
     const minTasks = args.minTasks ?? DEFAULTS.minTasks;
@@ -598,14 +597,9 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
     },
     tags: Tags,
   ): void {
-    const common = {
-      alarmActions: [topicArn],
-      okActions: [topicArn],
-      treatMissingData: "breaching",
-      tags: { ...tags },
-    };
+    const alarmTarget = { topicArn, tags };
     const lbDimensions = { LoadBalancer: targets.lb.arnSuffix, TargetGroup: targets.targetGroup.arnSuffix };
-    new aws.cloudwatch.MetricAlarm(
+    createAlarm(
       `${name}-unhealthy-targets`,
       {
         alarmDescription: "At least one receiver task fails its health check.",
@@ -616,13 +610,11 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         period: 60,
         evaluationPeriods: 3,
         threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        ...common,
-        treatMissingData: "notBreaching",
       },
-      { parent: this },
+      alarmTarget,
+      this,
     );
-    new aws.cloudwatch.MetricAlarm(
+    createAlarm(
       `${name}-no-healthy-targets`,
       {
         alarmDescription:
@@ -635,11 +627,13 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         evaluationPeriods: 2,
         threshold: 1,
         comparisonOperator: "LessThanThreshold",
-        ...common,
+        // No data from the load balancer is itself a sign the endpoint is gone.
+        treatMissingData: "breaching",
       },
-      { parent: this },
+      alarmTarget,
+      this,
     );
-    new aws.cloudwatch.MetricAlarm(
+    createAlarm(
       `${name}-at-max-capacity`,
       {
         alarmDescription: `The receiver has scaled out to its maximum of ${targets.maxTasks} tasks for 15 minutes.`,
@@ -650,11 +644,9 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         period: 300,
         evaluationPeriods: 3,
         threshold: targets.maxTasks,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        ...common,
-        treatMissingData: "notBreaching",
       },
-      { parent: this },
+      alarmTarget,
+      this,
     );
     // Scaling and deployment trouble as it happens (the source e-mailed the operator on scaling events).
     const rule = new aws.cloudwatch.EventRule(

@@ -215,6 +215,16 @@ describe("LogReceiverCluster (mocks)", () => {
       .map((r) => r.name)
       .sort();
     assert.deepEqual(alarms, ["rx-at-max-capacity", "rx-no-healthy-targets", "rx-unhealthy-targets"]);
+    const down = resourceNamed(
+      prod.resources,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "rx-no-healthy-targets",
+    );
+    assert.deepEqual(
+      [down.props.comparisonOperator, down.props.threshold, down.props.treatMissingData],
+      ["LessThanThreshold", 1, "breaching"],
+      "no data from the NLB means the endpoint is gone",
+    );
     const saturation = resourceNamed(
       prod.resources,
       "aws:cloudwatch/metricAlarm:MetricAlarm",
