@@ -1,12 +1,15 @@
 /**
  * `npm start`: the platform on this machine, on loopback only — kinesalite,
- * s3rver, the HTTPS log receiver and the access-log transformer — with the
- * commands to send it logs. Ctrl-C stops everything.
+ * s3rver, fauxqs, the HTTPS log receiver, the access-log transformer and the
+ * CloudTrail indexer — with the commands to send it logs and CloudTrail files.
+ * Ctrl-C stops everything.
  */
 import { startLocalPlatform } from "./local/platform";
 
 async function main(): Promise<void> {
-  console.log("starting the local platform (kinesalite, s3rver, log receiver, access-log transformer)…");
+  console.log(
+    "starting the local platform (kinesalite, s3rver, fauxqs, log receiver, access-log transformer, CloudTrail indexer)…",
+  );
   const platform = await startLocalPlatform({ receiverPort: Number(process.env.RECEIVER_PORT ?? 8443) });
   const sender = "npm run --silent sender --";
   console.log(`
@@ -14,6 +17,9 @@ log receiver   ${platform.receiverUrl}   (self-signed certificate: ${platform.ca
 ingest token   ${platform.token}
 kinesis        ${platform.kinesisEndpoint}  stream "${platform.streamName}"
 s3             ${platform.s3Endpoint}  bucket "${platform.bucket}"  (files under ${platform.dataDir}/s3)
+sqs + sns      ${platform.sqsEndpoint}  (fauxqs)
+cloudtrail     bucket "${platform.trailBucket}" → ${platform.topicArn}
+               → ${platform.queueUrl} (DLQ ${platform.deadLetterQueueUrl}) → CloudTrail indexer
 
 Send logs (another terminal):
   export LOG_SENDER_TOKEN=${platform.token}
@@ -22,12 +28,22 @@ Send logs (another terminal):
   curl --cacert ${platform.caFile} -H "Authorization: Bearer $LOG_SENDER_TOKEN" --data-binary @access.log ${platform.receiverUrl}
 
 nginx access lines appear as JSON under access/…, unparsable ones under access-errors/…
+
+Drop a CloudTrail log file into the trail bucket (AWSLogs/…/CloudTrail/…json.gz):
+  npx ts-node --transpile-only scripts/local/put-cloudtrail-sample.ts --endpoint ${platform.s3Endpoint}
+its events appear one per line under cloudtrail-events/year=…/month=…/day=…/ in "${platform.bucket}",
+records that cannot be indexed under cloudtrail-failed/, files that keep failing in the DLQ.
+
 Ctrl-C to stop.
 `);
   const report = setInterval(() => {
     const { invocations, records, retries, deadLettered } = platform.eventSource.stats;
     console.log(
       `transformer: ${records} records in ${invocations} batches, ${retries} retries, ${deadLettered} dead-lettered`,
+    );
+    const cloudTrail = platform.cloudTrailEventSource.stats;
+    console.log(
+      `cloudtrail indexer: ${cloudTrail.messages} messages in ${cloudTrail.invocations} batches, ${cloudTrail.failed} failed deliveries`,
     );
   }, 10_000);
   let stopping = false;

@@ -3,7 +3,12 @@
  * kinesalite (the ingest stream) and s3rver (the archive bucket) on
  * loopback, the log receiver serving HTTPS with a generated self-signed
  * certificate, and the access-log transformer fed by a local stand-in for
- * Lambda's Kinesis event source mapping. Nothing listens beyond 127.0.0.1.
+ * Lambda's Kinesis event source mapping. The CloudTrail path too: a trail
+ * bucket in s3rver whose new log files are announced (a stand-in for its
+ * bucket notification) on an SNS topic in fauxqs, a queue with a DLQ
+ * subscribed to it, and the CloudTrail indexer fed by a local stand-in for
+ * Lambda's SQS event source mapping, writing the split events to the archive
+ * bucket (no OpenSearch here). Nothing listens beyond 127.0.0.1.
  */
 import * as fs from "node:fs";
 import type { Server } from "node:http";
@@ -13,20 +18,28 @@ import * as path from "node:path";
 
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import pino from "pino";
 import selfsigned from "selfsigned";
 
 import { createHandler } from "../../apps/access-log-transformer/src/handler";
+import { createHandler as createCloudTrailIndexer } from "../../apps/cloudtrail-indexer/src/handler";
 import { startReceiver } from "../../apps/log-receiver/src/server";
+import { startFauxqs } from "./fauxqs";
 import type { KinesisEventSource } from "./kinesis-event-source";
 import { startKinesisEventSource } from "./kinesis-event-source";
+import type { S3EventEmitter } from "./s3-notifications";
+import { forwardS3Notifications } from "./s3-notifications";
+import type { SqsEventSource } from "./sqs-event-source";
+import { startSqsEventSource } from "./sqs-event-source";
 
 // Both stand-ins are CommonJS packages without type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require("s3rver") as new (options: object) => {
+const S3rver = require("s3rver") as new (options: object) => S3EventEmitter & {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 };
@@ -41,9 +54,18 @@ export interface LocalPlatformOptions {
   readonly dataDir?: string;
   /** Shards of the ingest stream. Default: 2. */
   readonly shards?: number;
-  /** Log level of the receiver and transformer. Default: warn. */
+  /** Log level of the receiver, transformer and indexer. Default: warn. */
   readonly logLevel?: string;
+  /**
+   * Visibility timeout of the CloudTrail queue: how long a failed message
+   * waits before its next delivery. Default: 2 s (short, so a poison file
+   * reaches the DLQ within seconds).
+   */
+  readonly cloudTrailVisibilityTimeoutSeconds?: number;
 }
+
+/** Receives of a CloudTrail message before it moves to the DLQ. */
+export const CLOUDTRAIL_MAX_RECEIVE_COUNT = 3;
 
 export interface LocalPlatform {
   /** `https://127.0.0.1:<port>/v1/logs` */
@@ -63,6 +85,24 @@ export interface LocalPlatform {
   readonly eventSource: KinesisEventSource;
   /** Records the transformer failed for good (the local stand-in for the on-failure queue). */
   readonly deadLetters: { shardId: string; sequenceNumber: string; count: number; reason: string }[];
+  /** Where CloudTrail log files go (`AWSLogs/…json.gz` are announced to the indexer). */
+  readonly trailBucket: string;
+  /** fauxqs (SQS and SNS), `http://127.0.0.1:<port>`. */
+  readonly sqsEndpoint: string;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  /** The trail bucket's notification topic. */
+  readonly topicArn: string;
+  /** The indexer's queue, subscribed to the topic. */
+  readonly queueUrl: string;
+  /** Where messages go after {@link CLOUDTRAIL_MAX_RECEIVE_COUNT} failed receives. */
+  readonly deadLetterQueueUrl: string;
+  /**
+   * The indexer's event source. Its `idle()` also waits for the trail
+   * bucket's notifications still being published, so "idle" means every file
+   * put before the call has been indexed or dead-lettered.
+   */
+  readonly cloudTrailEventSource: SqsEventSource;
   close(): Promise<void>;
 }
 
@@ -89,6 +129,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "log-platform-"));
   const streamName = "ingest";
   const bucket = "archive";
+  const trailBucket = "cloudtrail";
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -134,6 +175,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     closers.push(() => Promise.resolve(s3.destroy()));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: trailBucket }));
 
     const pems = await selfsigned.generate([{ name: "commonName", value: "localhost" }], {
       keyType: "ec",
@@ -180,6 +222,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     closers.push(() => eventSource.stop());
 
+    const cloudTrail = await startCloudTrailPath({
+      s3rver,
+      s3,
+      trailBucket,
+      archiveBucket: bucket,
+      visibilityTimeoutSeconds: options.cloudTrailVisibilityTimeoutSeconds ?? 2,
+      logger,
+      closers,
+    });
+
     return {
       receiverUrl: `${receiver.url.replace(/\/$/, "")}/v1/logs`,
       token,
@@ -194,10 +246,115 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dataDir,
       eventSource,
       deadLetters,
+      trailBucket,
+      ...cloudTrail,
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * fauxqs, the trail bucket's topic and queues (as the CloudTrailPipeline
+ * component creates them), the notification forwarder and the indexer's event
+ * source. Pushes its closers onto `closers` as each piece starts.
+ */
+async function startCloudTrailPath(options: {
+  readonly s3rver: S3EventEmitter;
+  readonly s3: S3Client;
+  readonly trailBucket: string;
+  readonly archiveBucket: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly logger: pino.Logger;
+  readonly closers: (() => Promise<void>)[];
+}): Promise<
+  Pick<
+    LocalPlatform,
+    "sqsEndpoint" | "sqs" | "sns" | "topicArn" | "queueUrl" | "deadLetterQueueUrl" | "cloudTrailEventSource"
+  >
+> {
+  const { closers, logger } = options;
+  const fauxqs = await startFauxqs();
+  closers.push(() => fauxqs.stop());
+  // fauxqs speaks HTTP/1.1 only, like kinesalite.
+  const clientConfig = {
+    endpoint: fauxqs.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  };
+  const sqs = new SQSClient(clientConfig);
+  closers.push(() => Promise.resolve(sqs.destroy()));
+  const sns = new SNSClient(clientConfig);
+  closers.push(() => Promise.resolve(sns.destroy()));
+
+  const queueArn = async (url: string): Promise<string> => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+    );
+    if (Attributes?.QueueArn === undefined) throw new Error(`queue ${url} has no QueueArn`);
+    return Attributes.QueueArn;
+  };
+  const createQueue = async (name: string, attributes: Record<string, string>): Promise<string> => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (QueueUrl === undefined) throw new Error(`queue ${name} was not created`);
+    return QueueUrl;
+  };
+  const deadLetterQueueUrl = await createQueue("cloudtrail-dead-letters", {});
+  const queueUrl = await createQueue("cloudtrail-new-files", {
+    VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: await queueArn(deadLetterQueueUrl),
+      maxReceiveCount: CLOUDTRAIL_MAX_RECEIVE_COUNT,
+    }),
+  });
+  const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: "cloudtrail-new-files" }));
+  if (topicArn === undefined) throw new Error("topic cloudtrail-new-files was not created");
+  await sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: await queueArn(queueUrl) }),
+  );
+
+  const indexerLogger = logger.child({ app: "cloudtrail-indexer" });
+  const forwarder = await forwardS3Notifications({
+    emitter: options.s3rver,
+    sns,
+    topicArn,
+    filter: { bucket: options.trailBucket },
+    onError: (error) => indexerLogger.error({ err: error }, "S3 notification not published"),
+  });
+  closers.push(() => forwarder.stop());
+
+  // Only the trail bucket is announced, so the indexer's writes to the archive bucket never loop back.
+  const indexer = createCloudTrailIndexer({
+    s3: options.s3,
+    archiveBucket: options.archiveBucket,
+    logger: indexerLogger,
+  });
+  const source = await startSqsEventSource({
+    sqs,
+    queueUrl,
+    handler: indexer,
+    region: LOCAL_REGION,
+    onError: (error) => indexerLogger.error({ err: error }, "SQS event source"),
+  });
+  closers.push(() => source.stop());
+  const cloudTrailEventSource: SqsEventSource = {
+    stats: source.stats,
+    stop: () => source.stop(),
+    idle: async () => {
+      await forwarder.flushed();
+      await source.idle();
+    },
+  };
+  return {
+    sqsEndpoint: fauxqs.endpoint,
+    sqs,
+    sns,
+    topicArn,
+    queueUrl,
+    deadLetterQueueUrl,
+    cloudTrailEventSource,
+  };
 }

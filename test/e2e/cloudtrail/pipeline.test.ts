@@ -13,6 +13,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { S3Event } from "aws-lambda";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { eventsKey, failedKey } from "../../../apps/cloudtrail-indexer/src/archive";
@@ -38,9 +39,10 @@ import {
 } from "../../../apps/cloudtrail-indexer/test/fixtures";
 import type { LocalS3 } from "../../../apps/cloudtrail-indexer/test/local-s3";
 import { startLocalS3 } from "../../../apps/cloudtrail-indexer/test/local-s3";
-import type { Fauxqs } from "./fauxqs";
-import { startFauxqs } from "./fauxqs";
-import { pollOnce } from "./poller";
+import type { Fauxqs } from "../../../scripts/local/fauxqs";
+import { startFauxqs } from "../../../scripts/local/fauxqs";
+import { forwardS3Notifications, s3EncodeKey } from "../../../scripts/local/s3-notifications";
+import { pollOnce } from "../../../scripts/local/sqs-event-source";
 
 const TRAIL = "trail-bucket";
 const ARCHIVE = "archive-bucket";
@@ -54,11 +56,6 @@ function events(first: number, count: number): CloudTrailEvent[] {
   return Array.from({ length: count }, (_, i) =>
     variant(BASES[(first + i) % BASES.length] as CloudTrailEvent, first + i),
   );
-}
-
-/** S3's key encoding in event notifications (s3rver emits raw keys). */
-function s3EncodeKey(key: string): string {
-  return encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
 }
 
 describe("e2e: CloudTrail → S3 → SNS → SQS → indexer → OpenSearch", function () {
@@ -110,29 +107,18 @@ describe("e2e: CloudTrail → S3 → SNS → SQS → indexer → OpenSearch", fu
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: "cloudtrail-objects" }))).TopicArn ?? "";
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue.arn }));
 
-    // S3 → SNS: forward s3rver's object events like the trail bucket's notification would
-    // (only that bucket has one: the indexer's own archive writes must not loop back).
-    const published: Promise<unknown>[] = [];
-    local.onObjectEvent((event) => {
-      const records = event.Records as { s3: { bucket: { name: string }; object: { key: string } } }[];
-      if (records.some((record) => record.s3.bucket.name !== TRAIL)) return;
-      for (const record of records) record.s3.object.key = s3EncodeKey(record.s3.object.key);
-      published.push(
-        sns.send(
-          new PublishCommand({
-            TopicArn: topicArn,
-            Subject: "Amazon S3 Notification",
-            Message: JSON.stringify(event),
-          }),
-        ),
-      );
+    // S3 → SNS: the trail bucket's notification (with its s3:TestEvent first); only that bucket
+    // has one, so the indexer's own archive writes do not loop back. LocalS3 offers no way to
+    // unsubscribe; s3rver closes with the test.
+    const forwarder = await forwardS3Notifications({
+      emitter: {
+        on: (_event, listener) => local.onObjectEvent((event) => listener(event as S3Event)),
+        off: () => undefined,
+      },
+      sns,
+      topicArn,
+      filter: { bucket: TRAIL },
     });
-    await sns.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Message: JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: TRAIL }),
-      }),
-    );
 
     // The trail's files.
     const files = new Map<string, CloudTrailEvent[]>([
@@ -200,13 +186,14 @@ describe("e2e: CloudTrail → S3 → SNS → SQS → indexer → OpenSearch", fu
         Message: JSON.stringify({ s3Bucket: TRAIL, s3ObjectKey: [trailKey("a"), trailKey("b")] }),
       }),
     );
-    await Promise.all(published);
+    await forwarder.flushed();
+    assert.equal(forwarder.stats.failed, 0);
 
     // Poll until the queue is drained and both bad files reached the DLQ.
     const deadline = Date.now() + DEADLINE_MS;
     let failures = 0;
     for (;;) {
-      const { failed } = await pollOnce(sqs, queue, handler);
+      const { failed } = await pollOnce({ sqs, queue, handler });
       failures += failed;
       const [main, dlq] = await Promise.all([queueDepth(queue.url), queueDepth(dlqUrl)]);
       if (main === 0 && dlq >= 2) break;

@@ -2,7 +2,8 @@
  * fauxqs (local SQS + SNS) in a child process. It is ESM-only and its CLI
  * binds 0.0.0.0 on a fixed port with request logging, so the child runs a
  * three-line ESM bootstrap instead: its `buildApp`, silent, on 127.0.0.1 with
- * a random port, printed on stdout once listening.
+ * a random port, printed on stdout once listening. The child also exits when
+ * its stdin closes, so a parent that dies without `stop()` leaves no orphan.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -17,7 +18,7 @@ export interface Fauxqs {
   stop(): Promise<void>;
 }
 
-const APP = join(__dirname, "..", "..", "..", "node_modules", "fauxqs", "dist", "app.js");
+const APP = join(__dirname, "..", "..", "node_modules", "fauxqs", "dist", "app.js");
 const STARTUP_MS = 15_000;
 
 /** Starts fauxqs and resolves once it listens. */
@@ -27,10 +28,12 @@ export async function startFauxqs(): Promise<Fauxqs> {
     "const app = buildApp({ logger: false });",
     'const address = await app.listen({ port: 0, host: "127.0.0.1" });',
     "process.stdout.write(JSON.stringify({ address }) + '\\n');",
-    'process.on("SIGTERM", () => app.close().then(() => process.exit(0)));',
+    "const exit = () => app.close().then(() => process.exit(0));",
+    'process.on("SIGTERM", exit);',
+    'process.stdin.on("close", exit).resume();',
   ].join("\n");
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
