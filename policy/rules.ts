@@ -124,6 +124,21 @@ export const ACTIONS_WITHOUT_RESOURCE_SCOPE: ReadonlySet<string> = new Set([
   "ec2:DeleteNetworkInterface",
   "ec2:AssignPrivateIpAddresses",
   "ec2:UnassignPrivateIpAddresses",
+  // Read-only actions of the Grafana CloudWatch and X-Ray data sources (ObservabilityStack): the
+  // Service Authorization Reference lists no resource type for any of them.
+  "cloudwatch:GetMetricData",
+  "cloudwatch:ListMetrics",
+  "cloudwatch:DescribeAlarmsForMetric",
+  "logs:GetQueryResults", // a query id, not a log group, is the only input
+  "logs:StopQuery",
+  "ec2:DescribeRegions", // the `regions()` variable of the dashboards
+  "xray:BatchGetTraces",
+  "xray:GetTraceSummaries",
+  "xray:GetTraceGraph",
+  "xray:GetServiceGraph",
+  "xray:GetTimeSeriesServiceStatistics",
+  "xray:GetInsightSummaries",
+  "xray:GetGroups",
 ]);
 
 /** Types whose resources carry tags in this platform. */

@@ -19,3 +19,7 @@ export const agentConfigs = platform.agentConfigs;
 export const accessLogTable = platform.accessLogTable;
 export const flowLogGroupName = platform.flowLogGroupName;
 export const cloudTrailBucketName = platform.cloudTrailBucketName;
+export const grafanaUrl = platform.grafanaUrl;
+export const openSearchEndpoint = platform.openSearchEndpoint;
+export const openSearchMasterUserSecretArn = platform.openSearchMasterUserSecretArn;
+export const prometheusRemoteWriteUrl = platform.prometheusRemoteWriteUrl;

@@ -9,6 +9,7 @@ import { platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
 import type { AgentConfigs } from "../components/log-receiver-cluster";
 import { LogReceiverCluster } from "../components/log-receiver-cluster";
+import { ObservabilityStack } from "../components/observability-stack";
 import type { Settings } from "./settings";
 
 /** What a deployed environment exposes; nothing secret. */
@@ -27,6 +28,11 @@ export interface PlatformOutputs {
   readonly accessLogTable: pulumi.Output<string>;
   readonly flowLogGroupName?: pulumi.Output<string>;
   readonly cloudTrailBucketName?: pulumi.Output<string>;
+  readonly grafanaUrl?: pulumi.Output<string>;
+  readonly openSearchEndpoint?: pulumi.Output<string>;
+  /** Secrets Manager secret holding the OpenSearch master password (never the password). */
+  readonly openSearchMasterUserSecretArn?: pulumi.Output<string>;
+  readonly prometheusRemoteWriteUrl?: pulumi.Output<string>;
 }
 
 /** Composes the components of one environment from its validated settings. */
@@ -66,6 +72,56 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     tags,
   });
 
+  const accessLogs = new AccessLogPipeline(`${prefix}-access-logs`, {
+    streamArn: ingest.streamArn,
+    archiveBucketName: archive.bucketName,
+    archiveBucketArn: archive.bucketArn,
+    kmsKeyArn: archive.keyArn,
+    alarmTopicArn: alerting.topicArn,
+    batchSize: settings.accessLogs.batchSize,
+    batchWindowSeconds: settings.accessLogs.batchWindowSeconds,
+    maximumRetryAttempts: settings.accessLogs.maximumRetryAttempts,
+    memoryMiB: settings.accessLogs.memoryMiB,
+    timeoutSeconds: settings.accessLogs.timeoutSeconds,
+    logRetentionDays: settings.logRetentionDays,
+    tags,
+  });
+
+  // The CloudTrail indexer needs the domain, and the domain's access policy needs the indexer's role.
+  const [indexerRoleArn, setIndexerRoleArn] = pulumi.deferredOutput<string>();
+  const o = settings.observability;
+  const observability = new ObservabilityStack(`${prefix}-obs`, {
+    kmsKeyArn: archive.keyArn,
+    alarmTopicArn: alerting.topicArn,
+    prometheus: { enabled: o.prometheus },
+    openSearch: {
+      enabled: o.openSearch.enabled,
+      instanceType: o.openSearch.instanceType,
+      instanceCount: o.openSearch.instanceCount,
+      dedicatedMasterCount: o.openSearch.dedicatedMasterCount,
+      zoneAwareness: o.openSearch.zoneAwareness,
+      volumeGiB: o.openSearch.volumeGiB,
+      snapshotHour: o.openSearch.snapshotHour,
+      ...(settings.secrets.openSearchMasterPassword !== undefined
+        ? { masterPassword: settings.secrets.openSearchMasterPassword }
+        : {}),
+      accessRoleArns: settings.cloudTrail.enabled ? [indexerRoleArn] : [],
+    },
+    grafana: {
+      enabled: o.grafana.enabled,
+      authenticationProviders: o.grafana.authenticationProviders,
+      athena: {
+        databaseName: accessLogs.glueDatabaseName,
+        tableName: accessLogs.glueTableName,
+        archiveBucketArn: archive.bucketArn,
+        kmsKeyArn: archive.keyArn,
+      },
+    },
+    logRetentionDays: settings.logRetentionDays,
+    retainData: settings.retainData,
+    tags,
+  });
+
   const receiver = new LogReceiverCluster(`${prefix}-receiver`, {
     streamName: ingest.streamName,
     streamArn: ingest.streamArn,
@@ -86,23 +142,16 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     memoryMiB: settings.receiver.memoryMiB,
     targetCpuPercent: settings.receiver.targetCpuPercent,
     ...(settings.receiver.imageUri !== undefined ? { imageUri: settings.receiver.imageUri } : {}),
+    ...(observability.prometheusWorkspaceArn !== undefined && observability.remoteWriteUrl !== undefined
+      ? {
+          metrics: {
+            workspaceArn: observability.prometheusWorkspaceArn,
+            remoteWriteUrl: observability.remoteWriteUrl,
+          },
+        }
+      : {}),
     logRetentionDays: settings.logRetentionDays,
     retainData: settings.retainData,
-    tags,
-  });
-
-  const accessLogs = new AccessLogPipeline(`${prefix}-access-logs`, {
-    streamArn: ingest.streamArn,
-    archiveBucketName: archive.bucketName,
-    archiveBucketArn: archive.bucketArn,
-    kmsKeyArn: archive.keyArn,
-    alarmTopicArn: alerting.topicArn,
-    batchSize: settings.accessLogs.batchSize,
-    batchWindowSeconds: settings.accessLogs.batchWindowSeconds,
-    maximumRetryAttempts: settings.accessLogs.maximumRetryAttempts,
-    memoryMiB: settings.accessLogs.memoryMiB,
-    timeoutSeconds: settings.accessLogs.timeoutSeconds,
-    logRetentionDays: settings.logRetentionDays,
     tags,
   });
 
@@ -138,9 +187,19 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         retainData: settings.retainData,
         indexPrefix: settings.cloudTrail.indexPrefix,
         reservedConcurrency: settings.cloudTrail.indexerReservedConcurrency,
+        ...(observability.openSearchEndpoint !== undefined && observability.openSearchDomainArn !== undefined
+          ? {
+              openSearch: {
+                endpoint: observability.openSearchEndpoint,
+                domainArn: observability.openSearchDomainArn,
+              },
+            }
+          : {}),
         tags,
       })
     : undefined;
+  // Only when the pipeline exists: an unresolved deferred output would hang the program.
+  if (cloudTrail !== undefined) setIndexerRoleArn(cloudTrail.indexerRoleArn);
 
   return {
     environment: settings.environment,
@@ -155,5 +214,15 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     accessLogTable: pulumi.interpolate`${accessLogs.glueDatabaseName}.${accessLogs.glueTableName}`,
     ...(flowLogs !== undefined ? { flowLogGroupName: flowLogs.logGroupName } : {}),
     ...(cloudTrail !== undefined ? { cloudTrailBucketName: cloudTrail.trailBucketName } : {}),
+    ...(observability.grafanaUrl !== undefined ? { grafanaUrl: observability.grafanaUrl } : {}),
+    ...(observability.openSearchEndpoint !== undefined
+      ? { openSearchEndpoint: observability.openSearchEndpoint }
+      : {}),
+    ...(observability.openSearchMasterUserSecretArn !== undefined
+      ? { openSearchMasterUserSecretArn: observability.openSearchMasterUserSecretArn }
+      : {}),
+    ...(observability.remoteWriteUrl !== undefined
+      ? { prometheusRemoteWriteUrl: observability.remoteWriteUrl }
+      : {}),
   };
 }

@@ -125,6 +125,21 @@ const REMOTE_AND_COMPUTED_OUTPUTS: Record<string, (name: string) => Record<strin
   }),
   "aws:lb/targetGroup:TargetGroup": (name) => ({ arnSuffix: `targetgroup/${name}/0123456789abcdef` }),
   "random:index/randomPassword:RandomPassword": () => ({ result: "generated-password-0123456789" }),
+  "aws:amp/workspace:Workspace": (name) => ({
+    prometheusEndpoint: `https://aps-workspaces.${MOCK_REGION}.amazonaws.com/workspaces/ws-${name}/`,
+  }),
+  "aws:opensearch/domain:Domain": (name) => ({
+    endpoint: `search-${name}-0123456789.${MOCK_REGION}.es.amazonaws.com`,
+  }),
+  "aws:grafana/workspace:Workspace": (name) => ({
+    endpoint: `g-${name}.grafana-workspace.${MOCK_REGION}.amazonaws.com`,
+  }),
+  "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount": (name) => ({
+    serviceAccountId: `${name}-sa`,
+  }),
+  "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": () => ({
+    key: "glsa_mock_service_account_token",
+  }),
   "tls:index/privateKey:PrivateKey": () => ({
     privateKeyPem: "-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----",
   }),

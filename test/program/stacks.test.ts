@@ -40,20 +40,28 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
 
     it(`${stack}: stack outputs hold nothing secret`, () => {
       const outputs = runs[stack]!.outputs;
-      assert.deepEqual(Object.keys(outputs).sort(), [
-        "accessLogBucketName",
-        "accessLogTable",
-        "agentConfigs",
-        "alertTopicArn",
-        "archiveBucketName",
-        "archiveKeyArn",
-        "cloudTrailBucketName",
-        "environment",
-        "flowLogGroupName",
-        "ingestStreamName",
-        "receiverEndpoint",
-        "receiverTokensSecretArn",
-      ]);
+      const grafana = stack === "prod" ? ["grafanaUrl"] : [];
+      assert.deepEqual(
+        Object.keys(outputs).sort(),
+        [
+          "accessLogBucketName",
+          "accessLogTable",
+          "agentConfigs",
+          "alertTopicArn",
+          "archiveBucketName",
+          "archiveKeyArn",
+          "cloudTrailBucketName",
+          "environment",
+          "flowLogGroupName",
+          ...grafana,
+          "ingestStreamName",
+          "openSearchEndpoint",
+          "openSearchMasterUserSecretArn",
+          "prometheusRemoteWriteUrl",
+          "receiverEndpoint",
+          "receiverTokensSecretArn",
+        ].sort(),
+      );
       assert.equal(containsSecret(outputs), false);
       assert.equal(outputs.environment, stack);
     });
@@ -138,7 +146,14 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
   it("dev: a self-signed certificate and a generated token, one NAT gateway", () => {
     const resources = runs.dev!.resources;
     assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
-    assert.equal(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").length, 1);
+    assert.ok(
+      resources.some(
+        (r) =>
+          r.type === "random:index/randomPassword:RandomPassword" &&
+          r.name === "lp-dev-receiver-generated-token",
+      ),
+      "a generated ingest token",
+    );
     assert.deepEqual(resourceNamed(resources, "awsx:ec2:Vpc", "lp-dev-receiver-vpc").props.natGateways, {
       strategy: "Single",
     });
@@ -161,6 +176,57 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
         `arn:aws:sns:eu-west-1:123456789012:lp-${stack}-alerting-topic`,
       ]);
     }
+  });
+
+  it("observability: prod OpenSearch is zone-aware with dedicated masters, dev is one node; the indexer writes to it", () => {
+    const prodDomain = resourceNamed(
+      runs.prod!.resources,
+      "aws:opensearch/domain:Domain",
+      "lp-prod-obs-domain",
+    );
+    const prodCluster = prodDomain.props.clusterConfig as Record<string, unknown>;
+    assert.deepEqual(
+      [prodCluster.instanceCount, prodCluster.zoneAwarenessEnabled, prodCluster.dedicatedMasterEnabled],
+      [3, true, true],
+    );
+    const devDomain = resourceNamed(runs.dev!.resources, "aws:opensearch/domain:Domain", "lp-dev-obs-domain");
+    const devCluster = devDomain.props.clusterConfig as Record<string, unknown>;
+    assert.deepEqual([devCluster.instanceCount, devCluster.zoneAwarenessEnabled], [1, false]);
+    assert.ok(containsSecret(devDomain.inputs.advancedSecurityOptions), "the master password stays secret");
+    for (const stack of ["dev", "prod"]) {
+      const indexer = resourceNamed(
+        runs[stack]!.resources,
+        "aws:lambda/function:Function",
+        `lp-${stack}-cloudtrail-indexer`,
+      );
+      const env = (indexer.props.environment as { variables: Record<string, string> }).variables;
+      assert.match(
+        env.OPENSEARCH_ENDPOINT ?? "",
+        /lp-\w+-obs/,
+        `${stack}: the indexer targets the platform's domain`,
+      );
+      const access = parseJsonInput(
+        resourceNamed(runs[stack]!.resources, "aws:opensearch/domain:Domain", `lp-${stack}-obs-domain`).props
+          .accessPolicies,
+      );
+      assert.ok(
+        JSON.stringify(access).includes(`lp-${stack}-cloudtrail-indexer-role`),
+        `${stack}: the domain lets the indexer role in`,
+      );
+    }
+  });
+
+  it("observability: the receiver task ships its metrics to the platform's AMP workspace", () => {
+    const task = resourceNamed(
+      runs.prod!.resources,
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "lp-prod-receiver-task",
+    );
+    const containers = parseJsonInput<{ name: string }[]>(task.props.containerDefinitions);
+    assert.deepEqual(
+      containers.map((c) => c.name),
+      ["log-receiver", "adot-collector"],
+    );
   });
 
   it("fails naming the key and the command when a required setting is removed from the stack file", async () => {

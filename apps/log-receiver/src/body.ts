@@ -1,4 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import { HttpError } from "./errors";
+import { isJsonText } from "./json-scan";
 
 /**
  * How a request body is split into lines:
@@ -75,43 +77,113 @@ export function negotiateEncoding(contentEncoding: string | undefined): BodyEnco
 }
 
 /**
+ * The lines of a body as byte ranges into one buffer, the form the hot path
+ * works on: a line is never decoded to a string, only validated and copied.
+ */
+export class LineTable {
+  /** Number of lines in the table. */
+  count = 0;
+  /** Byte offset of line `i` in `bytes`. */
+  starts: Uint32Array;
+  /** Byte offset just past line `i` (a trailing CR excluded). */
+  ends: Uint32Array;
+  /** Position of line `i` in the body (blank lines keep their index), part of the stable id. */
+  indexes: Uint32Array;
+  /** 1 when line `i` is a JSON text (an `event`), 0 for a plain-text `message`. */
+  events: Uint8Array;
+
+  constructor(
+    /** Valid UTF-8 the ranges point into. */
+    readonly bytes: Buffer,
+    capacity: number,
+  ) {
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
+    this.indexes = new Uint32Array(capacity);
+    this.events = new Uint8Array(capacity);
+  }
+
+  /** Appends a line, growing the columns (amortised doubling) when full. */
+  push(start: number, end: number, index: number, event: boolean): void {
+    if (this.count === this.starts.length) this.grow();
+    const i = this.count++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.indexes[i] = index;
+    this.events[i] = event ? 1 : 0;
+  }
+
+  private grow(): void {
+    const capacity = Math.max(16, this.starts.length * 2);
+    const widen = <T extends Uint32Array | Uint8Array>(column: T, next: T): T => {
+      next.set(column);
+      return next;
+    };
+    this.starts = widen(this.starts, new Uint32Array(capacity));
+    this.ends = widen(this.ends, new Uint32Array(capacity));
+    this.indexes = widen(this.indexes, new Uint32Array(capacity));
+    this.events = widen(this.events, new Uint8Array(capacity));
+  }
+}
+
+/**
  * Splits a decoded body into lines according to its format and enforces the
  * line limits. Blank lines are skipped (they carry nothing), a trailing `\r`
- * is dropped (CRLF files), and a leading byte order mark is ignored.
+ * is dropped (CRLF files), and a leading byte order mark is ignored. Invalid
+ * UTF-8 is replaced by U+FFFD first, exactly as decoding to a string would.
+ * A line of an NDJSON body is an `event` exactly when `JSON.parse` would
+ * accept it (checked by {@link isJsonText}, without parsing).
  * @throws HttpError 400 for a malformed JSON array, 413 when a limit is exceeded.
  */
-export function parseBody(text: string, format: BodyFormat, limits: LineLimits): LogLine[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (format === "json" && body.trimStart().startsWith("[")) return parseJsonArray(body, limits);
-  return parseLines(body, format === "text", limits);
-}
-
-function parseLines(body: string, plainText: boolean, limits: LineLimits): LogLine[] {
-  const out: LogLine[] = [];
-  const parts = body.split("\n");
-  for (let index = 0; index < parts.length; index++) {
-    let line = parts[index] as string;
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (isBlank(line)) continue;
-    checkLineLength(line, index, limits.maxLineBytes);
-    if (out.length === limits.maxLines) throw tooManyLines(limits.maxLines);
-    if (!plainText && mayBeJson(line)) {
-      try {
-        JSON.parse(line);
-        // The original text is embedded as-is: it is valid JSON (just checked),
-        // keeps big integers exact, and avoids a re-serialisation per line.
-        out.push({ index, field: "event", json: line });
-        continue;
-      } catch {
-        // Not JSON after all: kept below as a plain message.
-      }
-    }
-    out.push({ index, field: "message", json: JSON.stringify(line) });
+export function splitBody(body: Buffer, format: BodyFormat, limits: LineLimits): LineTable {
+  // The fast path needs well-formed UTF-8; the repair is the same decoding a
+  // string would get, so the rare broken body keeps its previous meaning.
+  const bytes = isUtf8(body) ? body : Buffer.from(body.toString("utf8"), "utf8");
+  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (format === "json" && startsWithBracket(bytes, from)) {
+    return parseJsonArray(bytes.toString("utf8", from), limits);
   }
-  return out;
+  return splitLines(bytes, from, format === "text", limits);
 }
 
-function parseJsonArray(body: string, limits: LineLimits): LogLine[] {
+/**
+ * {@link splitBody} for a body already held as a string, with each line
+ * decoded: a message's `json` is its JSON string literal, an event's `json`
+ * its original text.
+ */
+export function parseBody(text: string, format: BodyFormat, limits: LineLimits): LogLine[] {
+  const table = splitBody(Buffer.from(text, "utf8"), format, limits);
+  const lines: LogLine[] = [];
+  for (let i = 0; i < table.count; i++) {
+    const value = table.bytes.toString("utf8", table.starts[i], table.ends[i]);
+    lines.push(
+      table.events[i] === 1
+        ? { index: table.indexes[i] as number, field: "event", json: value }
+        : { index: table.indexes[i] as number, field: "message", json: JSON.stringify(value) },
+    );
+  }
+  return lines;
+}
+
+function splitLines(bytes: Buffer, from: number, plainText: boolean, limits: LineLimits): LineTable {
+  const length = bytes.length;
+  // A guess from typical log lines (~150 bytes); the table grows if needed.
+  const table = new LineTable(bytes, Math.min(limits.maxLines, (length >>> 7) + 16));
+  for (let index = 0, start = from; start <= length; index++) {
+    let eol = bytes.indexOf(10, start);
+    if (eol === -1) eol = length;
+    const end = eol > start && bytes[eol - 1] === 13 ? eol - 1 : eol;
+    if (!isBlank(bytes, start, end)) {
+      if (end - start > limits.maxLineBytes) throw lineTooLong(index, limits.maxLineBytes);
+      if (table.count === limits.maxLines) throw tooManyLines(limits.maxLines);
+      table.push(start, end, index, !plainText && isJsonText(bytes, start, end));
+    }
+    start = eol + 1;
+  }
+  return table;
+}
+
+function parseJsonArray(body: string, limits: LineLimits): LineTable {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -122,51 +194,52 @@ function parseJsonArray(body: string, limits: LineLimits): LogLine[] {
     throw new HttpError(400, "bad_json_array", "Body starts with [ but is not a JSON array");
   }
   if (parsed.length > limits.maxLines) throw tooManyLines(limits.maxLines);
-  return parsed.map((element: unknown, index) => {
-    // JSON.stringify(undefined) cannot happen: JSON.parse never yields undefined.
-    const json = JSON.stringify(element);
-    checkLineLength(json, index, limits.maxLineBytes);
-    return { index, field: "event", json };
+  // Each element is re-serialised (JSON.stringify cannot yield undefined for
+  // a parsed value) and the elements laid end to end as the table's bytes.
+  const texts = parsed.map((element: unknown) => JSON.stringify(element));
+  const bytes = Buffer.from(texts.join("\n"), "utf8");
+  const table = new LineTable(bytes, texts.length);
+  let start = 0;
+  texts.forEach((text, index) => {
+    const end = start + Buffer.byteLength(text, "utf8");
+    if (end - start > limits.maxLineBytes) throw lineTooLong(index, limits.maxLineBytes);
+    table.push(start, end, index, true);
+    start = end + 1;
   });
+  return table;
 }
 
-function isBlank(line: string): boolean {
-  return line.length === 0 || line.trim().length === 0;
-}
-
-const NUMBER = /^\s*-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\s*$/;
-const LITERAL = /^\s*(?:true|false|null)\s*$/;
+/** Bytes JavaScript's `trim` removes that are ASCII: tab, LF, VT, FF, CR, space. */
+const ASCII_SPACE = new Uint8Array(256);
+for (const c of "\t\n\v\f\r ") ASCII_SPACE[c.charCodeAt(0)] = 1;
 
 /**
- * Cheap shape check so plain-text lines skip JSON.parse: a failing parse
- * throws, and an exception costs several microseconds — most of the budget
- * of a line. Syslog and access-log lines often start with a digit, so a
- * leading digit alone is not enough: the whole line must look like a number.
+ * Whether the line holds only whitespace, with the meaning of
+ * `String.prototype.trim` (which also removes Unicode spaces such as U+00A0):
+ * ASCII is decided on the bytes, the rare non-ASCII rest is decoded.
  */
-function mayBeJson(line: string): boolean {
-  const trimmed = line.trim();
-  const first = trimmed.charCodeAt(0);
-  const last = trimmed.charCodeAt(trimmed.length - 1);
-  if (first === 123 /* { */) return last === 125; /* } */
-  if (first === 91 /* [ */) return last === 93; /* ] */
-  if (first === 34 /* " */) return last === 34 && trimmed.length > 1;
-  if (first === 45 /* - */ || (first >= 48 && first <= 57)) return NUMBER.test(trimmed);
-  if (first === 116 /* t */ || first === 102 /* f */ || first === 110 /* n */) return LITERAL.test(trimmed);
-  return false;
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && ASCII_SPACE[bytes[i] as number] === 1) i++;
+  if (i === end) return true;
+  if ((bytes[i] as number) < 0x80) return false;
+  return bytes.toString("utf8", i, end).trim().length === 0;
 }
 
-function checkLineLength(line: string, index: number, maxLineBytes: number): void {
-  // A UTF-16 code unit encodes to 1–3 UTF-8 bytes, so only lines in the
-  // uncertain band need the exact (native, but O(n)) byte count.
-  if (line.length * 3 <= maxLineBytes) return;
-  const bytes = line.length > maxLineBytes ? line.length : Buffer.byteLength(line, "utf8");
-  if (bytes > maxLineBytes) {
-    throw new HttpError(
-      413,
-      "line_too_long",
-      `Line ${index} is longer than the limit of ${maxLineBytes} bytes; split it or raise MAX_LINE_BYTES`,
-    );
-  }
+/** `trimStart().startsWith("[")` on the bytes, with the same Unicode-space fallback as {@link isBlank}. */
+function startsWithBracket(bytes: Buffer, from: number): boolean {
+  let i = from;
+  while (i < bytes.length && ASCII_SPACE[bytes[i] as number] === 1) i++;
+  if (i === bytes.length || (bytes[i] as number) < 0x80) return bytes[i] === 0x5b;
+  return bytes.toString("utf8", i).trimStart().startsWith("[");
+}
+
+function lineTooLong(index: number, maxLineBytes: number): HttpError {
+  return new HttpError(
+    413,
+    "line_too_long",
+    `Line ${index} is longer than the limit of ${maxLineBytes} bytes; split it or raise MAX_LINE_BYTES`,
+  );
 }
 
 function tooManyLines(maxLines: number): HttpError {

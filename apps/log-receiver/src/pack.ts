@@ -42,44 +42,58 @@ export class EnvelopeTooLargeError extends Error {
  * the key of its first envelope (the line id), which spreads records over the
  * shards because Kinesis hashes it.
  *
- * Envelopes are JSON and never contain a raw `\n`, so the whole batch is
- * encoded once and cut at newline bytes: no per-envelope byte counting, and
- * the usual batch (well under 1 MiB) becomes one record without copying.
+ * `data` holds the envelopes joined by `\n` (JSON never contains a raw
+ * newline) and `ends[i]` is the offset just past envelope `i`, so a record is
+ * a slice of `data` — no copying, no per-envelope byte counting — and the
+ * usual batch (well under 1 MiB) is a single record.
  * @throws EnvelopeTooLargeError when one envelope alone does not fit.
  */
+export function cutRecords(
+  data: Buffer,
+  ends: ArrayLike<number>,
+  keyOf: (position: number) => string,
+  maxRecordBytes: number,
+): PackedRecord[] {
+  const count = ends.length;
+  const records: PackedRecord[] = [];
+  let first = 0;
+  let start = 0; // byte offset of envelope `first`
+  while (first < count) {
+    const partitionKey = keyOf(first);
+    const room = maxRecordBytes - Buffer.byteLength(partitionKey, "utf8");
+    // The last envelope that still fits: binary search over the ascending ends.
+    let last = first - 1;
+    for (let low = first, high = count - 1; low <= high;) {
+      const middle = (low + high) >>> 1;
+      if ((ends[middle] as number) - start <= room) {
+        last = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    if (last < first) throw new EnvelopeTooLargeError(first, (ends[first] as number) - start);
+    const end = ends[last] as number;
+    records.push({ data: data.subarray(start, end), partitionKey, lines: last - first + 1 });
+    first = last + 1;
+    start = end + 1;
+  }
+  return records;
+}
+
+/** {@link cutRecords} for envelopes held as strings. */
 export function packRecords(
   envelopes: readonly string[],
   keyOf: (position: number) => string,
   maxRecordBytes: number,
 ): PackedRecord[] {
-  if (envelopes.length === 0) return [];
-  const all = Buffer.from(envelopes.join("\n"), "utf8");
-  const records: PackedRecord[] = [];
-  let start = 0; // byte offset of envelope `first`
-  let first = 0;
-  while (first < envelopes.length) {
-    const partitionKey = keyOf(first);
-    const room = maxRecordBytes - Buffer.byteLength(partitionKey, "utf8");
-    let end: number; // exclusive; `all[end]` is the separator (or the end)
-    if (all.length - start <= room) {
-      end = all.length;
-    } else {
-      end = all.lastIndexOf(10, start + room);
-      if (end < start) {
-        const size = (all.indexOf(10, start) === -1 ? all.length : all.indexOf(10, start)) - start;
-        throw new EnvelopeTooLargeError(first, size);
-      }
-    }
-    let lines = envelopes.length - first; // the rest fits: no need to count separators
-    if (end < all.length) {
-      lines = 1;
-      for (let i = all.indexOf(10, start); i !== -1 && i < end; i = all.indexOf(10, i + 1)) lines++;
-    }
-    records.push({ data: all.subarray(start, end), partitionKey, lines });
-    first += lines;
-    start = end + 1;
+  const ends: number[] = [];
+  let end = -1;
+  for (const envelope of envelopes) {
+    end += 1 + Buffer.byteLength(envelope, "utf8");
+    ends.push(end);
   }
-  return records;
+  return cutRecords(Buffer.from(envelopes.join("\n"), "utf8"), ends, keyOf, maxRecordBytes);
 }
 
 /** Size of a record as Kinesis counts it against the limits. */

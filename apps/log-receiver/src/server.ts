@@ -2,17 +2,15 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import { promisify } from "node:util";
-import zlib from "node:zlib";
 import pino from "pino";
 import type { Registry } from "prom-client";
 import { MAX_RECORD_BYTES } from "../../lib/ingest-record";
 import { createAuthenticator } from "./auth";
-import type { BodyEncoding } from "./body";
-import { negotiateEncoding, negotiateFormat, parseBody } from "./body";
+import { negotiateEncoding, negotiateFormat, splitBody } from "./body";
+import { decodeBody } from "./decode";
 import {
   clientAddress,
-  encodeEnvelope,
+  encodeEnvelopes,
   envelopeTemplate,
   idBaseFromBody,
   idBaseFromKey,
@@ -23,7 +21,7 @@ import { Limiter } from "./limiter";
 import { createMetrics } from "./metrics";
 import type { ReceiverLimits, ReceiverOptions } from "./options";
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateTokens } from "./options";
-import { EnvelopeTooLargeError, KINESIS_LIMITS, packRecords } from "./pack";
+import { EnvelopeTooLargeError, KINESIS_LIMITS, cutRecords } from "./pack";
 import { DEFAULT_RETRY_POLICY, StoreError, putAllRecords } from "./put";
 
 export type { IngestToken, ReceiverLimits, ReceiverOptions, ReceiverTimeouts } from "./options";
@@ -44,8 +42,6 @@ export interface Receiver {
 
 /** The client went away while its body was being read: there is nobody to answer. */
 class ClientGoneError extends Error {}
-
-const gunzip = promisify(zlib.gunzip);
 
 /**
  * Starts the HTTP(S) log intake. `POST /v1/logs` turns every line into an
@@ -128,9 +124,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const raw = await readBody(req, limits.maxBodyBytes);
     metrics.bytesIn.inc({ encoding }, raw.length);
     const accepted = await limiter.run(async () => {
-      const body = await decode(raw, encoding, limits.maxDecompressedBytes);
-      const lines = parseBody(body.toString("utf8"), format, limits);
-      if (lines.length === 0) return 0;
+      const body = await decodeBody(raw, encoding, limits.maxDecompressedBytes);
+      const lines = splitBody(body, format, limits);
+      if (lines.count === 0) return 0;
       const client = clientAddress(req.socket.remoteAddress);
       const template = envelopeTemplate({
         idBase: keyedBase ?? idBaseFromBody(source, client, body),
@@ -139,12 +135,13 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         client,
         source,
       });
-      const envelopes = lines.map((line) => encodeEnvelope(template, line));
+      const batch = encodeEnvelopes(template, lines);
       let records;
       try {
-        records = packRecords(
-          envelopes,
-          (position) => lineId(template.idBase, lines[position]?.index ?? position),
+        records = cutRecords(
+          batch.data,
+          batch.ends,
+          (position) => lineId(template.idBase, lines.indexes[position] as number),
           limits.maxRecordBytes,
         );
       } catch (error) {
@@ -152,11 +149,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         throw new HttpError(
           413,
           "line_too_long",
-          `Line ${lines[error.position]?.index ?? error.position} does not fit in one Kinesis record once encoded`,
+          `Line ${lines.indexes[error.position] as number} does not fit in one Kinesis record once encoded`,
         );
       }
       await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks);
-      return lines.length;
+      return lines.count;
     });
     metrics.lines.inc(accepted);
     logger.debug({ source, accepted }, "batch stored");
@@ -298,23 +295,4 @@ function discardRest(req: http.IncomingMessage, res: http.ServerResponse, cap: n
     if (discarded > cap) req.socket.destroy();
   });
   req.resume();
-}
-
-async function decode(raw: Buffer, encoding: BodyEncoding, maxDecompressed: number): Promise<Buffer> {
-  if (encoding === "identity") {
-    if (raw.length > maxDecompressed) throw decompressedTooLarge(maxDecompressed);
-    return raw;
-  }
-  try {
-    // maxOutputLength stops inflating at the limit: a gzip bomb never gets allocated.
-    return await gunzip(raw, { maxOutputLength: maxDecompressed });
-  } catch (error) {
-    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
-      throw decompressedTooLarge(maxDecompressed);
-    throw new HttpError(400, "bad_gzip", `Body is not valid gzip: ${(error as Error).message}`);
-  }
-}
-
-function decompressedTooLarge(max: number): HttpError {
-  return new HttpError(413, "decompressed_too_large", `Decompressed body is larger than ${max} bytes`);
 }

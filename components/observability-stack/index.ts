@@ -1,0 +1,44 @@
+export { LOG_RETENTION_DAYS, ObservabilityStack, observabilityStackArgProblems } from "./observability-stack";
+export type {
+  AthenaSource,
+  AuthenticationProvider,
+  GrafanaOptions,
+  ObservabilityStackArgs,
+  OpenSearchOptions,
+  PrometheusOptions,
+} from "./observability-stack";
+export { FREE_STORAGE_ALARM_SHARE, OPENSEARCH_NAMESPACE, openSearchAlarmSpecs } from "./alarms";
+export type { AlarmSpec, DomainAlarmOptions } from "./alarms";
+export {
+  DASHBOARD_FOLDER,
+  DASHBOARDS_DIR,
+  DATA_SOURCE_TYPES,
+  dashboardDatasourceUses,
+  dataSourceSettings,
+  readDashboards,
+  serviceAccountTokenName,
+  TOKEN_SECONDS_TO_LIVE,
+} from "./grafana";
+export type { DataSourceKind, DataSourceTargets, DatasourceUse } from "./grafana";
+export {
+  MASTER_USER_NAME,
+  OPENSEARCH_LOG_TYPES,
+  OPENSEARCH_TLS_POLICY,
+  openSearchVersionNumber,
+} from "./opensearch";
+export {
+  ACCESS_LOGS_PREFIX,
+  ATHENA_RESULTS_PREFIX,
+  bucketNameFromArn,
+  domainAccessPolicy,
+  GRAFANA_UNSCOPED_ACTIONS,
+  grafanaStatements,
+  grafanaWorkspacesArn,
+  OPENSEARCH_OPERATOR_ACTIONS,
+  OPENSEARCH_READER_ACTIONS,
+  OPENSEARCH_WRITER_ACTIONS,
+  openSearchDomainArn,
+  openSearchLogsPolicy,
+} from "./policies";
+export { readRuleNamespaces, remoteWriteUrl, RULES_DIR } from "./prometheus";
+export type { RuleNamespace } from "./prometheus";

@@ -1,0 +1,236 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+import { dataStoreOptions } from "../lib/data-protection";
+import type { AwsContext } from "../lib/iam";
+import { createAlarm } from "../lib/alarm";
+import { createEncryptedLogGroup } from "../lib/log-group";
+import type { Tags } from "../lib/tags";
+import { OPENSEARCH_NAMESPACE, openSearchAlarmSpecs } from "./alarms";
+import { domainAccessPolicy, openSearchDomainArn, openSearchLogsPolicy } from "./policies";
+
+/** The logs a domain can publish, each to a log group of its own. */
+export const OPENSEARCH_LOG_TYPES = [
+  "AUDIT_LOGS",
+  "INDEX_SLOW_LOGS",
+  "SEARCH_SLOW_LOGS",
+  "ES_APPLICATION_LOGS",
+] as const;
+
+/** Name of the fine-grained access control master user (internal user database). */
+export const MASTER_USER_NAME = "admin";
+
+/** Only TLS 1.2+ with forward-secret ciphers on the domain endpoint. */
+export const OPENSEARCH_TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10";
+
+/** `OpenSearch_2.19` → `2.19.0`, the version string Grafana's OpenSearch data source expects. */
+export function openSearchVersionNumber(engineVersion: string): string {
+  const match = /^OpenSearch_(\d+)\.(\d+)$/.exec(engineVersion);
+  if (match === null)
+    throw new Error(`"${engineVersion}" is not an OpenSearch engine version (OpenSearch_X.Y)`);
+  return `${match[1]}.${match[2]}.0`;
+}
+
+export interface DomainSettings {
+  readonly domainName: string;
+  readonly engineVersion: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly dedicatedMasterCount: number;
+  readonly dedicatedMasterType: string;
+  readonly zoneAwareness: boolean;
+  readonly availabilityZoneCount: number;
+  readonly volumeGiB: number;
+  readonly snapshotHour: number;
+  readonly masterPassword?: pulumi.Input<string>;
+  readonly writerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+  readonly readerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+  readonly operatorCidrs: readonly string[];
+  readonly vpc?: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  };
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly alarmTopicArn: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  readonly retainData: boolean;
+  readonly tags: Tags;
+}
+
+export interface OpenSearch {
+  readonly domain: aws.opensearch.Domain;
+  /** Derived from the domain's name, as its access policy names it. */
+  readonly domainArn: pulumi.Output<string>;
+  readonly masterPasswordSecretArn: pulumi.Output<string>;
+  readonly versionNumber: string;
+}
+
+/**
+ * An OpenSearch domain for CloudTrail events: encrypted at rest with the
+ * archive key and between nodes, HTTPS only, fine-grained access control with
+ * an internal master user whose password (given or generated) is kept in
+ * Secrets Manager; its four logs in KMS log groups; the recommended alarms.
+ */
+export function createOpenSearch(
+  name: string,
+  settings: DomainSettings,
+  ctx: pulumi.Output<AwsContext>,
+  parent: pulumi.Resource,
+): OpenSearch {
+  const { tags } = settings;
+  const domainArn = ctx.apply((c) => openSearchDomainArn(c, settings.domainName));
+
+  const password = pulumi.secret(
+    settings.masterPassword ??
+      new random.RandomPassword(
+        `${name}-master-password`,
+        {
+          length: 32,
+          // Fine-grained access control wants all four character classes; quotes and slashes stay out of shells and JSON.
+          minUpper: 1,
+          minLower: 1,
+          minNumeric: 1,
+          minSpecial: 1,
+          overrideSpecial: "!#%*()-_=+[]{}<>:?",
+        },
+        { parent },
+      ).result,
+  );
+  const secret = new aws.secretsmanager.Secret(
+    `${name}-master-user`,
+    {
+      description: `Master user of the OpenSearch domain ${settings.domainName}, JSON {username, password}`,
+      kmsKeyId: settings.kmsKeyArn,
+      // dev: delete at once so `pulumi destroy` leaves nothing behind; prod: 30 days to recover.
+      recoveryWindowInDays: settings.retainData ? 30 : 0,
+      tags: { ...tags },
+    },
+    { parent },
+  );
+  new aws.secretsmanager.SecretVersion(
+    `${name}-master-user-value`,
+    {
+      secretId: secret.id,
+      secretString: pulumi.secret(pulumi.jsonStringify({ username: MASTER_USER_NAME, password })),
+    },
+    { parent },
+  );
+
+  const logGroups = OPENSEARCH_LOG_TYPES.map((logType) => ({
+    logType,
+    group: createEncryptedLogGroup(
+      `${name}-${logType.toLowerCase().replace(/_/g, "-")}`,
+      {
+        logGroupName: `/aws/opensearch/${settings.domainName}/${logType.toLowerCase()}`,
+        retentionInDays: settings.logRetentionDays,
+        kmsKeyArn: settings.kmsKeyArn,
+        tags,
+      },
+      parent,
+    ),
+  }));
+  const logsPolicy = new aws.cloudwatch.LogResourcePolicy(
+    `${name}-opensearch-logs`,
+    {
+      policyName: `${settings.domainName}-opensearch-logs`,
+      policyDocument: pulumi.jsonStringify(
+        pulumi
+          .all([ctx, domainArn, pulumi.all(logGroups.map((l) => l.group.arn))])
+          .apply(([c, arn, groupArns]) => openSearchLogsPolicy(c, arn, groupArns)),
+      ),
+    },
+    { parent },
+  );
+
+  const dedicatedMasters = settings.dedicatedMasterCount > 0;
+  const domain = new aws.opensearch.Domain(
+    `${name}-domain`,
+    {
+      domainName: settings.domainName,
+      engineVersion: settings.engineVersion,
+      clusterConfig: {
+        instanceType: settings.instanceType,
+        instanceCount: settings.instanceCount,
+        zoneAwarenessEnabled: settings.zoneAwareness,
+        ...(settings.zoneAwareness
+          ? { zoneAwarenessConfig: { availabilityZoneCount: settings.availabilityZoneCount } }
+          : {}),
+        dedicatedMasterEnabled: dedicatedMasters,
+        ...(dedicatedMasters
+          ? {
+              dedicatedMasterCount: settings.dedicatedMasterCount,
+              dedicatedMasterType: settings.dedicatedMasterType,
+            }
+          : {}),
+      },
+      ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: settings.volumeGiB },
+      encryptAtRest: { enabled: true, kmsKeyId: settings.kmsKeyArn },
+      nodeToNodeEncryption: { enabled: true },
+      domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: OPENSEARCH_TLS_POLICY },
+      advancedSecurityOptions: {
+        enabled: true,
+        anonymousAuthEnabled: false,
+        internalUserDatabaseEnabled: true,
+        masterUserOptions: { masterUserName: MASTER_USER_NAME, masterUserPassword: password },
+      },
+      snapshotOptions: { automatedSnapshotStartHour: settings.snapshotHour },
+      softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
+      ...(settings.vpc !== undefined
+        ? {
+            vpcOptions: {
+              subnetIds: settings.vpc.subnetIds,
+              securityGroupIds: settings.vpc.securityGroupIds,
+            },
+          }
+        : {}),
+      logPublishingOptions: logGroups.map(({ logType, group }) => ({
+        logType,
+        cloudwatchLogGroupArn: group.arn,
+        enabled: true,
+      })),
+      accessPolicies: pulumi.jsonStringify(
+        pulumi
+          .all([domainArn, settings.writerRoleArns, settings.readerRoleArns])
+          .apply(([arn, writerRoleArns, readerRoleArns]) =>
+            domainAccessPolicy({
+              domainArn: arn,
+              writerRoleArns,
+              readerRoleArns,
+              operatorCidrs: settings.operatorCidrs,
+            }),
+          ),
+      ),
+      tags: { ...tags },
+    },
+    // OpenSearch checks at creation that it may write to the log groups.
+    { ...dataStoreOptions(parent, settings.retainData), dependsOn: [logsPolicy] },
+  );
+
+  for (const spec of openSearchAlarmSpecs({ volumeGiB: settings.volumeGiB, dedicatedMasters })) {
+    createAlarm(
+      `${name}-opensearch-${spec.name}`,
+      {
+        alarmDescription: `OpenSearch ${settings.domainName}: ${spec.description}`,
+        namespace: OPENSEARCH_NAMESPACE,
+        metricName: spec.metricName,
+        dimensions: { DomainName: domain.domainName, ClientId: ctx.accountId },
+        statistic: spec.statistic,
+        period: spec.period,
+        evaluationPeriods: spec.evaluationPeriods,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        treatMissingData: spec.treatMissingData,
+      },
+      { topicArn: settings.alarmTopicArn, tags },
+      parent,
+    );
+  }
+
+  return {
+    domain,
+    domainArn: pulumi.all([ctx, domain.domainName]).apply(([c, n]) => openSearchDomainArn(c, n)),
+    masterPasswordSecretArn: secret.arn,
+    versionNumber: openSearchVersionNumber(settings.engineVersion),
+  };
+}

@@ -1,0 +1,281 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import * as fc from "fast-check";
+
+import { ACTIONS_WITHOUT_RESOURCE_SCOPE, violations } from "../../../policy/rules";
+import {
+  bucketNameFromArn,
+  dashboardDatasourceUses,
+  dataSourceSettings,
+  domainAccessPolicy,
+  GRAFANA_UNSCOPED_ACTIONS,
+  grafanaStatements,
+  openSearchAlarmSpecs,
+  openSearchVersionNumber,
+  readDashboards,
+  readRuleNamespaces,
+  remoteWriteUrl,
+  serviceAccountTokenName,
+} from "..";
+
+const ctx = { accountId: "123456789012", region: "eu-west-1", partition: "aws" };
+const DOMAIN = "arn:aws:es:eu-west-1:123456789012:domain/logs";
+
+describe("OpenSearch alarm specs", () => {
+  it("are AWS's recommended alarms, exactly, with free storage at 20 % of a node's volume in MiB", () => {
+    const rows = openSearchAlarmSpecs({ volumeGiB: 100, dedicatedMasters: false }).map((s) => [
+      s.name,
+      s.metricName,
+      s.statistic,
+      s.comparisonOperator,
+      s.threshold,
+      s.period,
+      s.evaluationPeriods,
+    ]);
+    assert.deepEqual(rows, [
+      ["cluster-red", "ClusterStatus.red", "Maximum", "GreaterThanOrEqualToThreshold", 1, 60, 1],
+      ["cluster-yellow", "ClusterStatus.yellow", "Maximum", "GreaterThanOrEqualToThreshold", 1, 60, 5],
+      ["free-storage-low", "FreeStorageSpace", "Minimum", "LessThanOrEqualToThreshold", 20480, 60, 1],
+      ["jvm-memory-pressure", "JVMMemoryPressure", "Maximum", "GreaterThanOrEqualToThreshold", 80, 300, 3],
+      ["cpu-utilization", "CPUUtilization", "Maximum", "GreaterThanOrEqualToThreshold", 80, 900, 3],
+      ["master-unreachable", "MasterReachableFromNode", "Maximum", "LessThanThreshold", 1, 86400, 1],
+      [
+        "index-writes-blocked",
+        "ClusterIndexWritesBlocked",
+        "Maximum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+        300,
+        1,
+      ],
+      [
+        "automated-snapshot-failure",
+        "AutomatedSnapshotFailure",
+        "Maximum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+        60,
+        1,
+      ],
+      ["kms-key-error", "KMSKeyError", "Maximum", "GreaterThanOrEqualToThreshold", 1, 60, 1],
+      ["kms-key-inaccessible", "KMSKeyInaccessible", "Maximum", "GreaterThanOrEqualToThreshold", 1, 60, 1],
+    ]);
+    assert.equal(
+      openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false }).find(
+        (s) => s.name === "free-storage-low",
+      )?.threshold,
+      2048,
+    );
+  });
+
+  it("add the master node's CPU and JVM when dedicated masters run", () => {
+    const extra = openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: true }).slice(10);
+    assert.deepEqual(
+      extra.map((s) => [s.metricName, s.threshold, s.period, s.evaluationPeriods]),
+      [
+        ["MasterCPUUtilization", 50, 900, 3],
+        ["MasterJVMMemoryPressure", 95, 60, 3],
+      ],
+    );
+  });
+});
+
+describe("domainAccessPolicy", () => {
+  it("lets operators from known ranges reach fine-grained access control, nobody else unsigned", () => {
+    assert.deepEqual(
+      domainAccessPolicy({
+        domainArn: DOMAIN,
+        writerRoleArns: [],
+        readerRoleArns: [],
+        operatorCidrs: ["198.51.100.0/24"],
+      }),
+      {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OperatorsFromKnownNetworks",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: [
+              "es:ESHttpGet",
+              "es:ESHttpHead",
+              "es:ESHttpPost",
+              "es:ESHttpPut",
+              "es:ESHttpPatch",
+              "es:ESHttpDelete",
+            ],
+            Resource: `${DOMAIN}/*`,
+            Condition: { IpAddress: { "aws:SourceIp": ["198.51.100.0/24"] } },
+          },
+        ],
+      },
+    );
+  });
+});
+
+describe("grafanaStatements", () => {
+  const minimal = { ctx, alertTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts", topicKeyArn: "key" };
+
+  it('grants on "*" only actions the policy rules know AWS cannot scope', () => {
+    for (const action of GRAFANA_UNSCOPED_ACTIONS)
+      assert.ok(ACTIONS_WITHOUT_RESOURCE_SCOPE.has(action), action);
+    const star = grafanaStatements(minimal).filter((s) => s.Resource === "*");
+    assert.deepEqual(
+      star.map((s) => s.Sid),
+      ["ReadMetricsTracesAndRegions"],
+    );
+  });
+
+  it("would be flagged if a scopable action slipped into the unscoped statement", () => {
+    const statements = grafanaStatements(minimal).map((s) =>
+      s.Sid === "ReadMetricsTracesAndRegions"
+        ? { ...s, Action: [...(s.Action as string[]), "cloudwatch:DescribeAlarms"] }
+        : s,
+    );
+    assert.deepEqual(
+      violations([
+        {
+          type: "aws:iam/rolePolicy:RolePolicy",
+          name: "grafana",
+          props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) },
+        },
+      ]),
+      [
+        'least-privilege-resources: grafana: statement "ReadMetricsTracesAndRegions" grants cloudwatch:DescribeAlarms on "*"',
+      ],
+    );
+  });
+
+  it("uses each key once when the topic and the archive share it", () => {
+    const statements = grafanaStatements({
+      ...minimal,
+      athena: {
+        workgroupArn: "wg",
+        databaseName: "db",
+        tableName: "t",
+        archiveBucketArn: "arn:aws:s3:::archive",
+        kmsKeyArn: "key",
+      },
+    });
+    assert.deepEqual(statements.find((s) => s.Sid === "UseTheKeys")?.Resource, ["key"]);
+    assert.deepEqual(statements.find((s) => s.Sid === "ListAccessLogsAndResults")?.Condition, {
+      StringLike: { "s3:prefix": ["access/*", "athena-results/grafana/*"] },
+    });
+  });
+});
+
+describe("small helpers", () => {
+  it("bucketNameFromArn takes the name from an S3 ARN and refuses anything else", () => {
+    assert.equal(bucketNameFromArn("arn:aws:s3:::lp-dev-archive-1a2b"), "lp-dev-archive-1a2b");
+    assert.throws(() => bucketNameFromArn("arn:aws:sns:eu-west-1:123456789012:x"), /not an S3 bucket ARN/);
+  });
+
+  it("openSearchVersionNumber turns an engine version into Grafana's version string", () => {
+    assert.equal(openSearchVersionNumber("OpenSearch_2.19"), "2.19.0");
+    assert.throws(() => openSearchVersionNumber("Elasticsearch_7.10"), /not an OpenSearch engine version/);
+  });
+
+  it("remoteWriteUrl appends the remote-write path with exactly one slash", () => {
+    assert.equal(
+      remoteWriteUrl("https://aps/workspaces/ws-1/"),
+      "https://aps/workspaces/ws-1/api/v1/remote_write",
+    );
+    assert.equal(
+      remoteWriteUrl("https://aps/workspaces/ws-1"),
+      "https://aps/workspaces/ws-1/api/v1/remote_write",
+    );
+  });
+
+  it("serviceAccountTokenName: a plain name, different for every rotation timestamp", () => {
+    const timestamp = fc
+      .date({
+        min: new Date("2020-01-01T00:00:00Z"),
+        max: new Date("2100-01-01T00:00:00Z"),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString().replace(/\.\d{3}Z$/, "Z"));
+    fc.assert(
+      fc.property(timestamp, timestamp, (a, b) => {
+        const [nameA, nameB] = [serviceAccountTokenName(a), serviceAccountTokenName(b)];
+        assert.match(nameA, /^pulumi-[A-Za-z0-9-]+$/);
+        assert.equal(nameA === nameB, a === b);
+      }),
+    );
+  });
+
+  it("dataSourceSettings refuses a data source whose target is missing", () => {
+    assert.throws(() => dataSourceSettings("prometheus", { region: "eu-west-1" }), /needs AMP/);
+    assert.throws(() => dataSourceSettings("opensearch", { region: "eu-west-1" }), /needs the domain/);
+    assert.throws(() => dataSourceSettings("athena", { region: "eu-west-1" }), /needs the table/);
+  });
+});
+
+describe("dashboardDatasourceUses", () => {
+  it("resolves variables to their default, keeps fixed uids, skips Grafana's own, looks inside rows", () => {
+    const dashboard = {
+      annotations: { list: [{ datasource: { type: "grafana", uid: "-- Grafana --" } }] },
+      templating: {
+        list: [
+          { name: "prom", type: "datasource", query: "prometheus", current: { value: "prometheus" } },
+          { name: "region", type: "query", datasource: { type: "cloudwatch", uid: "${cw}" } },
+          { name: "cw", type: "datasource", query: "cloudwatch", current: { value: "cloudwatch" } },
+        ],
+      },
+      panels: [
+        {
+          datasource: { type: "prometheus", uid: "${prom}" },
+          targets: [{ datasource: { type: "prometheus", uid: "$prom" } }],
+        },
+        {
+          type: "row",
+          panels: [
+            { targets: [{ datasource: { type: "grafana-opensearch-datasource", uid: "opensearch" } }] },
+          ],
+        },
+        { targets: [{ datasource: { type: "grafana-athena-datasource", uid: "${undeclared}" } }] },
+      ],
+    };
+    assert.deepEqual(dashboardDatasourceUses(dashboard), [
+      // An undeclared variable stays as written, so the provisioning check reports it.
+      { type: "grafana-athena-datasource", uid: "${undeclared}" },
+      { type: "cloudwatch", uid: "cloudwatch" },
+      { type: "grafana-opensearch-datasource", uid: "opensearch" },
+      { type: "prometheus", uid: "prometheus" },
+    ]);
+  });
+});
+
+describe("repository files", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "observability-"));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("readRuleNamespaces: every .yml at the top, sorted, named by file; tests and other files left out", () => {
+    fs.writeFileSync(path.join(dir, "b.yml"), "groups: []\n");
+    fs.writeFileSync(path.join(dir, "a.yml"), "groups:\n  - name: a\n");
+    fs.writeFileSync(path.join(dir, "notes.txt"), "x");
+    fs.mkdirSync(path.join(dir, "tests"));
+    fs.writeFileSync(path.join(dir, "tests", "a.test.yml"), "rule_files: []\n");
+    assert.deepEqual(readRuleNamespaces(dir), [
+      { name: "a", data: "groups:\n  - name: a\n" },
+      { name: "b", data: "groups: []\n" },
+    ]);
+  });
+
+  it("readDashboards: every .json, sorted, named by file", () => {
+    fs.writeFileSync(path.join(dir, "z.json"), "{}");
+    fs.writeFileSync(path.join(dir, "a.json"), '{"uid":"a"}');
+    fs.writeFileSync(path.join(dir, "readme.md"), "#");
+    assert.deepEqual(readDashboards(dir), [
+      { name: "a", configJson: '{"uid":"a"}' },
+      { name: "z", configJson: "{}" },
+    ]);
+  });
+});
