@@ -102,6 +102,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       zoneAwareness: o.openSearch.zoneAwareness,
       volumeGiB: o.openSearch.volumeGiB,
       snapshotHour: o.openSearch.snapshotHour,
+      operatorCidrs: o.openSearch.operatorCidrs,
       ...(settings.secrets.openSearchMasterPassword !== undefined
         ? { masterPassword: settings.secrets.openSearchMasterPassword }
         : {}),

@@ -143,6 +143,8 @@ export const plainSchema = z.object({
       zoneAwareness: z.boolean(),
       volumeGiB: wholeNumber(10, 16384),
       snapshotHour: wholeNumber(0, 23),
+      /** Address ranges allowed to reach OpenSearch Dashboards with the master user (unsigned requests). */
+      operatorCidrs: z.array(cidr),
     }),
   }),
 });
@@ -284,6 +286,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         zoneAwareness: false,
         volumeGiB: 10,
         snapshotHour: 3,
+        operatorCidrs: [],
       },
     },
   },
@@ -347,6 +350,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         zoneAwareness: true,
         volumeGiB: 100,
         snapshotHour: 2,
+        operatorCidrs: [],
       },
     },
   },
