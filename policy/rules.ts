@@ -91,6 +91,17 @@ function isKeyAdministrationByRoot(type: string, s: Statement): boolean {
   );
 }
 
+/** Deny statements for everyone that refuse `action` without TLS. */
+function tlsDenies(statements: Statement[], action: string): Statement[] {
+  return statements.filter(
+    (s) =>
+      s.Effect === "Deny" &&
+      s.Principal === "*" &&
+      asArray(s.Action).includes(action) &&
+      String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
+  );
+}
+
 /** Where each policy-bearing type keeps its policy documents. */
 function policiesOf(resource: ResourceUnderTest): unknown[] {
   const p = resource.props;
@@ -223,19 +234,24 @@ export const resourceRules: readonly ResourceRule[] = [
     check: (r) => {
       const statements = statementsOf(r.props.policy);
       if (statements === undefined) return ["policy is missing or not valid JSON"];
-      const denies = statements.filter(
-        (s) =>
-          s.Effect === "Deny" &&
-          s.Principal === "*" &&
-          asArray(s.Action).some((a) => a === "s3:*") &&
-          String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
-      );
-      const resources = denies.flatMap((s) => asArray(s.Resource));
+      const resources = tlsDenies(statements, "s3:*").flatMap((s) => asArray(s.Resource));
       const coversObjects = resources.some((res) => res.endsWith("/*"));
       const coversBucket = resources.some((res) => !res.endsWith("/*"));
       return coversObjects && coversBucket
         ? []
         : ['needs a Deny of "s3:*" on the bucket and "bucket/*" when aws:SecureTransport is false'];
+    },
+  },
+  {
+    name: "sqs-tls-only",
+    description: "Queue policies deny every request without TLS.",
+    types: [TYPES.queuePolicy],
+    check: (r) => {
+      const statements = statementsOf(r.props.policy);
+      if (statements === undefined) return ["policy is missing or not valid JSON"];
+      return tlsDenies(statements, "sqs:*").length > 0
+        ? []
+        : ['needs a Deny of "sqs:*" when aws:SecureTransport is false'];
     },
   },
   {
@@ -341,7 +357,23 @@ function configures(setting: ResourceUnderTest, bucket: ResourceUnderTest): bool
   return target === bucket.props.id || target === bucket.props.bucket;
 }
 
+/** True when `policy` is the queue policy of `queue`: by URL, or by the naming convention when still unknown. */
+function isPolicyOf(policy: ResourceUnderTest, queue: ResourceUnderTest): boolean {
+  const url = policy.props.queueUrl;
+  if (url === undefined) return policy.name === `${queue.name}-policy`;
+  return url === queue.props.url || url === queue.props.id;
+}
+
 export const stackRules: readonly StackRule[] = [
+  {
+    name: "sqs-queue-policy",
+    description: "Every queue has a queue policy (which sqs-tls-only makes TLS only).",
+    check: (resources) =>
+      resources
+        .filter((r) => r.type === TYPES.queue)
+        .filter((queue) => !resources.some((r) => r.type === TYPES.queuePolicy && isPolicyOf(r, queue)))
+        .map((queue) => `queue ${queue.name} has no queue policy`),
+  },
   {
     name: "s3-bucket-baseline",
     description:

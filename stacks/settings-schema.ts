@@ -238,6 +238,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
     archive: {
       lifecycle: [
         { prefix: "raw/", expireAfterDays: 30 },
+        { prefix: "raw-errors/", expireAfterDays: 30 },
         { prefix: "access/", expireAfterDays: 30 },
         { prefix: "access-errors/", expireAfterDays: 14 },
         { prefix: "flow-logs/", expireAfterDays: 14 },
@@ -297,6 +298,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
     archive: {
       lifecycle: [
         { prefix: "raw/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+        { prefix: "raw-errors/", expireAfterDays: 90 },
         { prefix: "access/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
         { prefix: "access-errors/", expireAfterDays: 90 },
         { prefix: "flow-logs/", infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },

@@ -6,6 +6,7 @@ import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
+import { createSecureQueue } from "../lib/queue";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
 import { rangeProblems, throwIfInvalid } from "../lib/validation";
@@ -98,10 +99,10 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
     const ctx = awsContext(this);
     const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
 
-    const failureQueue = new aws.sqs.Queue(
+    const failureQueue = createSecureQueue(
       `${name}-failed-batches`,
-      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600, tags: { ...tags } },
-      { parent: this },
+      { kmsKeyArn: args.kmsKeyArn, tags },
+      this,
     );
     const logGroup = createEncryptedLogGroup(
       `${name}-transformer-logs`,

@@ -7,6 +7,7 @@ import { awsContext } from "../lib/aws-context";
 import { dataStoreOptions } from "../lib/data-protection";
 import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
+import { createSecureQueue } from "../lib/queue";
 import { createSecureBucket } from "../lib/secure-bucket";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
@@ -16,7 +17,7 @@ import { CIS_FILTERS, CIS_NAMESPACE } from "./cis-filters";
 import {
   indexerStatements,
   notificationTopicPolicy,
-  queuePolicy,
+  fromTopicStatements,
   trailArn,
   trailBucketPolicy,
   trailLogsStatements,
@@ -297,32 +298,21 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
       // S3 sends a test event on creation and refuses a topic it may not publish to.
       { parent: this, dependsOn: [topicPolicy] },
     );
-    const deadLetters = new aws.sqs.Queue(
-      `${name}-dead-letters`,
-      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600, tags: { ...tags } },
-      { parent: this },
-    );
-    const queue = new aws.sqs.Queue(
+    const deadLetters = createSecureQueue(`${name}-dead-letters`, { kmsKeyArn: args.kmsKeyArn, tags }, this);
+    const queue = createSecureQueue(
       `${name}-new-files`,
       {
-        kmsMasterKeyId: args.kmsKeyArn,
+        kmsKeyArn: args.kmsKeyArn,
         visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds,
         messageRetentionSeconds: 4 * 24 * 3600,
         redrivePolicy: pulumi.jsonStringify({
           deadLetterTargetArn: deadLetters.arn,
           maxReceiveCount: args.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
         }),
-        tags: { ...tags },
+        allow: (queueArn) => topic.arn.apply((topicArn) => fromTopicStatements(queueArn, topicArn)),
+        tags,
       },
-      { parent: this },
-    );
-    new aws.sqs.QueuePolicy(
-      `${name}-new-files-policy`,
-      {
-        queueUrl: queue.url,
-        policy: pulumi.jsonStringify(pulumi.all([queue.arn, topic.arn]).apply(([q, t]) => queuePolicy(q, t))),
-      },
-      { parent: this },
+      this,
     );
     new aws.sns.TopicSubscription(
       `${name}-new-files-to-queue`,

@@ -10,7 +10,7 @@ export type { CloudTrailAlarmFilter } from "./cis-filters";
 export {
   indexerStatements,
   notificationTopicPolicy,
-  queuePolicy,
+  fromTopicStatements,
   trailArn,
   trailBucketPolicy,
   trailLogsStatements,

@@ -64,8 +64,8 @@ export function notificationTopicPolicy(
 }
 
 /** Only the notification topic may send to the queue. */
-export function queuePolicy(queueArn: string, topicArn: string): PolicyDocument {
-  return policyDocument([
+export function fromTopicStatements(queueArn: string, topicArn: string): PolicyStatement[] {
+  return [
     {
       Sid: "FromTheNotificationTopic",
       Effect: "Allow",
@@ -74,7 +74,7 @@ export function queuePolicy(queueArn: string, topicArn: string): PolicyDocument 
       Resource: queueArn,
       Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
     },
-  ]);
+  ];
 }
 
 /** CloudTrail may write to its log group and nowhere else. */

@@ -28,6 +28,8 @@ export const ARCHIVE_PREFIXES = {
   cloudTrailEvents: "cloudtrail-events/",
   /** CloudTrail events OpenSearch refused, with the reason. */
   cloudTrailFailed: "cloudtrail-failed/",
+  /** Athena query results (Grafana's Athena data source). */
+  athenaResults: "athena-results/",
 } as const;
 
 /** Minimum age S3 accepts for a transition to STANDARD_IA. */

@@ -1,5 +1,6 @@
 import type { AwsContext, PolicyDocument, PolicyStatement } from "../lib/iam";
 import { policyDocument } from "../lib/iam";
+import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 
 /**
  * The ARN a domain will have, known before it exists: its access policy and
@@ -123,10 +124,10 @@ export function bucketNameFromArn(bucketArn: string): string {
 }
 
 /** Where the Grafana workgroup's Athena query results go in the archive bucket. */
-export const ATHENA_RESULTS_PREFIX = "athena-results/grafana/";
+export const ATHENA_RESULTS_PREFIX = `${ARCHIVE_PREFIXES.athenaResults}grafana/`;
 
 /** Archive prefix holding the parsed access logs the Athena table reads. */
-export const ACCESS_LOGS_PREFIX = "access/";
+export const ACCESS_LOGS_PREFIX = ARCHIVE_PREFIXES.access;
 
 export interface GrafanaAthenaScope {
   readonly workgroupArn: string;

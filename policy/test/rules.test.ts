@@ -86,6 +86,19 @@ const CASES: Record<string, { good: ResourceUnderTest; bad: ResourceUnderTest; e
     },
     expect: /needs a Deny of "s3:\*"/,
   },
+  "sqs-tls-only": {
+    good: {
+      type: TYPES.queuePolicy,
+      name: "qp",
+      props: { policy: doc({ ...tlsDeny, Action: "sqs:*", Resource: "arn:aws:sqs:eu-west-1:1:q" }) },
+    },
+    bad: {
+      type: TYPES.queuePolicy,
+      name: "qp",
+      props: { policy: doc({ Effect: "Allow", Action: "sqs:SendMessage", Resource: "q" }) },
+    },
+    expect: /needs a Deny of "sqs:\*"/,
+  },
   "sns-encrypted": {
     good: { type: TYPES.topic, name: "t", props: { kmsMasterKeyId: "arn:k", tags: TAGS } },
     bad: { type: TYPES.topic, name: "t", props: { tags: TAGS } },
@@ -221,6 +234,20 @@ describe("policy rules", () => {
         complete.filter((r) => r.type !== TYPES.bucketPublicAccess && r.type !== TYPES.bucketPolicy),
       ),
       ["bucket b has no a public access block", "bucket b has no a bucket policy (TLS only)"],
+    );
+  });
+
+  it("sqs-queue-policy: reports a queue without a policy, by URL or by name", () => {
+    const rule = stackRules.find((r) => r.name === "sqs-queue-policy")!;
+    const queue = { type: TYPES.queue, name: "q", props: { url: "https://sqs/q" } };
+    assert.deepEqual(
+      rule.check([queue, { type: TYPES.queuePolicy, name: "x", props: { queueUrl: "https://sqs/q" } }]),
+      [],
+    );
+    assert.deepEqual(rule.check([queue, { type: TYPES.queuePolicy, name: "q-policy", props: {} }]), []);
+    assert.deepEqual(
+      rule.check([queue, { type: TYPES.queuePolicy, name: "x", props: { queueUrl: "https://sqs/other" } }]),
+      ["queue q has no queue policy"],
     );
   });
 

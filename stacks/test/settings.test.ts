@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 
 import type { RawConfig, RawValue } from "../settings";
 import { parseSettings } from "../settings";
+import { ARCHIVE_PREFIXES } from "../../components/log-archive/lifecycle";
 import { ENVIRONMENT_DEFAULTS } from "../settings-schema";
 
 const plain = (value: unknown): RawValue => ({
@@ -55,6 +56,13 @@ describe("settings (pure)", () => {
     assert.ok(result.ok);
     assert.equal(result.plain.observability.openSearch.instanceCount, 2);
     assert.equal(result.plain.observability.openSearch.instanceType, "t3.small.search");
+  });
+
+  it("the defaults give every archive prefix a lifecycle rule, in both environments", () => {
+    for (const environment of ["dev", "prod"] as const) {
+      const prefixes = ENVIRONMENT_DEFAULTS[environment].archive.lifecycle.map((rule) => rule.prefix).sort();
+      assert.deepEqual(prefixes, Object.values(ARCHIVE_PREFIXES).sort(), environment);
+    }
   });
 
   it("names the missing environment and the command that sets it", () => {
