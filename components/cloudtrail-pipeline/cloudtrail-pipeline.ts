@@ -219,19 +219,32 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
         kmsKeyId: args.kmsKeyArn,
         cloudWatchLogsGroupArn: pulumi.interpolate`${trailLogs.arn}:*`,
         cloudWatchLogsRoleArn: trailLogsRole.role.arn,
-        eventSelectors: [
-          {
-            readWriteType: "All",
-            includeManagementEvents: true,
-            ...(args.s3DataEvents === true
-              ? {
-                  dataResources: [
-                    { type: "AWS::S3::Object", values: [pulumi.interpolate`arn:${ctx.partition}:s3`] },
+        ...(args.s3DataEvents === true
+          ? {
+              // The platform's own reads and writes of trail files and archive objects are
+              // data events too: recording them would feed the pipeline its own traffic forever.
+              advancedEventSelectors: [
+                {
+                  name: "Management events",
+                  fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }],
+                },
+                {
+                  name: "S3 object events outside the platform's log buckets",
+                  fieldSelectors: [
+                    { field: "eventCategory", equals: ["Data"] },
+                    { field: "resources.type", equals: ["AWS::S3::Object"] },
+                    {
+                      field: "resources.ARN",
+                      notStartsWiths: [
+                        pulumi.interpolate`${trailBucket.bucket.arn}/`,
+                        pulumi.interpolate`${args.archiveBucketArn}/`,
+                      ],
+                    },
                   ],
-                }
-              : {}),
-          },
-        ],
+                },
+              ],
+            }
+          : { eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }] }),
         tags: { ...tags },
       },
       // CloudTrail checks at creation that it may write the bucket and the log group.

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { Alerting } from "../alerting";
 import { awsContext } from "../lib/aws-context";
+import { createAlarm } from "../lib/alarm";
+import { createEncryptedLogGroup } from "../lib/log-group";
 import type { Tags } from "../lib/tags";
 import { throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
@@ -196,14 +198,10 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
     const trafficType = args.trafficType ?? DEFAULTS.trafficType;
     const ctx = awsContext(this);
 
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = createEncryptedLogGroup(
       `${name}-log-group`,
-      {
-        retentionInDays: args.retentionInDays ?? DEFAULTS.retentionInDays,
-        kmsKeyId: args.kmsKeyArn,
-        tags: { ...tags },
-      },
-      { parent: this },
+      { retentionInDays: args.retentionInDays ?? DEFAULTS.retentionInDays, kmsKeyArn: args.kmsKeyArn, tags },
+      this,
     );
     // The permissions are inline so that the role never exists without them:
     // a flow log created against a role that cannot write yet reports delivery errors.
@@ -341,7 +339,7 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
     topicArn: pulumi.Output<string>,
     tags: Tags,
   ): aws.cloudwatch.MetricAlarm {
-    return new aws.cloudwatch.MetricAlarm(
+    return createAlarm(
       `${name}-alarm-${filter.name}`,
       {
         alarmDescription:
@@ -354,11 +352,9 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
         threshold: filter.threshold,
         comparisonOperator: filter.comparison,
         treatMissingData: filter.treatMissingData,
-        alarmActions: [topicArn],
-        okActions: [topicArn],
-        tags: { ...tags },
       },
-      { parent: this },
+      { topicArn, tags },
+      this,
     );
   }
 

@@ -29,9 +29,11 @@ export interface ServiceRoleArgs {
   /** Optional `aws:SourceArn` pattern the service must act for (needs the context). */
   readonly sourceArnLike?: (ctx: AwsContext) => string;
   /**
-   * Whether the trust policy carries the `aws:SourceAccount` condition. Lambda
-   * and ECS tasks do not send it when assuming their execution roles, so for
-   * them it must be off. Default: true.
+   * Whether the trust policy carries the `aws:SourceAccount` (and
+   * `aws:SourceArn`) conditions. Off for roles whose service documents no
+   * such context when assuming them (Lambda execution roles, the ECS task
+   * execution role used by the agent); a condition the service does not send
+   * would make the role impossible to assume. Default: true.
    */
   readonly sourceAccountCondition?: boolean;
   /** The role's permissions, built from exact ARNs once they are known. */

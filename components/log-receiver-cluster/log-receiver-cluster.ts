@@ -333,7 +333,9 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       `${name}-execution`,
       {
         service: "ecs-tasks.amazonaws.com",
-        sourceArnLike: ecsTasksSourceArn,
+        // The ECS agent assumes the execution role; AWS documents the confused-deputy
+        // conditions for task roles only, so the execution role goes without.
+        sourceAccountCondition: false,
         statements: pulumi
           .all([repositoryArn, logGroup.arn, tokensSecret.arn, args.kmsKeyArn])
           .apply(([repo, logGroupArn, tokensSecretArn, keyArn]) =>

@@ -268,11 +268,16 @@ describe("CloudTrailPipeline (mocks)", () => {
     );
     assert.equal(policy.Statement[2]!.Resource, "arn:aws:s3:::ct-bucket/AWSLogs/*");
     const trail = resourceNamed(org.resources, "aws:cloudtrail/trail:Trail", "ct-trail");
-    assert.deepEqual(trail.props.eventSelectors, [
+    assert.equal(trail.props.eventSelectors, undefined);
+    assert.deepEqual(trail.props.advancedEventSelectors, [
+      { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
       {
-        readWriteType: "All",
-        includeManagementEvents: true,
-        dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3"] }],
+        name: "S3 object events outside the platform's log buckets",
+        fieldSelectors: [
+          { field: "eventCategory", equals: ["Data"] },
+          { field: "resources.type", equals: ["AWS::S3::Object"] },
+          { field: "resources.ARN", notStartsWiths: ["arn:aws:s3:::ct-bucket/", "arn:aws:s3:::archive/"] },
+        ],
       },
     ]);
     assert.deepEqual(cloudTrailPipelineArgProblems({ ...base, reservedConcurrency: 0, indexPrefix: "Bad" }), [

@@ -143,6 +143,12 @@ describe("LogReceiverCluster (mocks)", () => {
       StringEquals: { "aws:SourceAccount": "123456789012" },
       ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*" },
     });
+    const executionTrust = parseJsonInput(
+      resourceNamed(prod.resources, "aws:iam/role:Role", "rx-execution").props.assumeRolePolicy,
+    );
+    assert.deepEqual(executionTrust.Statement, [
+      { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
     const execution = parseJsonInput(
       resourceNamed(prod.resources, "aws:iam/rolePolicy:RolePolicy", "rx-execution-policy").props.policy,
     );
