@@ -78,6 +78,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     archiveBucketArn: archive.bucketArn,
     kmsKeyArn: archive.keyArn,
     alarmTopicArn: alerting.topicArn,
+    accessLogSources: settings.accessLogs.sources,
     batchSize: settings.accessLogs.batchSize,
     batchWindowSeconds: settings.accessLogs.batchWindowSeconds,
     maximumRetryAttempts: settings.accessLogs.maximumRetryAttempts,

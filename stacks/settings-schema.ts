@@ -96,6 +96,8 @@ export const plainSchema = z.object({
     bufferSizeMiB: wholeNumber(1, 128),
   }),
   accessLogs: z.strictObject({
+    /** Ingest token names whose lines are nginx access logs; empty: every source. */
+    sources: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be an ingest token name")),
     batchSize: wholeNumber(1, 10000),
     batchWindowSeconds: wholeNumber(0, 300),
     maximumRetryAttempts: wholeNumber(0, 10000),
@@ -260,7 +262,9 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
       allowedCidrs: ["0.0.0.0/0"],
     },
     ingestStream: { mode: "ON_DEMAND", shardCount: 1, retentionHours: 24 },
+    // dev runs on one generated token, so every line it receives is taken for an access log.
     accessLogs: {
+      sources: [],
       batchSize: 500,
       batchWindowSeconds: 5,
       maximumRetryAttempts: 5,
@@ -326,6 +330,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
     },
     ingestStream: { mode: "ON_DEMAND", shardCount: 2, retentionHours: 168 },
     accessLogs: {
+      sources: ["nginx"],
       batchSize: 1000,
       batchWindowSeconds: 10,
       maximumRetryAttempts: 20,

@@ -38,6 +38,14 @@ export interface AccessLogPipelineArgs {
   readonly timeoutSeconds?: number;
   /** Retention of the function's log group. Default: 14. */
   readonly logRetentionDays?: number;
+  /**
+   * Ingest token names whose lines are nginx access logs. The ingest stream
+   * also carries other logs; lines from other sources are skipped by the
+   * transformer (they stay in the raw archive) instead of filling
+   * `access-errors/`. Records written straight to the stream (fluentd) are
+   * always parsed. Default: every source.
+   */
+  readonly accessLogSources?: readonly string[];
   /** Glue database name (lowercase, digits, underscores). Default: derived from the component name. */
   readonly glueDatabaseName?: string;
   /** Tags for every resource. Default: none. */
@@ -71,6 +79,10 @@ export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): strin
     ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
     ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
   ];
+  for (const source of args.accessLogSources ?? []) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(source))
+      problems.push(`accessLogSources: "${source}" is not a token name`);
+  }
   if (args.glueDatabaseName !== undefined && !/^[a-z0-9_]{1,255}$/.test(args.glueDatabaseName)) {
     problems.push(
       `glueDatabaseName must be lowercase letters, digits and underscores (got "${args.glueDatabaseName}")`,
@@ -149,6 +161,9 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
           ARCHIVE_BUCKET: args.archiveBucketName,
           ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
           ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
+          ...(args.accessLogSources !== undefined && args.accessLogSources.length > 0
+            ? { ACCESS_LOG_SOURCES: args.accessLogSources.join(",") }
+            : {}),
         },
         logGroupName: logGroup.name,
         tags,

@@ -22,8 +22,9 @@ export function agentConfigs({ host, region, streamName }: AgentConfigInputs): A
   return {
     logSender: [
       `# log-sender on a PC or server (apps/log-sender); the token comes from the environment.`,
+      `# nginx access logs: use the token named in accessLogs.sources (e.g. "nginx") so they are parsed.`,
       `export LOG_SENDER_TOKEN='${TOKEN_PLACEHOLDER}'`,
-      `log-sender tail /var/log/syslog --url ${url} --spool /var/spool/log-sender`,
+      `log-sender tail /var/log/nginx/access.log --url ${url} --spool /var/spool/log-sender`,
     ].join("\n"),
     fluentBit: [
       "[OUTPUT]",

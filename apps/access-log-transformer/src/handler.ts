@@ -42,6 +42,8 @@ export interface HandlerOptions {
   readonly accessPrefix?: string;
   /** Prefix of rejected lines; default `access-errors/`. */
   readonly errorPrefix?: string;
+  /** Ingest token names whose lines are access logs; default: every source (see `OutputPrefixes`). */
+  readonly accessLogSources?: readonly string[];
   /** Default: pino to stdout (CloudWatch Logs in Lambda). */
   readonly logger?: Logger;
 }
@@ -67,6 +69,9 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
   const prefixes = {
     accessPrefix: options.accessPrefix ?? DEFAULT_ACCESS_PREFIX,
     errorPrefix: options.errorPrefix ?? DEFAULT_ERROR_PREFIX,
+    ...(options.accessLogSources !== undefined
+      ? { accessLogSources: new Set(options.accessLogSources) }
+      : {}),
   };
   const logger = options.logger ?? pino({ base: undefined });
 
@@ -93,6 +98,7 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
         records: output.records,
         parsedLines: output.parsedLines,
         rejectedLines: output.rejectedLines,
+        skippedLines: output.skippedLines,
         objects: output.objects.length,
         failedObjects: failed.length,
       };
@@ -127,10 +133,13 @@ export interface EnvironmentSettings {
   readonly bucket: string;
   readonly accessPrefix: string;
   readonly errorPrefix: string;
+  readonly accessLogSources?: readonly string[];
 }
 
 /**
- * Reads `ARCHIVE_BUCKET` (required), `ACCESS_PREFIX` and `ERROR_PREFIX`.
+ * Reads `ARCHIVE_BUCKET` (required), `ACCESS_PREFIX`, `ERROR_PREFIX` and
+ * `ACCESS_LOG_SOURCES` (comma-separated ingest token names whose lines are
+ * access logs; unset or empty: every source).
  *
  * @throws Error naming the missing variable.
  */
@@ -139,10 +148,15 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): EnvironmentSett
   if (bucket === undefined || bucket === "") {
     throw new Error("ARCHIVE_BUCKET is not set: it must name the S3 bucket the transformer writes to");
   }
+  const sources = (env.ACCESS_LOG_SOURCES ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
   return {
     bucket,
     accessPrefix: env.ACCESS_PREFIX || DEFAULT_ACCESS_PREFIX,
     errorPrefix: env.ERROR_PREFIX || DEFAULT_ERROR_PREFIX,
+    ...(sources.length > 0 ? { accessLogSources: sources } : {}),
   };
 }
 

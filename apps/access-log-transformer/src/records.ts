@@ -24,6 +24,8 @@ export interface LineRef {
   readonly lineIndex: number;
   /** The ingest envelope's id, when the line came in an envelope. */
   readonly id?: string;
+  /** The ingest token name the receiver accepted the line with (envelopes only). */
+  readonly source?: string;
 }
 
 /**
@@ -84,9 +86,23 @@ export function lineText(line: DecodedLine): string {
   return line.bytes.toString("utf8", line.start, line.end);
 }
 
-function textLine(text: string, recordIndex: number, lineIndex: number, id?: string): DecodedLine {
+function textLine(
+  text: string,
+  recordIndex: number,
+  lineIndex: number,
+  id?: string,
+  source?: string,
+): DecodedLine {
   const bytes = Buffer.from(text, "utf8");
-  return { bytes, start: 0, end: bytes.length, recordIndex, lineIndex, ...(id === undefined ? {} : { id }) };
+  return {
+    bytes,
+    start: 0,
+    end: bytes.length,
+    recordIndex,
+    lineIndex,
+    ...(id === undefined ? {} : { id }),
+    ...(source === undefined ? {} : { source }),
+  };
 }
 
 function decodeJsonLine(raw: string, recordIndex: number, lineIndex: number): DecodedLine {
@@ -100,10 +116,10 @@ function decodeJsonLine(raw: string, recordIndex: number, lineIndex: number): De
     const line = typeof value.message === "string" ? value.message : logField(value.event);
     return line === undefined
       ? {
-          ...textLine(raw, recordIndex, lineIndex, value.id),
+          ...textLine(raw, recordIndex, lineIndex, value.id, value.source),
           error: "envelope has no text message or event.log/event.message",
         }
-      : textLine(stripLineEnd(line), recordIndex, lineIndex, value.id);
+      : textLine(stripLineEnd(line), recordIndex, lineIndex, value.id, value.source);
   }
   const line = logField(value);
   return line === undefined

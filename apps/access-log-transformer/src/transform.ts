@@ -9,10 +9,18 @@ import { AccessLogFields, scanAccessLogLine } from "./parse";
 import { decodeRecordData, lineText } from "./records";
 import { JsonLinesBuffer } from "./serialize";
 
-/** Key prefixes of the two outputs. */
+/** Key prefixes of the two outputs, and which receiver sources carry access logs. */
 export interface OutputPrefixes {
   readonly accessPrefix: string;
   readonly errorPrefix: string;
+  /**
+   * Ingest token names whose lines are access logs. The stream also carries
+   * other logs (syslog, application logs sent to the receiver): their lines are
+   * skipped here (they stay in the raw archive), not reported as unparsable.
+   * Records written straight to the stream (fluentd) have no source and are
+   * always parsed. Default: every source.
+   */
+  readonly accessLogSources?: ReadonlySet<string>;
 }
 
 /** One S3 object to write. */
@@ -33,6 +41,8 @@ export interface ShardOutput {
   readonly records: number;
   readonly parsedLines: number;
   readonly rejectedLines: number;
+  /** Lines from sources that do not send access logs. */
+  readonly skippedLines: number;
 }
 
 /**
@@ -68,10 +78,16 @@ export function transformShardBatch(
   let lastTime = "";
   let lastOutput: JsonLinesBuffer | undefined;
   let parsedLines = 0;
+  let skippedLines = 0;
+  const sources = prefixes.accessLogSources;
 
   records.forEach((record, recordIndex) => {
     const { sequenceNumber, data } = record.kinesis;
     for (const line of decodeRecordData(Buffer.from(data, "base64"), recordIndex)) {
+      if (sources !== undefined && line.source !== undefined && !sources.has(line.source)) {
+        skippedLines++;
+        continue;
+      }
       const reason = line.error ?? scanAccessLogLine(line.bytes, line.start, line.end, fields);
       if (reason !== undefined) {
         rejected.appendRejected({
@@ -121,5 +137,6 @@ export function transformShardBatch(
     records: records.length,
     parsedLines,
     rejectedLines: rejected.lines,
+    skippedLines,
   };
 }

@@ -117,6 +117,7 @@ describe("createHandler", () => {
           records: 2,
           parsedLines: 3,
           rejectedLines: 1,
+          skippedLines: 0,
           objects: 3,
           failedObjects: 0,
         },
@@ -228,6 +229,18 @@ describe("settingsFromEnvironment", () => {
         accessPrefix: "x/",
         errorPrefix: "y/",
       },
+    );
+  });
+
+  it("reads the access-log sources as a comma-separated list; empty means every source", () => {
+    assert.deepEqual(
+      settingsFromEnvironment({ ARCHIVE_BUCKET: "a", ACCESS_LOG_SOURCES: " nginx, edge-proxy ,," })
+        .accessLogSources,
+      ["nginx", "edge-proxy"],
+    );
+    assert.equal(
+      settingsFromEnvironment({ ARCHIVE_BUCKET: "a", ACCESS_LOG_SOURCES: " , " }).accessLogSources,
+      undefined,
     );
   });
 });

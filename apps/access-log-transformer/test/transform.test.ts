@@ -99,6 +99,34 @@ describe("transformShardBatch", () => {
     });
   });
 
+  it("skips lines of sources that do not send access logs, and parses the ones that do and fluentd records", () => {
+    const envelope = (source: string, message: string) =>
+      JSON.stringify({ id: `${source}-1`, receivedAt: "t", receiver: "r", client: "c", source, message });
+    const records = [
+      kinesisRecord({
+        shardId: SHARD,
+        sequenceNumber: FIRST,
+        data: [envelope("nginx", H06), envelope("syslog", "Mar 10 07:00:00 host sshd[1]: hello")].join("\n"),
+      }),
+      kinesisRecord({ shardId: SHARD, sequenceNumber: SECOND, data: JSON.stringify({ log: H07 }) }),
+    ];
+    const filtered = transformShardBatch(SHARD, records, {
+      ...PREFIXES,
+      accessLogSources: new Set(["nginx"]),
+    });
+    assert.deepEqual(
+      [filtered.parsedLines, filtered.rejectedLines, filtered.skippedLines],
+      [2, 0, 1],
+      "the syslog line is skipped, not an error",
+    );
+    const everything = transformShardBatch(SHARD, records, PREFIXES);
+    assert.deepEqual(
+      [everything.parsedLines, everything.rejectedLines, everything.skippedLines],
+      [2, 1, 0],
+      "without a source list every line is taken for an access log",
+    );
+  });
+
   it("writes no objects for records without lines", () => {
     const output = transformShardBatch(
       SHARD,

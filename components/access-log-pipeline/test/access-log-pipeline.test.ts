@@ -184,6 +184,22 @@ describe("AccessLogPipeline (mocks)", () => {
     assert.deepEqual(violations(asPolicyInputs(run.resources)), []);
   });
 
+  it("tells the transformer which sources carry access logs, when given", async () => {
+    const filtered = await runUnderMocks(
+      "test",
+      NO_CONFIG,
+      () => new AccessLogPipeline("acc", { ...base, accessLogSources: ["nginx", "edge"] }),
+    );
+    const fn = resourceNamed(filtered.resources, "aws:lambda/function:Function", "acc-transformer");
+    assert.equal(
+      (fn.props.environment as { variables: Record<string, string> }).variables.ACCESS_LOG_SOURCES,
+      "nginx,edge",
+    );
+    assert.deepEqual(accessLogPipelineArgProblems({ ...base, accessLogSources: ["Bad Name"] }), [
+      'accessLogSources: "Bad Name" is not a token name',
+    ]);
+  });
+
   it("lists every invalid argument", () => {
     assert.deepEqual(
       accessLogPipelineArgProblems({
