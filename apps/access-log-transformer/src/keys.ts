@@ -6,6 +6,11 @@
  * `YYYY/MM/DD/HH/nginx_access_log_MMSS.json` did both).
  */
 
+import { normalizePrefix } from "../../lib/s3-keys";
+
+/** Re-exported: tests and callers of this module use it with the key builders. */
+export { normalizePrefix };
+
 /** Default prefix of parsed access-log objects. */
 export const DEFAULT_ACCESS_PREFIX = "access/";
 /** Default prefix of rejected-line objects. */
@@ -45,11 +50,6 @@ export function objectKey(parts: ObjectKeyParts): string {
     `${normalizePrefix(parts.prefix)}year=${year}/month=${month}/day=${day}/hour=${hh}/` +
     `${parts.shardId}-${parts.firstSequenceNumber}.json.gz`
   );
-}
-
-/** Adds the `/` that separates the prefix from the partitions, unless the prefix is empty or has one. */
-export function normalizePrefix(prefix: string): string {
-  return prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
 }
 
 /**

@@ -10,16 +10,12 @@ import type { Gzip } from "node:zlib";
 import { constants, createGzip } from "node:zlib";
 import type { EventDay } from "./bulk";
 import type { S3ObjectRef } from "./notifications";
+import { normalizePrefix } from "../../lib/s3-keys";
 
 /** Default prefix of the split events. */
 export const DEFAULT_EVENTS_PREFIX = "cloudtrail-events/";
 /** Default prefix of records that could not be indexed. */
 export const DEFAULT_FAILED_PREFIX = "cloudtrail-failed/";
-
-/** Adds the `/` that separates a prefix from the rest of the key, unless it is empty or has one. */
-export function normalizePrefix(prefix: string): string {
-  return prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
-}
 
 /** `<basename without .json.gz>-<12 hex of sha256(bucket/key)>`: readable, and unique across buckets and folders. */
 export function sourceName(source: S3ObjectRef): string {

@@ -14,6 +14,7 @@ import {
   parseJsonInput,
   resourceNamed,
   runUnderMocks,
+  valueOf,
 } from "../../../test/lib/mocks";
 import type { ObservabilityStackArgs } from "..";
 import {
@@ -86,7 +87,7 @@ function deploy(args: Partial<ObservabilityStackArgs>): Promise<ProgramRun<Expos
     for (const key of OUTPUT_NAMES) {
       const output = stack[key];
       if (output === undefined) continue;
-      values[key] = await new Promise((resolve) => output.apply(resolve));
+      values[key] = await valueOf(output);
       if (await pulumi.isSecret(output)) secretOutputs.push(key);
     }
     return { values, secretOutputs };
