@@ -1,5 +1,11 @@
 import type { AwsContext, PolicyDocument, PolicyStatement } from "../lib/iam";
-import { denyInsecureTransport, policyDocument, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
+import {
+  denyInsecureTransport,
+  LAMBDA_VPC_STATEMENT,
+  policyDocument,
+  TRACING_STATEMENT,
+  writeLogsStatement,
+} from "../lib/iam";
 
 /** The ARN a trail will have, known before it exists (the bucket policy must name it first). */
 export function trailArn(ctx: AwsContext, trailName: string): string {
@@ -144,19 +150,7 @@ export function indexerStatements(scope: IndexerScope): PolicyStatement[] {
     });
   }
   if (scope.inVpc) {
-    statements.push({
-      Sid: "AttachToTheVpc",
-      Effect: "Allow",
-      // Lambda's VPC networking actions cannot be scoped to resources.
-      Action: [
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-      ],
-      Resource: "*",
-    });
+    statements.push(LAMBDA_VPC_STATEMENT);
   }
   return statements;
 }

@@ -71,3 +71,17 @@ export const TRACING_STATEMENT: PolicyStatement = {
   Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
   Resource: "*",
 };
+
+/** What Lambda needs to attach a function to a VPC; these EC2 actions cannot be scoped to resources. */
+export const LAMBDA_VPC_STATEMENT: PolicyStatement = {
+  Sid: "AttachToTheVpc",
+  Effect: "Allow",
+  Action: [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ],
+  Resource: "*",
+};

@@ -9,6 +9,7 @@ export type {
 } from "./observability-stack";
 export { FREE_STORAGE_ALARM_SHARE, OPENSEARCH_NAMESPACE, openSearchAlarmSpecs } from "./alarms";
 export type { AlarmSpec, DomainAlarmOptions } from "./alarms";
+export type { BootstrapScope, DomainAccess } from "./policies";
 export {
   DASHBOARD_FOLDER,
   DASHBOARDS_DIR,
@@ -21,6 +22,7 @@ export {
 } from "./grafana";
 export type { DataSourceKind, DataSourceTargets, DatasourceUse } from "./grafana";
 export {
+  BOOTSTRAP_ENTRY,
   MASTER_USER_NAME,
   OPENSEARCH_LOG_TYPES,
   OPENSEARCH_TLS_POLICY,
@@ -29,6 +31,7 @@ export {
 export {
   ACCESS_LOGS_PREFIX,
   ATHENA_RESULTS_PREFIX,
+  bootstrapStatements,
   bucketNameFromArn,
   domainAccessPolicy,
   GRAFANA_UNSCOPED_ACTIONS,

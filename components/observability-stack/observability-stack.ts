@@ -37,14 +37,14 @@ export interface OpenSearchOptions {
   readonly snapshotHour?: number;
   /** Master user password (secret). Default: a generated 32-character password. */
   readonly masterPassword?: pulumi.Input<string>;
-  /** Roles that index into the domain (the CloudTrail indexer's). Default: none. */
+  /** Roles that index into the domain (the CloudTrail indexer's); mapped to `cloudtrail_writer` on `indexPattern`. Default: none. */
   readonly accessRoleArns?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Address ranges from which operators may reach the domain without IAM
    * signing (master user sign-in, OpenSearch Dashboards). Default: none.
    */
   readonly operatorCidrs?: readonly string[];
-  /** Index pattern Grafana's OpenSearch data source searches. Default: cloudtrail-*. */
+  /** Index pattern Grafana's OpenSearch data source searches and the access roles write. Default: cloudtrail-*. */
   readonly indexPattern?: string;
   /** Put the domain in a VPC. Default: public endpoint (IAM-signed access only). */
   readonly vpc?: {
@@ -284,6 +284,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
               ...(os.masterPassword !== undefined ? { masterPassword: os.masterPassword } : {}),
               writerRoleArns: os.accessRoleArns ?? [],
               readerRoleArns: grafanaReaderArns,
+              indexPattern: os.indexPattern ?? DEFAULTS.openSearch.indexPattern,
               operatorCidrs: os.operatorCidrs ?? DEFAULTS.openSearch.operatorCidrs,
               ...(os.vpc !== undefined ? { vpc: os.vpc } : {}),
               kmsKeyArn: args.kmsKeyArn,

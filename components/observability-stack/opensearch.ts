@@ -5,10 +5,20 @@ import * as random from "@pulumi/random";
 import { dataStoreOptions } from "../lib/data-protection";
 import type { AwsContext } from "../lib/iam";
 import { createAlarm } from "../lib/alarm";
+import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
+import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
 import { OPENSEARCH_NAMESPACE, openSearchAlarmSpecs } from "./alarms";
-import { domainAccessPolicy, openSearchDomainArn, openSearchLogsPolicy } from "./policies";
+import {
+  bootstrapStatements,
+  domainAccessPolicy,
+  openSearchDomainArn,
+  openSearchLogsPolicy,
+} from "./policies";
+
+/** The Lambda that sets up fine-grained access control, bundled from source at deploy time. */
+export const BOOTSTRAP_ENTRY = "apps/opensearch-bootstrap/src/handler.ts";
 
 /** The logs a domain can publish, each to a log group of its own. */
 export const OPENSEARCH_LOG_TYPES = [
@@ -18,7 +28,7 @@ export const OPENSEARCH_LOG_TYPES = [
   "ES_APPLICATION_LOGS",
 ] as const;
 
-/** Name of the fine-grained access control master user (internal user database). */
+/** Internal user a human signs in with; the bootstrap Lambda creates it with the secret's password. */
 export const MASTER_USER_NAME = "admin";
 
 /** Only TLS 1.2+ with forward-secret ciphers on the domain endpoint. */
@@ -46,6 +56,8 @@ export interface DomainSettings {
   readonly masterPassword?: pulumi.Input<string>;
   readonly writerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
   readonly readerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** Indices the writers own (mapped to the writer role by the bootstrap). */
+  readonly indexPattern: string;
   readonly operatorCidrs: readonly string[];
   readonly vpc?: {
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -68,9 +80,12 @@ export interface OpenSearch {
 
 /**
  * An OpenSearch domain for CloudTrail events: encrypted at rest with the
- * archive key and between nodes, HTTPS only, fine-grained access control with
- * an internal master user whose password (given or generated) is kept in
- * Secrets Manager; its four logs in KMS log groups; the recommended alarms.
+ * archive key and between nodes, HTTPS only, fine-grained access control
+ * whose master is the role of a bootstrap Lambda; that Lambda, invoked on
+ * every change of its inputs, creates the internal `admin` user with the
+ * password (given or generated, kept in Secrets Manager) and maps the writer
+ * and reader roles to OpenSearch roles. Its four logs in KMS log groups; the
+ * recommended alarms.
  */
 export function createOpenSearch(
   name: string,
@@ -108,7 +123,7 @@ export function createOpenSearch(
     },
     { parent },
   );
-  new aws.secretsmanager.SecretVersion(
+  const secretVersion = new aws.secretsmanager.SecretVersion(
     `${name}-master-user-value`,
     {
       secretId: secret.id,
@@ -143,6 +158,36 @@ export function createOpenSearch(
     { parent },
   );
 
+  // The master role exists before the domain (which names it); the function needs the domain's endpoint, so it comes after.
+  const bootstrapLogs = createEncryptedLogGroup(
+    `${name}-opensearch-bootstrap-logs`,
+    { retentionInDays: settings.logRetentionDays, kmsKeyArn: settings.kmsKeyArn, tags },
+    parent,
+  );
+  const bootstrapRole = createServiceRole(
+    `${name}-opensearch-bootstrap-role`,
+    {
+      service: "lambda.amazonaws.com",
+      // Lambda assumes its execution role without source-account context.
+      sourceAccountCondition: false,
+      statements: pulumi
+        .all([domainArn, secret.arn, settings.kmsKeyArn, bootstrapLogs.arn])
+        .apply(([arn, secretArn, keyArn, logGroupArn]) =>
+          bootstrapStatements({
+            domainArn: arn,
+            secretArn,
+            keyArn,
+            logGroupArn,
+            inVpc: settings.vpc !== undefined,
+          }),
+        ),
+      tags,
+    },
+    ctx,
+    parent,
+  );
+  const masterRoleArn = bootstrapRole.role.arn;
+
   const dedicatedMasters = settings.dedicatedMasterCount > 0;
   const domain = new aws.opensearch.Domain(
     `${name}-domain`,
@@ -172,7 +217,8 @@ export function createOpenSearch(
         enabled: true,
         anonymousAuthEnabled: false,
         internalUserDatabaseEnabled: true,
-        masterUserOptions: { masterUserName: MASTER_USER_NAME, masterUserPassword: password },
+        // An IAM role as master: the bootstrap signs its requests, no password is needed to set up access.
+        masterUserOptions: { masterUserArn: masterRoleArn },
       },
       snapshotOptions: { automatedSnapshotStartHour: settings.snapshotHour },
       softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
@@ -191,10 +237,11 @@ export function createOpenSearch(
       })),
       accessPolicies: pulumi.jsonStringify(
         pulumi
-          .all([domainArn, settings.writerRoleArns, settings.readerRoleArns])
-          .apply(([arn, writerRoleArns, readerRoleArns]) =>
+          .all([domainArn, masterRoleArn, settings.writerRoleArns, settings.readerRoleArns])
+          .apply(([arn, master, writerRoleArns, readerRoleArns]) =>
             domainAccessPolicy({
               domainArn: arn,
+              masterRoleArn: master,
               writerRoleArns,
               readerRoleArns,
               operatorCidrs: settings.operatorCidrs,
@@ -205,6 +252,52 @@ export function createOpenSearch(
     },
     // OpenSearch checks at creation that it may write to the log groups.
     { ...dataStoreOptions(parent, settings.retainData), dependsOn: [logsPolicy] },
+  );
+
+  const bootstrap = createBundledFunction(
+    `${name}-opensearch-bootstrap`,
+    {
+      entry: BOOTSTRAP_ENTRY,
+      roleArn: masterRoleArn,
+      memoryMiB: 256,
+      timeoutSeconds: 60,
+      kmsKeyArn: settings.kmsKeyArn,
+      environment: {
+        OPENSEARCH_ENDPOINT: domain.endpoint,
+        MASTER_SECRET_ARN: secret.arn,
+        MASTER_ROLE_ARN: masterRoleArn,
+      },
+      logGroupName: bootstrapLogs.name,
+      ...(settings.vpc !== undefined
+        ? {
+            vpcConfig: { subnetIds: settings.vpc.subnetIds, securityGroupIds: settings.vpc.securityGroupIds },
+          }
+        : {}),
+      tags,
+    },
+    // The role's policy must be in place before the first invocation can sign anything.
+    { parent, dependsOn: [bootstrapRole.policy] },
+  );
+  new aws.lambda.Invocation(
+    `${name}-opensearch-bootstrap`,
+    {
+      functionName: bootstrap.name,
+      input: pulumi.jsonStringify({
+        writerRoleArns: settings.writerRoleArns,
+        readerRoleArns: settings.readerRoleArns,
+        indexPattern: settings.indexPattern,
+      }),
+      // Re-run whenever who gets mapped, the password or the bootstrap's code changes.
+      triggers: {
+        writerRoleArns: pulumi.jsonStringify(settings.writerRoleArns),
+        readerRoleArns: pulumi.jsonStringify(settings.readerRoleArns),
+        indexPattern: settings.indexPattern,
+        passwordVersion: secretVersion.versionId,
+        code: bootstrap.codeSha256,
+      },
+    },
+    // The payload names no domain output, yet FGAC with this master and the access policy must be in effect first.
+    { parent, dependsOn: [domain] },
   );
 
   for (const spec of openSearchAlarmSpecs({ volumeGiB: settings.volumeGiB, dedicatedMasters })) {

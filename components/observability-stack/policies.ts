@@ -1,5 +1,5 @@
 import type { AwsContext, PolicyDocument, PolicyStatement } from "../lib/iam";
-import { policyDocument } from "../lib/iam";
+import { LAMBDA_VPC_STATEMENT, policyDocument, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 
 /**
@@ -14,7 +14,10 @@ export function openSearchDomainArn(ctx: AwsContext, domainName: string): string
 export const OPENSEARCH_WRITER_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"];
 /** Grafana searches (`_msearch` is a POST) and reads mappings. */
 export const OPENSEARCH_READER_ACTIONS = ["es:ESHttpGet", "es:ESHttpPost"];
-/** What an operator signed in as the master user may do; fine-grained access control decides the rest. */
+/**
+ * What an operator signed in as the admin user, and the master role, may do;
+ * fine-grained access control decides the rest.
+ */
 export const OPENSEARCH_OPERATOR_ACTIONS = [
   "es:ESHttpGet",
   "es:ESHttpHead",
@@ -26,6 +29,8 @@ export const OPENSEARCH_OPERATOR_ACTIONS = [
 
 export interface DomainAccess {
   readonly domainArn: string;
+  /** The fine-grained access control master: the bootstrap Lambda's role, which maps the others. */
+  readonly masterRoleArn: string;
   /** Roles that index (the CloudTrail indexer). */
   readonly writerRoleArns: readonly string[];
   /** Roles that only search (Grafana). */
@@ -45,7 +50,15 @@ export interface DomainAccess {
  */
 export function domainAccessPolicy(access: DomainAccess): PolicyDocument {
   const resource = `${access.domainArn}/*`;
-  const statements: PolicyStatement[] = [];
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "Master",
+      Effect: "Allow",
+      Principal: { AWS: [access.masterRoleArn] },
+      Action: OPENSEARCH_OPERATOR_ACTIONS,
+      Resource: resource,
+    },
+  ];
   if (access.writerRoleArns.length > 0) {
     statements.push({
       Sid: "Writers",
@@ -74,17 +87,49 @@ export function domainAccessPolicy(access: DomainAccess): PolicyDocument {
       Condition: { IpAddress: { "aws:SourceIp": [...access.operatorCidrs] } },
     });
   }
-  if (statements.length === 0) {
-    // An empty statement list is not a valid policy: say "nobody" explicitly.
-    statements.push({
-      Sid: "NoAccess",
-      Effect: "Deny",
-      Principal: { AWS: "*" },
-      Action: OPENSEARCH_OPERATOR_ACTIONS,
-      Resource: resource,
-    });
-  }
   return policyDocument(statements);
+}
+
+/** What the OpenSearch bootstrap Lambda's role may touch. */
+export interface BootstrapScope {
+  readonly domainArn: string;
+  /** The secret holding the admin user's password. */
+  readonly secretArn: string;
+  /** The key encrypting that secret (and the function's environment). */
+  readonly keyArn: string;
+  readonly logGroupArn: string;
+  /** The function runs in the domain's VPC. */
+  readonly inVpc: boolean;
+}
+
+/**
+ * The bootstrap Lambda's role, the domain's fine-grained access control
+ * master: every HTTP method on the domain's paths (the security API needs PUT
+ * and, for later repairs, GET/PATCH/DELETE), the master password secret and
+ * its key, its own logs and traces.
+ */
+export function bootstrapStatements(scope: BootstrapScope): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "AdministerTheDomain",
+      Effect: "Allow",
+      Action: OPENSEARCH_OPERATOR_ACTIONS,
+      Resource: `${scope.domainArn}/*`,
+    },
+    {
+      Sid: "ReadTheMasterPassword",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: scope.secretArn,
+    },
+    { Sid: "DecryptTheSecret", Effect: "Allow", Action: "kms:Decrypt", Resource: scope.keyArn },
+    writeLogsStatement(scope.logGroupArn),
+    TRACING_STATEMENT,
+  ];
+  if (scope.inVpc) {
+    statements.push(LAMBDA_VPC_STATEMENT);
+  }
+  return statements;
 }
 
 /**

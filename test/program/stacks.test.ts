@@ -199,7 +199,17 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     const devDomain = resourceNamed(runs.dev!.resources, "aws:opensearch/domain:Domain", "lp-dev-obs-domain");
     const devCluster = devDomain.props.clusterConfig as Record<string, unknown>;
     assert.deepEqual([devCluster.instanceCount, devCluster.zoneAwarenessEnabled], [1, false]);
-    assert.ok(containsSecret(devDomain.inputs.advancedSecurityOptions), "the master password stays secret");
+    assert.deepEqual(
+      (devDomain.props.advancedSecurityOptions as { masterUserOptions: unknown }).masterUserOptions,
+      { masterUserArn: "arn:aws:iam::123456789012:role/lp-dev-obs-opensearch-bootstrap-role" },
+      "the FGAC master is the bootstrap Lambda's role, no password in the domain",
+    );
+    const devSecretValue = resourceNamed(
+      runs.dev!.resources,
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "lp-dev-obs-master-user-value",
+    );
+    assert.ok(containsSecret(devSecretValue.inputs.secretString), "the admin password stays secret");
     for (const stack of ["dev", "prod"]) {
       const indexer = resourceNamed(
         runs[stack]!.resources,
@@ -219,6 +229,16 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       assert.ok(
         JSON.stringify(access).includes(`lp-${stack}-cloudtrail-indexer-role`),
         `${stack}: the domain lets the indexer role in`,
+      );
+      const bootstrap = resourceNamed(
+        runs[stack]!.resources,
+        "aws:lambda/invocation:Invocation",
+        `lp-${stack}-obs-opensearch-bootstrap`,
+      );
+      assert.deepEqual(
+        (JSON.parse(bootstrap.props.input as string) as { writerRoleArns: string[] }).writerRoleArns,
+        [`arn:aws:iam::123456789012:role/lp-${stack}-cloudtrail-indexer-role`],
+        `${stack}: the bootstrap maps the indexer role in fine-grained access control`,
       );
     }
   });

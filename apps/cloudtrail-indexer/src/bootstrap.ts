@@ -7,6 +7,7 @@
  * thousands of conflicting fields. They are stored (in `_source`) but not
  * indexed (`"enabled": false`).
  */
+import type { HttpResponse, OpenSearchTransport } from "../../lib/signed-http";
 
 /** Fields the dashboards aggregate on: exact-value `keyword` fields. */
 export const KEYWORD_FIELDS = [
@@ -114,17 +115,6 @@ export function retentionPolicy(prefix: string, retentionDays: number): Mapping 
   };
 }
 
-/** An HTTP answer from OpenSearch. */
-export interface HttpResponse {
-  readonly statusCode: number;
-  readonly body: string;
-}
-
-/** Signed requests to the OpenSearch endpoint (paths start with `/`). */
-export interface OpenSearchTransport {
-  request(method: "GET" | "PUT" | "POST", path: string, body?: string): Promise<HttpResponse>;
-}
-
 /** What {@link ensureBootstrap} did, for logs. */
 export interface BootstrapReport {
   readonly template: "created" | "updated" | "present";
@@ -219,3 +209,5 @@ export function once<T>(run: () => Promise<T>): () => Promise<T> {
     return pending;
   };
 }
+
+export type { HttpResponse, OpenSearchTransport };

@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 
 import { violations } from "../../../policy/rules";
 import { CloudTrailPipeline } from "../../cloudtrail-pipeline";
+import { bundleLambdaCode } from "../../lib/bundle";
 import type { ProgramRun, RecordedResource } from "../../../test/lib/mocks";
 import {
   asPolicyInputs,
@@ -18,6 +19,7 @@ import {
 } from "../../../test/lib/mocks";
 import type { ObservabilityStackArgs } from "..";
 import {
+  BOOTSTRAP_ENTRY,
   DATA_SOURCE_TYPES,
   dashboardDatasourceUses,
   ObservabilityStack,
@@ -36,6 +38,16 @@ const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const INDEXER = "arn:aws:iam::123456789012:role/indexer";
 const ARCHIVE = "arn:aws:s3:::archive";
 const DOMAIN_ARN = "arn:aws:es:eu-west-1:123456789012:domain/obs";
+const MASTER_ROLE = "arn:aws:iam::123456789012:role/obs-opensearch-bootstrap-role";
+const GRAFANA_ROLE = "arn:aws:iam::123456789012:role/obs-grafana-role";
+const ALL_METHODS = [
+  "es:ESHttpGet",
+  "es:ESHttpHead",
+  "es:ESHttpPost",
+  "es:ESHttpPut",
+  "es:ESHttpPatch",
+  "es:ESHttpDelete",
+];
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
 const base: ObservabilityStackArgs = { kmsKeyArn: KEY, alarmTopicArn: TOPIC, tags };
 
@@ -59,6 +71,8 @@ const TYPES = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   role: "aws:iam/role:Role",
   workgroup: "aws:athena/workgroup:Workgroup",
+  lambda: "aws:lambda/function:Function",
+  invocation: "aws:lambda/invocation:Invocation",
 } as const;
 
 /** Outputs of the component, resolved, and whether any of them is secret. */
@@ -237,7 +251,7 @@ describe("ObservabilityStack (mocks)", () => {
           enabled: true,
           anonymousAuthEnabled: false,
           internalUserDatabaseEnabled: true,
-          masterUserOptions: { masterUserName: "admin", masterUserPassword: "generated-password-0123456789" },
+          masterUserOptions: { masterUserArn: MASTER_ROLE },
         },
         snapshotOptions: { automatedSnapshotStartHour: 2 },
         softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
@@ -302,6 +316,13 @@ describe("ObservabilityStack (mocks)", () => {
       const domain = resourceNamed(prod.resources, TYPES.domain, "obs-domain");
       assert.deepEqual(parseJsonInput(domain.props.accessPolicies).Statement, [
         {
+          Sid: "Master",
+          Effect: "Allow",
+          Principal: { AWS: [MASTER_ROLE] },
+          Action: ALL_METHODS,
+          Resource: `${DOMAIN_ARN}/*`,
+        },
+        {
           Sid: "Writers",
           Effect: "Allow",
           Principal: { AWS: [INDEXER] },
@@ -311,22 +332,22 @@ describe("ObservabilityStack (mocks)", () => {
         {
           Sid: "Readers",
           Effect: "Allow",
-          Principal: { AWS: ["arn:aws:iam::123456789012:role/obs-grafana-role"] },
+          Principal: { AWS: [GRAFANA_ROLE] },
           Action: ["es:ESHttpGet", "es:ESHttpPost"],
           Resource: `${DOMAIN_ARN}/*`,
         },
       ]);
-      // Without roles or operator ranges nobody gets in, explicitly.
+      // Without roles or operator ranges only the master gets in.
       const devPolicy = parseJsonInput(
         resourceNamed(dev.resources, TYPES.domain, "obs-domain").props.accessPolicies,
       );
       assert.deepEqual(
-        devPolicy.Statement.map((s) => [s.Sid, s.Effect]),
-        [["NoAccess", "Deny"]],
+        devPolicy.Statement.map((s) => [s.Sid, s.Effect, s.Principal]),
+        [["Master", "Allow", { AWS: [MASTER_ROLE] }]],
       );
     });
 
-    it("master password: generated when not given, secret in the domain and in the KMS-encrypted secret", () => {
+    it("admin password: generated when not given, only in the KMS-encrypted secret, never in the domain", () => {
       assert.equal(ofType(prod, TYPES.randomPassword).length, 1);
       assert.equal(ofType(dev, TYPES.randomPassword).length, 0, "a given password is used as is");
       for (const [run, password] of [
@@ -334,8 +355,8 @@ describe("ObservabilityStack (mocks)", () => {
         [dev, "given-Password-1!"],
       ] as const) {
         const domain = resourceNamed(run.resources, TYPES.domain, "obs-domain");
-        // The serializer marks the whole block secret, the password being inside it.
-        assert.ok(containsSecret(domain.inputs.advancedSecurityOptions));
+        // The master is a role: the domain's inputs carry no password at all.
+        assert.ok(!JSON.stringify(domain.props).includes(password));
         const version = resourceNamed(run.resources, TYPES.secretVersion, "obs-master-user-value");
         assert.ok(containsSecret(version.inputs.secretString));
         assert.deepEqual(JSON.parse(version.props.secretString as string), { username: "admin", password });
@@ -347,6 +368,88 @@ describe("ObservabilityStack (mocks)", () => {
           .recoveryWindowInDays,
         30,
       );
+    });
+
+    it("bootstrap: a bundled Lambda as the FGAC master, with an exact role, invoked with the roles to map", () => {
+      const role = resourceNamed(prod.resources, TYPES.role, "obs-opensearch-bootstrap-role");
+      assert.deepEqual(parseJsonInput(role.props.assumeRolePolicy).Statement, [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]);
+      const logGroup = resourceNamed(prod.resources, TYPES.logGroup, "obs-opensearch-bootstrap-logs");
+      assert.deepEqual([logGroup.props.retentionInDays, logGroup.props.kmsKeyId], [365, KEY]);
+      const logGroupArn = "arn:aws:logs:eu-west-1:123456789012:log-group:obs-opensearch-bootstrap-logs";
+      const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:obs-master-user-AbCdEf";
+      assert.deepEqual(
+        parseJsonInput(
+          resourceNamed(prod.resources, TYPES.rolePolicy, "obs-opensearch-bootstrap-role-policy").props
+            .policy,
+        ).Statement,
+        [
+          { Sid: "AdministerTheDomain", Effect: "Allow", Action: ALL_METHODS, Resource: `${DOMAIN_ARN}/*` },
+          {
+            Sid: "ReadTheMasterPassword",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: secretArn,
+          },
+          { Sid: "DecryptTheSecret", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logGroupArn}:log-stream:*`,
+          },
+          {
+            Sid: "Tracing",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: "*",
+          },
+        ],
+      );
+
+      const fn = resourceNamed(prod.resources, TYPES.lambda, "obs-opensearch-bootstrap");
+      assert.equal(fn.props.role, MASTER_ROLE);
+      assert.equal(fn.props.kmsKeyArn, KEY);
+      assert.deepEqual(fn.props.loggingConfig, {
+        logFormat: "JSON",
+        logGroup: "obs-opensearch-bootstrap-logs",
+      });
+      assert.deepEqual(fn.props.environment, {
+        variables: {
+          OPENSEARCH_ENDPOINT: "search-obs-domain-0123456789.eu-west-1.es.amazonaws.com",
+          MASTER_SECRET_ARN: secretArn,
+          MASTER_ROLE_ARN: MASTER_ROLE,
+        },
+      });
+      // Mocks see the archive only as a marker; its content is checked on the bundle itself.
+      assert.ok(
+        typeof fn.props.code === "object" && fn.props.code !== null && "__pulumiArchive" in fn.props.code,
+      );
+      const source = bundleLambdaCode(BOOTSTRAP_ENTRY);
+      assert.match(source, /__export\(handler_exports, \{[^}]*\bhandler: \(\) => handler/);
+      assert.match(source, /_plugins\/_security\/api/, "the bootstrap app is what is bundled");
+
+      const invocation = resourceNamed(prod.resources, TYPES.invocation, "obs-opensearch-bootstrap");
+      assert.equal(invocation.props.functionName, fn.props.name ?? fn.name);
+      assert.deepEqual(JSON.parse(invocation.props.input as string), {
+        writerRoleArns: [INDEXER],
+        readerRoleArns: [GRAFANA_ROLE],
+        indexPattern: "cloudtrail-*",
+      });
+      const triggers = invocation.props.triggers as Record<string, string>;
+      assert.deepEqual(
+        [triggers.writerRoleArns, triggers.readerRoleArns, triggers.indexPattern],
+        [JSON.stringify([INDEXER]), JSON.stringify([GRAFANA_ROLE]), "cloudtrail-*"],
+      );
+      assert.ok(!JSON.stringify(invocation.props).includes("generated-password"), "no password in the input");
+
+      const devInvocation = resourceNamed(dev.resources, TYPES.invocation, "obs-opensearch-bootstrap");
+      assert.deepEqual(JSON.parse(devInvocation.props.input as string), {
+        writerRoleArns: [],
+        readerRoleArns: [],
+        indexPattern: "cloudtrail-*",
+      });
     });
 
     it("alarms: the recommended set on AWS/ES for this domain and account, to the topic", () => {
@@ -676,6 +779,12 @@ describe("ObservabilityStack (mocks)", () => {
     const domain = resourceNamed(run.resources, TYPES.domain, "obs-domain");
     const writers = parseJsonInput(domain.props.accessPolicies).Statement.find((s) => s.Sid === "Writers");
     assert.deepEqual(writers?.Principal, { AWS: ["arn:aws:iam::123456789012:role/ct-indexer-role"] });
+    const invocation = resourceNamed(run.resources, TYPES.invocation, "obs-opensearch-bootstrap");
+    assert.deepEqual(JSON.parse(invocation.props.input as string), {
+      writerRoleArns: ["arn:aws:iam::123456789012:role/ct-indexer-role"],
+      readerRoleArns: [],
+      indexPattern: "cloudtrail-*",
+    });
     const indexer = resourceNamed(run.resources, "aws:lambda/function:Function", "ct-indexer");
     assert.equal(
       (indexer.props.environment as { variables: Record<string, string> }).variables.OPENSEARCH_ENDPOINT,

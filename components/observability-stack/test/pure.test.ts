@@ -7,6 +7,7 @@ import * as fc from "fast-check";
 
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE, violations } from "../../../policy/rules";
 import {
+  bootstrapStatements,
   bucketNameFromArn,
   dashboardDatasourceUses,
   dataSourceSettings,
@@ -23,6 +24,15 @@ import {
 
 const ctx = { accountId: "123456789012", region: "eu-west-1", partition: "aws" };
 const DOMAIN = "arn:aws:es:eu-west-1:123456789012:domain/logs";
+const MASTER = "arn:aws:iam::123456789012:role/obs-opensearch-bootstrap-role";
+const ALL_METHODS = [
+  "es:ESHttpGet",
+  "es:ESHttpHead",
+  "es:ESHttpPost",
+  "es:ESHttpPut",
+  "es:ESHttpPatch",
+  "es:ESHttpDelete",
+];
 
 describe("OpenSearch alarm specs", () => {
   it("are AWS's recommended alarms, exactly, with free storage at 20 % of a node's volume in MiB", () => {
@@ -84,10 +94,11 @@ describe("OpenSearch alarm specs", () => {
 });
 
 describe("domainAccessPolicy", () => {
-  it("lets operators from known ranges reach fine-grained access control, nobody else unsigned", () => {
+  it("lets the master role and operators from known ranges reach fine-grained access control, nobody else unsigned", () => {
     assert.deepEqual(
       domainAccessPolicy({
         domainArn: DOMAIN,
+        masterRoleArn: MASTER,
         writerRoleArns: [],
         readerRoleArns: [],
         operatorCidrs: ["198.51.100.0/24"],
@@ -96,22 +107,70 @@ describe("domainAccessPolicy", () => {
         Version: "2012-10-17",
         Statement: [
           {
+            Sid: "Master",
+            Effect: "Allow",
+            Principal: { AWS: [MASTER] },
+            Action: ALL_METHODS,
+            Resource: `${DOMAIN}/*`,
+          },
+          {
             Sid: "OperatorsFromKnownNetworks",
             Effect: "Allow",
             Principal: { AWS: "*" },
-            Action: [
-              "es:ESHttpGet",
-              "es:ESHttpHead",
-              "es:ESHttpPost",
-              "es:ESHttpPut",
-              "es:ESHttpPatch",
-              "es:ESHttpDelete",
-            ],
+            Action: ALL_METHODS,
             Resource: `${DOMAIN}/*`,
             Condition: { IpAddress: { "aws:SourceIp": ["198.51.100.0/24"] } },
           },
         ],
       },
+    );
+  });
+});
+
+describe("bootstrapStatements", () => {
+  const scope = {
+    domainArn: DOMAIN,
+    secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:obs-master-user-AbCdEf",
+    keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+    logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:boot",
+  };
+
+  it("administers this domain, reads its one secret with its key, logs and traces; VPC networking only in a VPC", () => {
+    const outside = bootstrapStatements({ ...scope, inVpc: false });
+    assert.deepEqual(outside, [
+      { Sid: "AdministerTheDomain", Effect: "Allow", Action: ALL_METHODS, Resource: `${DOMAIN}/*` },
+      {
+        Sid: "ReadTheMasterPassword",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: scope.secretArn,
+      },
+      { Sid: "DecryptTheSecret", Effect: "Allow", Action: "kms:Decrypt", Resource: scope.keyArn },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${scope.logGroupArn}:log-stream:*`,
+      },
+      {
+        Sid: "Tracing",
+        Effect: "Allow",
+        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        Resource: "*",
+      },
+    ]);
+    const inside = bootstrapStatements({ ...scope, inVpc: true });
+    assert.deepEqual(inside.slice(0, -1), outside);
+    assert.equal(inside.at(-1)?.Sid, "AttachToTheVpc");
+    assert.deepEqual(
+      violations([
+        {
+          type: "aws:iam/rolePolicy:RolePolicy",
+          name: "boot",
+          props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: inside }) },
+        },
+      ]),
+      [],
     );
   });
 });

@@ -1,0 +1,166 @@
+/**
+ * The OpenSearch bootstrap Lambda: signed as the domain's master IAM role, it
+ * sets up fine-grained access control so that the CloudTrail indexer and
+ * Grafana are let in, and a human can still sign in as the admin user named
+ * in the master secret. Invoked by the
+ * program (aws.lambda.Invocation) after the domain exists; every run PUTs the
+ * full desired state, so re-running changes nothing.
+ */
+import { z } from "zod";
+import type { OpenSearchTransport } from "../../lib/signed-http";
+import { createOpenSearchTransport } from "../../lib/signed-http";
+import type { UserCredentials } from "./secret";
+import { readSecretCredentials } from "./secret";
+import { SECURITY_API, internalUserBody, securityRequests } from "./security";
+
+/** The invocation payload (the program builds it from the stack's role ARNs). */
+export interface BootstrapEvent {
+  /** IAM roles that index into the domain. */
+  readonly writerRoleArns: readonly string[];
+  /** IAM roles that only search it. */
+  readonly readerRoleArns: readonly string[];
+  /** The writers' indices, e.g. `cloudtrail-*`. */
+  readonly indexPattern: string;
+}
+
+/** What a run did, returned to the invoker (and so visible in `pulumi up` state). No secrets. */
+export interface BootstrapSummary {
+  readonly user: string;
+  /** `PUT <path>` of every call, in order. */
+  readonly applied: readonly string[];
+  /** Backend roles and users per OpenSearch role, as mapped. */
+  readonly mappings: Readonly<Record<string, { backend_roles: string[]; users: string[] }>>;
+}
+
+/** What the handler needs from its environment. */
+export interface BootstrapDeps {
+  readonly transport: OpenSearchTransport;
+  /** Returns the admin user's name and password (the password never logged, never returned). */
+  readonly readCredentials: () => Promise<UserCredentials>;
+  readonly masterRoleArn: string;
+}
+
+const eventSchema = z.object({
+  writerRoleArns: z.array(z.string()),
+  readerRoleArns: z.array(z.string()),
+  indexPattern: z.string(),
+});
+
+/** Parses the payload, listing every problem. */
+export function parseBootstrapEvent(event: unknown): BootstrapEvent {
+  const result = eventSchema.safeParse(event);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(payload)"}: ${issue.message}`,
+    );
+    throw new Error(`Invalid bootstrap payload: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+/**
+ * Builds the handler: PUT the admin user, then the writer role and the role
+ * mappings. Throws on the first refused call (with its status and the start
+ * of the answer), so the invocation, and with it `pulumi up`, fails visibly.
+ */
+export function createBootstrapHandler(deps: BootstrapDeps): (event: unknown) => Promise<BootstrapSummary> {
+  return async (event) => {
+    const input = parseBootstrapEvent(event);
+    const { username, password } = await deps.readCredentials();
+    const requests = securityRequests({ ...input, adminUser: username, masterRoleArn: deps.masterRoleArn });
+    const userPath = `${SECURITY_API}/internalusers/${encodeURIComponent(username)}`;
+    const calls = [
+      { path: userPath, body: internalUserBody(password) },
+      ...requests.map(({ path, body }) => ({ path, body })),
+    ];
+    for (const call of calls) {
+      const response = await deps.transport.request("PUT", call.path, JSON.stringify(call.body));
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        // The security API's error bodies describe the request, never echo a password.
+        throw new Error(`PUT ${call.path} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+      }
+    }
+    const mappings: Record<string, { backend_roles: string[]; users: string[] }> = {};
+    for (const { path, body } of requests) {
+      const role = /\/rolesmapping\/(.+)$/.exec(path)?.[1];
+      if (role !== undefined) mappings[role] = body as { backend_roles: string[]; users: string[] };
+    }
+    return { user: username, applied: calls.map(({ path }) => `PUT ${path}`), mappings };
+  };
+}
+
+/** The Lambda's environment, validated. */
+export interface BootstrapEnv {
+  /** `OPENSEARCH_ENDPOINT`: domain endpoint, with or without `https://`. */
+  readonly endpoint: string;
+  /** `MASTER_SECRET_ARN`: secret with `{username, password}` of the internal admin user. */
+  readonly secretArn: string;
+  /** `MASTER_ROLE_ARN`: this function's role, the domain's master. */
+  readonly masterRoleArn: string;
+  /** `AWS_REGION` (set by Lambda). */
+  readonly region: string;
+}
+
+/**
+ * Reads the environment.
+ *
+ * @throws Error listing every missing variable.
+ */
+export function parseBootstrapEnv(env: NodeJS.ProcessEnv): BootstrapEnv {
+  const names = ["OPENSEARCH_ENDPOINT", "MASTER_SECRET_ARN", "MASTER_ROLE_ARN", "AWS_REGION"] as const;
+  const missing = names.filter((key) => (env[key] ?? "") === "");
+  if (missing.length > 0) throw new Error(`Missing environment variables: ${missing.join(", ")}`);
+  const endpoint = env.OPENSEARCH_ENDPOINT as string;
+  return {
+    endpoint: /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`,
+    secretArn: env.MASTER_SECRET_ARN as string,
+    masterRoleArn: env.MASTER_ROLE_ARN as string,
+    region: env.AWS_REGION as string,
+  };
+}
+
+/**
+ * The handler over the Lambda environment: the execution role's credentials
+ * (Lambda sets them as environment variables) sign both Secrets Manager and
+ * OpenSearch requests.
+ */
+export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: unknown) => Promise<BootstrapSummary> {
+  const config = parseBootstrapEnv(env);
+  const credentials = () => {
+    const accessKeyId = env.AWS_ACCESS_KEY_ID ?? "";
+    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? "";
+    if (accessKeyId === "" || secretAccessKey === "") {
+      return Promise.reject(new Error("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set"));
+    }
+    const sessionToken = env.AWS_SESSION_TOKEN;
+    return Promise.resolve({
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken === undefined ? {} : { sessionToken }),
+    });
+  };
+  const transport = createOpenSearchTransport({
+    endpoint: config.endpoint,
+    region: config.region,
+    credentials,
+  });
+  return createBootstrapHandler({
+    transport,
+    masterRoleArn: config.masterRoleArn,
+    readCredentials: () =>
+      readSecretCredentials({
+        secretArn: config.secretArn,
+        region: config.region,
+        credentials,
+        ...(env.SECRETS_MANAGER_ENDPOINT === undefined ? {} : { endpoint: env.SECRETS_MANAGER_ENDPOINT }),
+      }),
+  });
+}
+
+let fromEnv: ((event: unknown) => Promise<BootstrapSummary>) | undefined;
+
+/** The Lambda entry point; reads the environment on first invocation (importing has no side effects). */
+export const handler = async (event: unknown): Promise<BootstrapSummary> => {
+  fromEnv ??= handlerFromEnv(process.env);
+  return await fromEnv(event);
+};
