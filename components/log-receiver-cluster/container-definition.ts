@@ -33,6 +33,8 @@ export function receiverContainerDefinitions(inputs: ReceiverContainerInputs): o
       environment: [
         { name: "AWS_REGION", value: inputs.region },
         { name: "PORT", value: String(RECEIVER_PORT) },
+        // The target group sends a PROXY protocol v2 header (log-receiver-cluster.ts): read the client from it.
+        { name: "PROXY_PROTOCOL", value: "on" },
         { name: "STREAM_NAME", value: inputs.streamName },
       ],
       secrets: [{ name: "TOKENS", valueFrom: inputs.tokensSecretArn }],

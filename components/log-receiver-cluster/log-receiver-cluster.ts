@@ -237,7 +237,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // ---- Load balancer: TLS ends here; targets get plain HTTP on 8080 with the client address preserved.
+    // ---- Load balancer: TLS ends here; targets get plain HTTP on 8080 behind a PROXY protocol v2 header.
     const lb = new aws.lb.LoadBalancer(
       `${name}-nlb`,
       {
@@ -258,7 +258,13 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         port: RECEIVER_PORT,
         protocol: "TCP",
         targetType: "ip",
-        preserveClientIp: "true",
+        // Every connection (health checks too, naming no client) starts with a PROXY protocol
+        // v2 header naming the client, IPv4 or IPv6. Client IP preservation would show IPv6
+        // clients as the NLB on these IPv4 targets, so it is off: the task's peer is the NLB.
+        // The receiver (PROXY_PROTOCOL=on) believes the header only because the task security
+        // group admits the NLB alone (tasks-from-nlb).
+        proxyProtocolV2: true,
+        preserveClientIp: "false",
         // Long enough for in-flight requests to finish their Kinesis puts on scale-in.
         deregistrationDelay: 30,
         healthCheck: {

@@ -136,14 +136,37 @@ export class LineTable {
  * @throws HttpError 400 for a malformed JSON array, 413 when a limit is exceeded.
  */
 export function splitBody(body: Buffer, format: BodyFormat, limits: LineLimits): LineTable {
+  return splitLines(prepareBody(body, format), limits);
+}
+
+/** {@link splitBody} after {@link prepareBody}. */
+export function splitLines({ bytes, from, layout }: PreparedBody, limits: LineLimits): LineTable {
+  if (layout === "array") return parseJsonArray(bytes.toString("utf8", from), limits);
+  return splitIntoLines(bytes, from, layout === "text", limits);
+}
+
+/** A decoded body made ready for splitting, see {@link prepareBody}. */
+export interface PreparedBody {
+  /** Well-formed UTF-8. */
+  readonly bytes: Buffer;
+  /** Where the content starts (past a byte order mark). */
+  readonly from: number;
+  /** `array`: one JSON array; `ndjson`: lines that may be JSON; `text`: lines never parsed. */
+  readonly layout: "array" | "ndjson" | "text";
+}
+
+/**
+ * The steps before splitting, shared by {@link splitBody} and the native
+ * encoder: repair invalid UTF-8, skip a byte order mark, and decide whether
+ * an `application/json` body is an array or NDJSON.
+ */
+export function prepareBody(body: Buffer, format: BodyFormat): PreparedBody {
   // The fast path needs well-formed UTF-8; the repair is the same decoding a
   // string would get, so the rare broken body keeps its previous meaning.
   const bytes = isUtf8(body) ? body : Buffer.from(body.toString("utf8"), "utf8");
   const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  if (format === "json" && startsWithBracket(bytes, from)) {
-    return parseJsonArray(bytes.toString("utf8", from), limits);
-  }
-  return splitLines(bytes, from, format === "text", limits);
+  if (format === "text") return { bytes, from, layout: "text" };
+  return { bytes, from, layout: format === "json" && startsWithBracket(bytes, from) ? "array" : "ndjson" };
 }
 
 /**
@@ -165,7 +188,7 @@ export function parseBody(text: string, format: BodyFormat, limits: LineLimits):
   return lines;
 }
 
-function splitLines(bytes: Buffer, from: number, plainText: boolean, limits: LineLimits): LineTable {
+function splitIntoLines(bytes: Buffer, from: number, plainText: boolean, limits: LineLimits): LineTable {
   const length = bytes.length;
   // A guess from typical log lines (~150 bytes); the table grows if needed.
   const table = new LineTable(bytes, Math.min(limits.maxLines, (length >>> 7) + 16));
@@ -234,7 +257,8 @@ function startsWithBracket(bytes: Buffer, from: number): boolean {
   return bytes.toString("utf8", i).trimStart().startsWith("[");
 }
 
-function lineTooLong(index: number, maxLineBytes: number): HttpError {
+/** 413 for line `index` longer than `maxLineBytes`. */
+export function lineTooLong(index: number, maxLineBytes: number): HttpError {
   return new HttpError(
     413,
     "line_too_long",
@@ -242,7 +266,8 @@ function lineTooLong(index: number, maxLineBytes: number): HttpError {
   );
 }
 
-function tooManyLines(maxLines: number): HttpError {
+/** 413 for a request with more than `maxLines` lines. */
+export function tooManyLines(maxLines: number): HttpError {
   return new HttpError(
     413,
     "too_many_lines",

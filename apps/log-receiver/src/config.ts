@@ -14,6 +14,8 @@ export interface ReceiverConfig {
   readonly logLevel: string;
   readonly hostname?: string;
   readonly limits: Partial<ReceiverLimits>;
+  /** Read a PROXY protocol v2 header on every non-loopback connection (behind the NLB). */
+  readonly proxyProtocol: boolean;
 }
 
 const positiveInt = z.coerce.number().int().positive();
@@ -51,6 +53,10 @@ const schema = z
     MAX_DECOMPRESSED_BYTES: positiveInt.optional(),
     MAX_LINE_BYTES: positiveInt.optional(),
     MAX_LINES: positiveInt.optional(),
+    PROXY_PROTOCOL: z
+      .enum(["on", "off"])
+      .default("off")
+      .transform((value) => value === "on"),
   })
   .refine((env) => (env.TLS_CERT === undefined) === (env.TLS_KEY === undefined), {
     message: "TLS_CERT and TLS_KEY must be set together (or neither)",
@@ -86,6 +92,7 @@ export function parseReceiverEnv(env: NodeJS.ProcessEnv): ReceiverConfig {
     tokens: e.TOKENS,
     logLevel: e.LOG_LEVEL,
     limits,
+    proxyProtocol: e.PROXY_PROTOCOL,
     ...(e.KINESIS_ENDPOINT === undefined ? {} : { kinesisEndpoint: e.KINESIS_ENDPOINT }),
     ...(e.TLS_CERT !== undefined && e.TLS_KEY !== undefined
       ? { tls: { cert: e.TLS_CERT, key: e.TLS_KEY } }

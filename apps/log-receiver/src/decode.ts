@@ -25,7 +25,7 @@ export async function decodeBody(
   } catch (error) {
     if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
       throw decompressedTooLarge(maxDecompressed);
-    throw new HttpError(400, "bad_gzip", `Body is not valid gzip: ${(error as Error).message}`);
+    throw badGzip((error as Error).message);
   }
 }
 
@@ -47,6 +47,12 @@ function inflateChunkSize(raw: Buffer): number {
   return Math.min(MAX_INFLATE_CHUNK, Math.max(MIN_INFLATE_CHUNK, declared + 1));
 }
 
-function decompressedTooLarge(max: number): HttpError {
+/** 400 for a body zlib could not inflate, with zlib's reason. */
+export function badGzip(reason: string): HttpError {
+  return new HttpError(400, "bad_gzip", `Body is not valid gzip: ${reason}`);
+}
+
+/** 413 for a body that inflates past `max` bytes. */
+export function decompressedTooLarge(max: number): HttpError {
   return new HttpError(413, "decompressed_too_large", `Decompressed body is larger than ${max} bytes`);
 }

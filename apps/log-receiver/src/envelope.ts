@@ -62,6 +62,25 @@ export function encodeEnvelope(template: EnvelopeTemplate, line: LogLine): strin
   );
 }
 
+/** The constant bytes of every envelope of a request, around the line's index and value. */
+export interface EnvelopeParts {
+  /** `{"id":"<idBase>-`, followed by the line's index. */
+  readonly head: Buffer;
+  /** After the index of an event, followed by the event's JSON text. */
+  readonly eventMiddle: Buffer;
+  /** After the index of a message, followed by the escaped message and `"`. */
+  readonly messageMiddle: Buffer;
+}
+
+/** The bytes {@link encodeEnvelopes} (and the native encoder) write around each line. */
+export function envelopeParts(template: EnvelopeTemplate): EnvelopeParts {
+  return {
+    head: Buffer.from(`{"id":"${template.idBase}-`, "utf8"),
+    eventMiddle: Buffer.from(`${template.middle}"event":`, "utf8"),
+    messageMiddle: Buffer.from(`${template.middle}"message":"`, "utf8"),
+  };
+}
+
 /** The envelopes of one request as NDJSON bytes, ready to be cut into records. */
 export interface EncodedBatch {
   /** Envelopes joined by `\n` (none after the last). */
@@ -106,9 +125,7 @@ function worstCase(length: number): number {
  * copied with JSON escaping in the same pass.
  */
 export function encodeEnvelopes(template: EnvelopeTemplate, lines: LineTable): EncodedBatch {
-  const head = Buffer.from(`{"id":"${template.idBase}-`, "utf8");
-  const messageMiddle = Buffer.from(`${template.middle}"message":"`, "utf8");
-  const eventMiddle = Buffer.from(`${template.middle}"event":`, "utf8");
+  const { head, eventMiddle, messageMiddle } = envelopeParts(template);
   const fixed = head.length + Math.max(messageMiddle.length, eventMiddle.length);
   const { bytes, count, starts, ends: lineEnds, indexes, events } = lines;
   // Exact unless messages need escapes, in which case the buffer grows.

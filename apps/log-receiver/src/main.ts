@@ -32,6 +32,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     limits: config.limits,
     logger,
     processMetrics: true,
+    proxyProtocol: config.proxyProtocol,
     ...(config.tls === undefined ? {} : { tls: config.tls }),
     ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
   });

@@ -59,6 +59,18 @@ export interface ReceiverOptions {
   readonly processMetrics?: boolean;
   /** Answer /metrics to any client, not only loopback ones (the ADOT sidecar scrapes over loopback). Default false. */
   readonly publicMetrics?: boolean;
+  /**
+   * Expect a PROXY protocol v2 header (the NLB's `proxy_protocol_v2.enabled`)
+   * on every connection and record the client it names. Loopback peers may
+   * connect without one; any other connection without a valid header is
+   * closed. Only safe when nothing but the proxy can reach the port. Default false.
+   */
+  readonly proxyProtocol?: boolean;
+  /**
+   * Split and encode with the native addon (apps/log-receiver/native) when it
+   * is built; false forces the TypeScript path (same bytes, slower). Default true.
+   */
+  readonly nativeEncoder?: boolean;
 }
 
 export const DEFAULT_LIMITS: ReceiverLimits = {

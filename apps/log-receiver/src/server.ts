@@ -6,22 +6,17 @@ import pino from "pino";
 import type { Registry } from "prom-client";
 import { MAX_RECORD_BYTES } from "../../lib/ingest-record";
 import { createAuthenticator } from "./auth";
-import { negotiateEncoding, negotiateFormat, splitBody } from "./body";
-import { decodeBody } from "./decode";
-import {
-  clientAddress,
-  encodeEnvelopes,
-  envelopeTemplate,
-  idBaseFromBody,
-  idBaseFromKey,
-  lineId,
-} from "./envelope";
+import { negotiateEncoding, negotiateFormat } from "./body";
+import { encodeRequest } from "./encode-body";
+import { clientAddress, idBaseFromKey, lineId } from "./envelope";
 import { HttpError } from "./errors";
 import { Limiter } from "./limiter";
+import { loadNativeEncoder } from "./native";
 import { createMetrics } from "./metrics";
 import type { ReceiverLimits, ReceiverOptions } from "./options";
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateTokens } from "./options";
 import { EnvelopeTooLargeError, KINESIS_LIMITS, cutRecords } from "./pack";
+import { acceptProxyProtocol, isLoopback, proxiedClientAddress } from "./proxy-protocol";
 import { DEFAULT_RETRY_POLICY, StoreError, putAllRecords } from "./put";
 
 export type { IngestToken, ReceiverLimits, ReceiverOptions, ReceiverTimeouts } from "./options";
@@ -62,6 +57,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const receiverName = options.hostname ?? os.hostname();
   const metrics = createMetrics(options.processMetrics ?? false);
   const authenticate = createAuthenticator(options.tokens);
+  const native = options.nativeEncoder === false ? {} : loadNativeEncoder();
+  const nativeEncoder = native.encoder;
   const limiter = new Limiter(options.maxConcurrentBatches ?? 32);
   const putHooks = {
     onCall: (seconds: number, outcome: string) => metrics.putSeconds.observe({ outcome }, seconds),
@@ -124,24 +121,28 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const raw = await readBody(req, limits.maxBodyBytes);
     metrics.bytesIn.inc({ encoding }, raw.length);
     const accepted = await limiter.run(async () => {
-      const body = await decodeBody(raw, encoding, limits.maxDecompressedBytes);
-      const lines = splitBody(body, format, limits);
-      if (lines.count === 0) return 0;
-      const client = clientAddress(req.socket.remoteAddress);
-      const template = envelopeTemplate({
-        idBase: keyedBase ?? idBaseFromBody(source, client, body),
-        receivedAt: new Date().toISOString(),
-        receiver: receiverName,
-        client,
-        source,
-      });
-      const batch = encodeEnvelopes(template, lines);
+      const client = proxiedClientAddress(req.socket) ?? clientAddress(req.socket.remoteAddress);
+      const { batch, idBase } = await encodeRequest(
+        raw,
+        encoding,
+        format,
+        limits,
+        {
+          source,
+          client,
+          receiver: receiverName,
+          receivedAt: new Date().toISOString(),
+          ...(keyedBase === undefined ? {} : { idBase: keyedBase }),
+        },
+        nativeEncoder,
+      );
+      if (batch.count === 0) return 0;
       let records;
       try {
         records = cutRecords(
           batch.data,
           batch.ends,
-          (position) => lineId(template.idBase, lines.indexes[position] as number),
+          (position) => lineId(idBase, batch.indexes[position] as number),
           limits.maxRecordBytes,
         );
       } catch (error) {
@@ -149,11 +150,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         throw new HttpError(
           413,
           "line_too_long",
-          `Line ${lines.indexes[error.position] as number} does not fit in one Kinesis record once encoded`,
+          `Line ${batch.indexes[error.position] as number} does not fit in one Kinesis record once encoded`,
         );
       }
       await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks);
-      return lines.count;
+      return batch.count;
     });
     metrics.lines.inc(accepted);
     logger.debug({ source, accepted }, "batch stored");
@@ -196,6 +197,19 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   server.headersTimeout = timeouts.headersMs;
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = timeouts.keepAliveMs;
+  const proxyFront =
+    options.proxyProtocol === true
+      ? acceptProxyProtocol(server, {
+          headerTimeoutMs: timeouts.headersMs,
+          onReject: ({ reason, detail, remoteAddress }) => {
+            metrics.rejects.inc({ reason: `proxy_header_${reason}` });
+            logger.warn(
+              { reason, detail, remoteAddress },
+              "connection closed: no valid PROXY protocol header",
+            );
+          },
+        })
+      : undefined;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -211,6 +225,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     { url, stream: options.streamName, tokens: options.tokens.map((t) => t.name) },
     "receiver listening",
   );
+  if (native.problem !== undefined) {
+    logger.warn(
+      { problem: native.problem },
+      "native encoder unavailable; using the TypeScript path (slower)",
+    );
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -227,6 +247,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           resolve();
         });
         server.closeIdleConnections();
+        proxyFront?.closePending();
       });
       return closing;
     },
@@ -248,10 +269,6 @@ function bodyTooLarge(max: number): HttpError {
     "body_too_large",
     `Request body is larger than ${max} bytes; send smaller batches`,
   );
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address === "::1" || /^(::ffff:)?127\./.test(address));
 }
 
 /** Reads the whole body, failing fast (413) once it passes `max` bytes. */

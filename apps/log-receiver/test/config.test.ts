@@ -17,6 +17,7 @@ describe("parseReceiverEnv", () => {
     assert.deepEqual(config.tokens, [{ name: "pcs", token: SECRET }]);
     assert.deepEqual(config.limits, {});
     assert.equal(config.tls, undefined);
+    assert.equal(config.proxyProtocol, false);
   });
 
   it("reads optional settings", () => {
@@ -28,12 +29,21 @@ describe("parseReceiverEnv", () => {
       KINESIS_ENDPOINT: "http://127.0.0.1:4567",
       MAX_LINE_BYTES: "2048",
       RECEIVER_NAME: "task-1",
+      PROXY_PROTOCOL: "on",
     });
     assert.equal(config.port, 9000);
     assert.deepEqual(config.tls, { cert: "CERT", key: "KEY" });
     assert.equal(config.kinesisEndpoint, "http://127.0.0.1:4567");
     assert.deepEqual(config.limits, { maxLineBytes: 2048 });
     assert.equal(config.hostname, "task-1");
+    assert.equal(config.proxyProtocol, true);
+  });
+
+  it("takes PROXY_PROTOCOL as on or off only", () => {
+    assert.equal(parseReceiverEnv({ ...BASE, PROXY_PROTOCOL: "off" }).proxyProtocol, false);
+    for (const value of ["true", "1", "ON", ""]) {
+      assert.throws(() => parseReceiverEnv({ ...BASE, PROXY_PROTOCOL: value }), /PROXY_PROTOCOL/);
+    }
   });
 
   it("lists every missing variable in one error", () => {

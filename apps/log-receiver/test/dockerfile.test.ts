@@ -73,6 +73,12 @@ describe("log-receiver container image", () => {
         .split(/\s+/)
         .map((a) => (a.startsWith("--outdir=") ? `--outdir=${out}` : a));
       await run(path.join(ROOT, "node_modules/.bin/esbuild"), args, { cwd: ROOT });
+      // The image puts the native addon beside the bundle; do what its RUN line does.
+      const native = /^RUN npm run build:native && cp (\S+) \/out\/$/.exec(
+        instructions().find((l) => l.startsWith("RUN npm run build:native")) ?? "",
+      );
+      assert.ok(native?.[1] !== undefined, "Dockerfile builds the native addon and copies it to /out/");
+      fs.copyFileSync(path.join(ROOT, native[1]), path.join(out, path.basename(native[1])));
       kinesis = await startKinesalite();
       await kinesis.createStream("ingest", 1);
     });
@@ -126,6 +132,7 @@ describe("log-receiver container image", () => {
       started.kill("SIGTERM");
       assert.equal(await exited, 0, output);
       assert.ok(!output.includes(TOKENS[0]?.token ?? "?"), "tokens never logged");
+      assert.ok(!output.includes("native encoder unavailable"), `the bundle loads the addon:\n${output}`);
       const stored = (await kinesis.readAll("ingest")).map((d) => JSON.parse(d.toString()) as IngestEnvelope);
       assert.deepEqual(
         stored.map((e) => [e.message, e.source]),

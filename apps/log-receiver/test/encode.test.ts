@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import fc from "fast-check";
 import { isIngestEnvelope } from "../../lib/ingest-record";
-import type { BodyFormat } from "../src/body";
 import { parseBody, splitBody } from "../src/body";
 import { decodeBody } from "../src/decode";
 import type { EncodedBatch } from "../src/envelope";
 import { encodeEnvelope, encodeEnvelopes, envelopeTemplate } from "../src/envelope";
 import { HttpError } from "../src/errors";
 import { cutRecords } from "../src/pack";
+import { body, format } from "./arbitraries";
 
 const LIMITS = { maxLineBytes: 1e6, maxLines: 1e6 };
 const TEMPLATE = envelopeTemplate({
@@ -18,19 +18,6 @@ const TEMPLATE = envelopeTemplate({
   client: "c",
   source: "s",
 });
-
-/** Lines a log body is made of: JSON of any shape, near-JSON, text with any characters, blanks, CRs. */
-const line = fc.oneof(
-  fc.json(),
-  fc.jsonValue().map((v) => ` ${JSON.stringify(v)}\t`),
-  fc.string({ unit: "binary" }),
-  fc.string({ unit: fc.constantFrom(...'{}[]":,0-1etrufalsn \t\r\\\u0000\u001f\u00a0\u2028\ufeffé😀') }),
-  fc.constantFrom("", " ", "\r", "\u00a0", "\u3000 \t", '"\\"', "01 May 2024 host app[1]: x"),
-);
-const body = fc
-  .tuple(fc.boolean(), fc.array(line, { maxLength: 30 }), fc.constantFrom("\n", "\r\n"), fc.boolean())
-  .map(([bom, lines, eol, trailing]) => (bom ? "\ufeff" : "") + lines.join(eol) + (trailing ? eol : ""));
-const format = fc.constantFrom<BodyFormat>("ndjson", "text", "json");
 
 function envelopesOf(batch: EncodedBatch): string[] {
   return batch.count === 0 ? [] : batch.data.toString("utf8").split("\n");

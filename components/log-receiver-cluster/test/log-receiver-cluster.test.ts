@@ -75,9 +75,10 @@ describe("LogReceiverCluster (mocks)", () => {
         targetGroup.props.protocol,
         targetGroup.props.port,
         targetGroup.props.targetType,
+        targetGroup.props.proxyProtocolV2,
         targetGroup.props.preserveClientIp,
       ],
-      ["TCP", 8080, "ip", "true"],
+      ["TCP", 8080, "ip", true, "false"],
     );
     assert.deepEqual(targetGroup.props.healthCheck, {
       protocol: "HTTP",
@@ -108,6 +109,7 @@ describe("LogReceiverCluster (mocks)", () => {
     assert.deepEqual(container!.environment, [
       { name: "AWS_REGION", value: "eu-west-1" },
       { name: "PORT", value: "8080" },
+      { name: "PROXY_PROTOCOL", value: "on" },
       { name: "STREAM_NAME", value: "ingest" },
     ]);
     assert.ok(

@@ -40,7 +40,7 @@ describe("log receiver cluster (pure)", () => {
     const env = container!.environment as { name: string; value: string }[];
     assert.deepEqual(
       env.map((e) => e.name),
-      ["AWS_REGION", "PORT", "STREAM_NAME"],
+      ["AWS_REGION", "PORT", "PROXY_PROTOCOL", "STREAM_NAME"],
     );
     assert.ok(!env.some((e) => /TOKEN|KEY|SECRET|PASSWORD/.test(e.name)));
   });

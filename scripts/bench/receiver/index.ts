@@ -7,6 +7,7 @@
  *      runs: 16 KiB output chunks cost it about twice the CPU of the
  *      receiver's own inflate, so a ratio against it would flatter the receiver,
  *   2. receiver → null Kinesis client (accepts instantly: the receiver's own cost),
+ *      with the native encoder, and 2b. with the TypeScript path,
  *   3. receiver → kinesalite in a child process (a real PutRecords round trip),
  *   4. receiver → null client with 500 concurrent connections (peak RSS).
  * Prints lines/s, MB/s (uncompressed), p50/p99 latency and the ratios to
@@ -21,6 +22,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { PutRecordsClient } from "../../../apps/log-receiver/src/server";
 import { decodeBody } from "../../../apps/log-receiver/src/decode";
+import { loadNativeEncoder } from "../../../apps/log-receiver/src/native";
 import { DEFAULT_LIMITS } from "../../../apps/log-receiver/src/options";
 import { startReceiver } from "../../../apps/log-receiver/src/server";
 import { createActiveStream, localKinesisClient } from "../../../apps/log-receiver/test/kinesalite";
@@ -139,7 +141,7 @@ function format(row: Row, bare: readonly LoadResult[]): string {
       ? ""
       : ` | ${percents[0]} of bare${percents.length > 1 ? ` (${percents[1]} of bare with default gunzip)` : ""}`;
   return (
-    `${row.label.padEnd(46)} ${Math.round(linesPerSecond).toLocaleString("en-US").padStart(10)} lines/s ` +
+    `${row.label.padEnd(54)} ${Math.round(linesPerSecond).toLocaleString("en-US").padStart(10)} lines/s ` +
     `${(r.uncompressedBytes / r.seconds / 1e6).toFixed(1).padStart(6)} MB/s  ` +
     `p50 ${r.p50Ms.toFixed(1).padStart(6)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  ` +
     `errors ${r.errors}${row.peakMb === undefined ? "" : `  peak RSS ${row.peakMb.toFixed(0)} MB (${(row.beforeMb ?? 0).toFixed(0)} MB before)`}${ratio}`
@@ -167,11 +169,26 @@ export async function run(): Promise<void> {
   await measureBare("1. bare node:http gunzip+discard, 64 conns", receiverInflate);
   await measureBare("1b. same, zlib.gunzip defaults, 64 conns", defaultInflate);
 
-  const nulled = await startReceiver({ tokens: TOKENS, kinesis: nullKinesis, streamName: "bench" });
-  try {
-    print({ label: "2. receiver → null Kinesis, 64 conns", result: await load(nulled.url, 64) });
-  } finally {
-    await nulled.close();
+  const native = loadNativeEncoder();
+  if (native.encoder === undefined) console.log(`(native encoder unavailable: ${native.problem ?? ""})`);
+  for (const [label, nativeEncoder] of [
+    [
+      `2. receiver → null Kinesis, ${native.encoder === undefined ? "TypeScript" : "native"} path, 64 conns`,
+      true,
+    ],
+    ["2b. same, TypeScript path (no addon), 64 conns", false],
+  ] as const) {
+    const nulled = await startReceiver({
+      tokens: TOKENS,
+      kinesis: nullKinesis,
+      streamName: "bench",
+      nativeEncoder,
+    });
+    try {
+      print({ label, result: await load(nulled.url, 64) });
+    } finally {
+      await nulled.close();
+    }
   }
 
   const local = await kinesaliteProcess();
