@@ -100,7 +100,7 @@ export async function encodeBody(
 /** The batch of a native result, or the HttpError the TypeScript path throws for the same body. */
 function encodedOrThrow(
   result: Exclude<NativeDecodeResult, { readonly body: Buffer }>,
-  limits: BodyLimits | LineLimits,
+  limits: LineLimits & Partial<BodyLimits>,
 ): EncodedBody {
   if (!("error" in result)) {
     return { data: result.data, ends: result.ends, indexes: result.indexes, count: result.ends.length };
@@ -113,6 +113,7 @@ function encodedOrThrow(
     case "bad_gzip":
       throw badGzip(result.message);
     case "decompressed_too_large":
-      throw decompressedTooLarge("maxDecompressedBytes" in limits ? limits.maxDecompressedBytes : UINT32_MAX);
+      // Only decodeAndEncode reports it, and it is always given BodyLimits.
+      throw decompressedTooLarge(limits.maxDecompressedBytes ?? UINT32_MAX);
   }
 }

@@ -6,6 +6,8 @@ import type {
 import http from "node:http";
 import type { IngestEnvelope } from "../../lib/ingest-record";
 import type { PutRecordsClient } from "../src/put";
+import type { Receiver, ReceiverOptions } from "../src/server";
+import { startReceiver } from "../src/server";
 
 /** One record the fake stored. */
 export interface StoredRecord {
@@ -122,4 +124,28 @@ export function auth(
   token = TOKENS[0]?.token,
 ): http.OutgoingHttpHeaders {
   return { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson", ...extra };
+}
+
+/**
+ * `start(kinesis, extra)` starts a receiver with the test tokens and
+ * `defaults`, and closes every receiver it started after each test.
+ */
+export function receiverStarter(
+  defaults: Partial<ReceiverOptions>,
+): (kinesis: FakeKinesis, extra?: Partial<ReceiverOptions>) => Promise<Receiver> {
+  const open: Receiver[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+  return async (kinesis, extra = {}) => {
+    const receiver = await startReceiver({
+      tokens: TOKENS,
+      kinesis,
+      streamName: "ingest",
+      ...defaults,
+      ...extra,
+    });
+    open.push(receiver);
+    return receiver;
+  };
 }

@@ -15,9 +15,8 @@ import {
   parseProxyHeader,
   proxiedClientAddress,
 } from "../src/proxy-protocol";
-import type { Receiver, ReceiverOptions } from "../src/server";
-import { startReceiver } from "../src/server";
-import { FakeKinesis, TOKENS, auth, request } from "./helpers";
+import type { Receiver } from "../src/server";
+import { FakeKinesis, auth, receiverStarter, request } from "./helpers";
 
 const SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
 const PROXY = 0x1;
@@ -358,21 +357,7 @@ describe("PROXY protocol v2", () => {
   });
 
   describe("the receiver with proxyProtocol: true", () => {
-    const open: Receiver[] = [];
-    async function start(kinesis: FakeKinesis, extra: Partial<ReceiverOptions> = {}): Promise<Receiver> {
-      const receiver = await startReceiver({
-        tokens: TOKENS,
-        kinesis,
-        streamName: "ingest",
-        proxyProtocol: true,
-        ...extra,
-      });
-      open.push(receiver);
-      return receiver;
-    }
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((r) => r.close()));
-    });
+    const start = receiverStarter({ proxyProtocol: true });
     const portOf = (receiver: Receiver): number => Number(new URL(receiver.url).port);
 
     it("records the IPv4 client from the header (request in the same segment as the header)", async () => {

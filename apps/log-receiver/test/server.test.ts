@@ -2,27 +2,11 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import zlib from "node:zlib";
 import { isIngestEnvelope } from "../../lib/ingest-record";
-import type { Receiver, ReceiverOptions } from "../src/server";
 import { startReceiver } from "../src/server";
-import { FakeKinesis, TOKENS, auth, request, serviceError } from "./helpers";
+import { FakeKinesis, TOKENS, auth, receiverStarter, request, serviceError } from "./helpers";
 
 describe("log-receiver HTTP API", () => {
-  const open: Receiver[] = [];
-  async function start(kinesis: FakeKinesis, extra: Partial<ReceiverOptions> = {}): Promise<Receiver> {
-    const receiver = await startReceiver({
-      tokens: TOKENS,
-      kinesis,
-      streamName: "ingest",
-      hostname: "receiver-1",
-      retry: { baseDelayMs: 1, maxDelayMs: 2 },
-      ...extra,
-    });
-    open.push(receiver);
-    return receiver;
-  }
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => r.close()));
-  });
+  const start = receiverStarter({ hostname: "receiver-1", retry: { baseDelayMs: 1, maxDelayMs: 2 } });
 
   it("stores NDJSON lines as envelopes and answers 200 with the count", async () => {
     const kinesis = new FakeKinesis();
