@@ -169,7 +169,11 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
           ? { icmpDeny: { networkAclId: receiver.defaultNetworkAclId } }
           : {}),
         filters: settings.flowLogs.filters,
-        // The platform topic already carries the e-mail subscriptions.
+        // The source design's alarm and topic keep their names, prefixed per
+        // stack; the topic e-mails the alert addresses. The other flow-log
+        // alarms go to the platform topic, which has the same subscribers.
+        sourceNamePrefix: prefix,
+        emails: settings.secrets.alertEmails,
         alarmTopicArn: alerting.topicArn,
         tags,
       })

@@ -133,7 +133,7 @@ export const plainSchema = z.object({
     prometheus: z.boolean(),
     grafana: z.strictObject({
       enabled: z.boolean(),
-      authenticationProviders: z.array(z.enum(["AWS_SSO", "SAML"])),
+      authenticationProviders: z.array(z.enum(["AWS_SSO", "SAML"])).min(1, "name at least one identity source"),
     }),
     openSearch: z.strictObject({
       enabled: z.boolean(),
@@ -348,7 +348,10 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
     },
     observability: {
       prometheus: true,
-      grafana: { enabled: true, authenticationProviders: ["AWS_SSO"] },
+      // Off by default in prod too: an AMG workspace with AWS_SSO fails to create
+      // in an account without IAM Identity Center, so Grafana is an explicit
+      // opt-in once the identity source exists (README, "Observability").
+      grafana: { enabled: false, authenticationProviders: ["AWS_SSO"] },
       openSearch: {
         enabled: true,
         instanceType: "r6g.large.search",

@@ -70,20 +70,28 @@ export interface FlowLogMonitorArgs {
    */
   readonly filters?: readonly FlowLogFilterOverride[];
   /**
-   * Bring your own topic: alarms notify this ARN and no topic is created.
-   * Default: a new topic encrypted with `kmsKeyArn`.
+   * Bring your own topic (e.g. the platform's alert topic): every alarm but
+   * the source design's ping-deny alarm notifies this ARN. The ping-deny alarm
+   * keeps its own topic (below), which is always created. Default: none, every
+   * alarm notifies the created topic.
    */
   readonly alarmTopicArn?: pulumi.Input<string>;
   /**
-   * Name of a created alarm topic (SNS names are unique per account and
-   * region, so stacks sharing an account need different names).
-   * Default: {@link DEFAULT_ALARM_TOPIC_NAME}.
+   * Prefix of the source design's names, e.g. the stack's name prefix, so that
+   * dev and prod can share an account (alarm and topic names are unique per
+   * account and region): the ping-deny alarm is `<prefix>-CloudWatch-Alarm-Ping-Deny`
+   * and the created topic `<prefix>-CloudWatch-Alarms-Ping-Deny`.
+   * Default: none (the source's names exactly).
+   */
+  readonly sourceNamePrefix?: string;
+  /**
+   * Name of the created topic, overriding the prefixed source name.
+   * Default: `[<sourceNamePrefix>-]`{@link DEFAULT_ALARM_TOPIC_NAME}.
    */
   readonly alarmTopicName?: string;
   /**
-   * E-mail addresses subscribed to the alarm topic, created or brought, each
-   * kept secret. Leave empty when a brought topic already has its subscribers.
-   * Default: none.
+   * E-mail addresses subscribed to the created topic (the ping-deny alarm's),
+   * each kept secret. A brought topic keeps its own subscribers. Default: none.
    */
   readonly emails?: readonly pulumi.Input<string>[];
   /** Add the source design's ICMP deny rule to a network ACL. Default: none (off). */
@@ -113,8 +121,24 @@ const MAX_AGGREGATION_INTERVAL_SECONDS = 60;
 const DEFAULT_ACL_ALLOW_ALL_RULE = 100;
 /** ICMP (IPv4) as an IP protocol number, the form network ACL rules take. */
 const ICMP_PROTOCOL = "1";
+/**
+ * Alarms that keep the source design's names (filter name → alarm name), so
+ * that runbooks and subscribers that know `CloudWatch-Alarm-Ping-Deny` still
+ * find it. Other alarms get generated names.
+ */
+const SOURCE_ALARM_NAMES: Readonly<Record<string, string>> = { "ping-deny": "CloudWatch-Alarm-Ping-Deny" };
 const SNS_TOPIC_NAME_RE = /^[A-Za-z0-9_-]{1,256}$/;
 const VPC_ID_RE = /^vpc-[0-9a-f]{8,17}$/;
+
+/** The source design's name, with the stack's prefix when one is given. */
+function sourceName(args: FlowLogMonitorArgs, name: string): string {
+  return args.sourceNamePrefix !== undefined ? `${args.sourceNamePrefix}-${name}` : name;
+}
+
+/** Name of the topic the component always creates (the ping-deny alarm's). */
+function createdTopicName(args: FlowLogMonitorArgs): string {
+  return args.alarmTopicName ?? sourceName(args, DEFAULTS.alarmTopicName);
+}
 
 /**
  * Every problem with the args, so that one error can list them all. Values
@@ -138,15 +162,11 @@ export function flowLogMonitorArgProblems(args: FlowLogMonitorArgs): string[] {
   if (!Number.isInteger(retention) || retention < 1) {
     problems.push(`retentionInDays must be a whole number of at least 1 (got ${retention})`);
   }
-  if (args.alarmTopicName !== undefined) {
-    if (args.alarmTopicArn !== undefined) {
-      problems.push("alarmTopicName names a created topic and cannot be used with alarmTopicArn");
-    }
-    if (!SNS_TOPIC_NAME_RE.test(args.alarmTopicName)) {
-      problems.push(
-        `alarmTopicName "${args.alarmTopicName}" must be 1-256 letters, digits, '-' or '_' (SNS topic names)`,
-      );
-    }
+  const topicName = createdTopicName(args);
+  if (!SNS_TOPIC_NAME_RE.test(topicName)) {
+    problems.push(
+      `alarm topic name "${topicName}" must be 1-256 letters, digits, '-' or '_' (SNS topic names)`,
+    );
   }
   const ruleNumber = args.icmpDeny?.ruleNumber;
   if (
@@ -180,8 +200,10 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
   public readonly logGroupArn: pulumi.Output<string>;
   /** ARN of the role VPC Flow Logs assumes to write to the log group. */
   public readonly deliveryRoleArn: pulumi.Output<string>;
-  /** ARN of the topic the alarms notify (created or brought). */
+  /** ARN of the topic every alarm but ping-deny notifies (brought, else the created one). */
   public readonly alarmTopicArn: pulumi.Output<string>;
+  /** ARN of the created topic, the source design's `CloudWatch-Alarms-Ping-Deny`. */
+  public readonly pingDenyTopicArn: pulumi.Output<string>;
   /** Alarm names by filter name (filters with `createAlarm` only). */
   public readonly alarmNames: pulumi.Output<Record<string, string>>;
   /** Alarm ARNs by filter name (filters with `createAlarm` only). */
@@ -265,26 +287,31 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
               ),
           );
 
+    // The source design's topic, kept under its name whatever else is brought:
+    // its subscribers expect the ping-deny alarm there.
     const alerting = new Alerting(
       `${name}-alerting`,
       {
-        ...(args.alarmTopicArn !== undefined
-          ? { topicArn: args.alarmTopicArn }
-          : {
-              kmsKeyArn: args.kmsKeyArn,
-              topicName: args.alarmTopicName ?? DEFAULTS.alarmTopicName,
-            }),
+        kmsKeyArn: args.kmsKeyArn,
+        topicName: createdTopicName(args),
         ...(args.emails !== undefined ? { emails: args.emails } : {}),
         tags,
       },
       { parent: this },
     );
+    const sharedTopicArn =
+      args.alarmTopicArn !== undefined ? pulumi.output(args.alarmTopicArn) : alerting.topicArn;
 
     const alarms: [string, aws.cloudwatch.MetricAlarm][] = [];
     for (const filter of mergeFilters(DEFAULT_FLOW_LOG_FILTERS, args.filters ?? DEFAULTS.filters)) {
       this.metricFilter(name, filter, logGroup.name);
       if (filter.createAlarm) {
-        alarms.push([filter.name, this.alarm(name, filter, alerting.topicArn, tags)]);
+        const sourceAlarmName = SOURCE_ALARM_NAMES[filter.name];
+        // The ping-deny alarm notifies only its own topic: SNS cannot subscribe a
+        // topic to a topic, and notifying both would e-mail the same people twice.
+        const topicArn = sourceAlarmName !== undefined ? alerting.topicArn : sharedTopicArn;
+        const alarmName = sourceAlarmName !== undefined ? sourceName(args, sourceAlarmName) : undefined;
+        alarms.push([filter.name, this.alarm(name, filter, topicArn, tags, alarmName)]);
       }
     }
 
@@ -293,7 +320,8 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.logGroupArn = logGroup.arn;
     this.deliveryRoleArn = role.arn;
-    this.alarmTopicArn = alerting.topicArn;
+    this.alarmTopicArn = sharedTopicArn;
+    this.pingDenyTopicArn = alerting.topicArn;
     this.alarmNames = pulumi.output(Object.fromEntries(alarms.map(([key, alarm]) => [key, alarm.name])));
     this.alarmArns = pulumi.output(Object.fromEntries(alarms.map(([key, alarm]) => [key, alarm.arn])));
     this.flowLogIds = pulumi.all(flowLogs.map((f) => f.id));
@@ -303,6 +331,7 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
       logGroupArn: this.logGroupArn,
       deliveryRoleArn: this.deliveryRoleArn,
       alarmTopicArn: this.alarmTopicArn,
+      pingDenyTopicArn: this.pingDenyTopicArn,
       alarmNames: this.alarmNames,
       alarmArns: this.alarmArns,
       flowLogIds: this.flowLogIds,
@@ -338,10 +367,12 @@ export class FlowLogMonitor extends pulumi.ComponentResource {
     filter: FlowLogMetricFilter,
     topicArn: pulumi.Output<string>,
     tags: Tags,
+    alarmName: string | undefined,
   ): aws.cloudwatch.MetricAlarm {
     return createAlarm(
       `${name}-alarm-${filter.name}`,
       {
+        ...(alarmName !== undefined ? { name: alarmName } : {}),
         alarmDescription:
           filter.description !== "" ? filter.description : `Flow log metric filter "${filter.name}"`,
         namespace: filter.namespace,

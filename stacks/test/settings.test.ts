@@ -149,6 +149,21 @@ describe("settings (pure)", () => {
     );
   });
 
+  it("Grafana is off in both environments until turned on, and then needs an identity source", () => {
+    // An AMG workspace fails to create without IAM Identity Center (AWS_SSO) or a
+    // SAML IdP, so turning it on is the operator's explicit step.
+    assert.equal(ENVIRONMENT_DEFAULTS.dev.observability.grafana.enabled, false);
+    assert.equal(ENVIRONMENT_DEFAULTS.prod.observability.grafana.enabled, false);
+    const problems = problemsOf({
+      environment: plain("dev"),
+      observability: plain({ grafana: { enabled: true, authenticationProviders: [] } }),
+    });
+    assert.ok(
+      problems.some((p) => p.includes("observability.grafana.authenticationProviders") && p.includes("identity source")),
+      problems.join("\n"),
+    );
+  });
+
   it("rejects ingest tokens that are short or share a name", () => {
     const problems = problemsOf({
       environment: plain("dev"),

@@ -47,7 +47,6 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
 
     it(`${stack}: stack outputs hold nothing secret`, () => {
       const { outputs, secretOutputs } = runs[stack]!.outputs;
-      const grafana = stack === "prod" ? ["grafanaUrl"] : [];
       assert.deepEqual(
         Object.keys(outputs).sort(),
         [
@@ -60,7 +59,6 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
           "cloudTrailBucketName",
           "environment",
           "flowLogGroupName",
-          ...grafana,
           "ingestStreamName",
           "openSearchEndpoint",
           "openSearchMasterUserSecretArn",
@@ -71,6 +69,14 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       );
       assert.deepEqual(secretOutputs, [], "no stack output may be secret (secrets stay in Secrets Manager)");
       assert.equal(outputs.environment, stack);
+    });
+
+    it(`${stack}: Amazon Managed Grafana is an explicit opt-in (no workspace by default)`, () => {
+      // An AMG workspace with AWS_SSO fails to create in an account without IAM
+      // Identity Center, so neither stack file turns it on.
+      const types = new Set(runs[stack]!.resources.map((r) => r.type));
+      assert.ok(types.has("aws:opensearch/domain:Domain"), "the observability stack itself is deployed");
+      assert.equal(types.has("aws:grafana/workspace:Workspace"), false);
     });
   }
 
@@ -133,6 +139,30 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     assert.equal(topic.props.kmsMasterKeyId, "arn:aws:kms:eu-west-1:123456789012:key/lp-prod-archive-key-id");
   });
 
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: the ping-deny alarm keeps the source's names, prefixed, on its own topic that e-mails the alert addresses`, () => {
+      const resources = runs[stack]!.resources;
+      const alarm = resourceNamed(
+        resources,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        `lp-${stack}-flow-logs-alarm-ping-deny`,
+      );
+      const topic = resourceNamed(resources, "aws:sns/topic:Topic", `lp-${stack}-flow-logs-alerting-topic`);
+      assert.equal(alarm.props.name, `lp-${stack}-CloudWatch-Alarm-Ping-Deny`);
+      assert.equal(topic.props.name, `lp-${stack}-CloudWatch-Alarms-Ping-Deny`);
+      const topicArn = `arn:aws:sns:eu-west-1:123456789012:lp-${stack}-CloudWatch-Alarms-Ping-Deny`;
+      assert.deepEqual(alarm.props.alarmActions, [topicArn]);
+      const emails = resources
+        .filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription")
+        .map((r) => unwrapSecrets<Record<string, unknown>>(r.inputs))
+        .filter((props) => props.topic === topicArn)
+        .map((props) => [props.protocol, props.endpoint]);
+      // prod's offline config carries one placeholder address; dev has none.
+      assert.deepEqual(emails.length, stack === "prod" ? 1 : 0);
+      for (const [protocol] of emails) assert.equal(protocol, "email");
+    });
+  }
+
   it("prod: the receiver runs 2..8 tasks from the stack file, behind the imported certificate, on the ingest stream", () => {
     const resources = runs.prod!.resources;
     const scaling = resourceNamed(resources, "aws:appautoscaling/target:Target", "lp-prod-receiver-scaling");
@@ -166,7 +196,7 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     });
   });
 
-  it("both: flow logs of the receiver VPC with the source's ping-deny alarm on the platform topic", () => {
+  it("both: flow logs of the receiver VPC; flow-log alarms other than ping-deny on the platform topic", () => {
     for (const stack of ["dev", "prod"]) {
       const resources = runs[stack]!.resources;
       const flowLog = resources.find((r) => r.type === "aws:ec2/flowLog:FlowLog")!;
@@ -174,12 +204,12 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
         unwrapSecrets<Record<string, unknown>>(flowLog.inputs).vpcId,
         `lp-${stack}-receiver-vpc-vpc-id`,
       );
-      const alarm = resources.find(
-        (r) =>
-          r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" &&
-          unwrapSecrets<Record<string, unknown>>(r.inputs).metricName === "Ping-Deny",
-      )!;
-      assert.deepEqual(unwrapSecrets<Record<string, unknown>>(alarm.inputs).alarmActions, [
+      const ssh = resourceNamed(
+        resources,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        `lp-${stack}-flow-logs-alarm-ssh-probes`,
+      );
+      assert.deepEqual(ssh.props.alarmActions, [
         `arn:aws:sns:eu-west-1:123456789012:lp-${stack}-alerting-topic`,
       ]);
     }

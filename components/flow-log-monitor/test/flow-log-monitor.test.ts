@@ -182,10 +182,12 @@ describe("FlowLogMonitor (mocks)", () => {
         "skipped-records",
         "ssh-probes",
       ]);
-      assert.equal(run.outputs.alarmNames["ping-deny"], "flm-alarm-ping-deny");
+      // The source design's alarm keeps its name; the others are generated.
+      assert.equal(run.outputs.alarmNames["ping-deny"], "CloudWatch-Alarm-Ping-Deny");
+      assert.equal(run.outputs.alarmNames["ssh-probes"], "flm-alarm-ssh-probes");
       assert.equal(
         run.outputs.alarmArns["ping-deny"],
-        `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:flm-alarm-ping-deny`,
+        `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:CloudWatch-Alarm-Ping-Deny`,
       );
     });
 
@@ -193,6 +195,7 @@ describe("FlowLogMonitor (mocks)", () => {
       const topicArn = `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT}:CloudWatch-Alarms-Ping-Deny`;
       assert.equal(run.outputs.alarmTopicArn, topicArn);
       assert.deepEqual(resourceNamed(run.resources, T.alarm, "flm-alarm-ping-deny").props, {
+        name: "CloudWatch-Alarm-Ping-Deny",
         alarmDescription: "ICMP (protocol 1) traffic rejected, e.g. pings denied by the network ACL",
         namespace: "Ping-Deny-Metrics",
         metricName: "Ping-Deny",
@@ -325,16 +328,38 @@ describe("FlowLogMonitor (mocks)", () => {
       run = await monitorRun({ vpcIds: [VPC], kmsKeyArn: KEY, alarmTopicArn: BYO_TOPIC, tags });
     });
 
-    it("creates no topic and sends every alarm to the given ARN", () => {
-      assert.deepEqual(ofType(run, T.topic), []);
-      assert.deepEqual(ofType(run, T.topicPolicy), []);
-      assert.deepEqual(ofType(run, T.subscription), []);
+    it("keeps the source's ping-deny topic and alarm, and sends every other alarm to the given ARN", () => {
+      const pingDenyTopic = `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT}:CloudWatch-Alarms-Ping-Deny`;
+      assert.deepEqual(namesOf(run, T.topic), ["flm-alerting-topic"]);
+      assert.equal(
+        resourceNamed(run.resources, T.topic, "flm-alerting-topic").props.name,
+        "CloudWatch-Alarms-Ping-Deny",
+      );
       assert.equal(run.outputs.alarmTopicArn, BYO_TOPIC);
       const alarms = ofType(run, T.alarm);
       assert.equal(alarms.length, 5);
       for (const alarm of alarms) {
-        assert.deepEqual([alarm.inputs.alarmActions, alarm.inputs.okActions], [[BYO_TOPIC], [BYO_TOPIC]]);
+        const topic = alarm.name === "flm-alarm-ping-deny" ? pingDenyTopic : BYO_TOPIC;
+        assert.deepEqual([alarm.inputs.alarmActions, alarm.inputs.okActions], [[topic], [topic]], alarm.name);
       }
+    });
+
+    it("prefixes the source's names so that stacks can share an account", async () => {
+      const prefixed = await monitorRun({
+        vpcIds: [VPC],
+        kmsKeyArn: KEY,
+        alarmTopicArn: BYO_TOPIC,
+        sourceNamePrefix: "lp-dev",
+        tags,
+      });
+      assert.equal(
+        resourceNamed(prefixed.resources, T.topic, "flm-alerting-topic").props.name,
+        "lp-dev-CloudWatch-Alarms-Ping-Deny",
+      );
+      assert.equal(prefixed.outputs.alarmNames["ping-deny"], "lp-dev-CloudWatch-Alarm-Ping-Deny");
+      assert.deepEqual(resourceNamed(prefixed.resources, T.alarm, "flm-alarm-ping-deny").props.alarmActions, [
+        `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT}:lp-dev-CloudWatch-Alarms-Ping-Deny`,
+      ]);
     });
 
     it("passes every policy rule", () => {
@@ -479,8 +504,7 @@ describe("FlowLogMonitor (mocks)", () => {
         /^vpcIds must name at least one VPC$/,
         /^trafficType must be one of ACCEPT, REJECT, ALL \(got SOME\)$/,
         /^retentionInDays must be a whole number of at least 1 \(got 0\)$/,
-        /^alarmTopicName names a created topic and cannot be used with alarmTopicArn$/,
-        /^alarmTopicName "not allowed here" must be/,
+        /^alarm topic name "not allowed here" must be/,
         /^icmpDeny\.ruleNumber must be a whole number from 1 to 99, .* \(got 100\)$/,
         /^filters: override #1 \("no-such-filter"\): cannot disable "no-such-filter", no such filter$/,
         /^filters: filter "ping-deny": threshold -1 must be a finite number >= 0/,
