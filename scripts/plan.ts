@@ -3,12 +3,18 @@
  * own settings file, prints the tree of components and resources, and can
  * write every resource with its inputs as JSON (secrets redacted).
  *
- *   npm run plan -- --stack dev|prod [--json FILE]
+ *   npm run plan -- --stack dev|prod [--json FILE] [--preview]
+ *
+ * With --preview the program is evaluated as `pulumi preview` does for a new
+ * stack: outputs of the resources being created are unknown ("[unknown]" in
+ * the JSON), and the plan fails on anything a real preview would trip on (an
+ * apply that throws, an invoke or a remote component through a provider whose
+ * configuration is unknown).
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 
-import type { RecordedResource } from "../test/lib/mocks";
+import type { RecordedResource, UnconfiguredProvider } from "../test/lib/mocks";
 import { redactSecrets, runUnderMocks } from "../test/lib/mocks";
 import { offlineStackConfig } from "../test/lib/stack-config";
 
@@ -16,24 +22,45 @@ export interface PlanResult {
   readonly stack: string;
   readonly placeholders: readonly string[];
   readonly resources: readonly RecordedResource[];
+  /** True when evaluated as a preview of a new stack. */
+  readonly preview: boolean;
+  /** Preview only: providers configured from unknown values, and the resources they leave unchecked. */
+  readonly unconfiguredProviders: readonly UnconfiguredProvider[];
 }
 
-/** Runs the program of `stack` offline and returns what it would create. */
-export async function plan(stack: string): Promise<PlanResult> {
+/** Runs the program of `stack` offline and returns what it would create (as a preview would see it, with `preview`). */
+export async function plan(stack: string, options: { readonly preview?: boolean } = {}): Promise<PlanResult> {
   const stackConfig = offlineStackConfig(stack);
-  const run = await runUnderMocks(stack, stackConfig, async () => {
-    // Imported here, after the mocks are set, as the engine would load the program.
-    const { buildPlatform } = await import("../stacks/platform");
-    const { loadSettings } = await import("../stacks/settings");
-    return buildPlatform(loadSettings());
-  });
-  return { stack, placeholders: stackConfig.placeholders, resources: run.resources };
+  const preview = options.preview === true;
+  const run = await runUnderMocks(
+    stack,
+    stackConfig,
+    async () => {
+      // Imported here, after the mocks are set, as the engine would load the program.
+      const { buildPlatform } = await import("../stacks/platform");
+      const { loadSettings } = await import("../stacks/settings");
+      return buildPlatform(loadSettings());
+    },
+    { preview },
+  );
+  return {
+    stack,
+    placeholders: stackConfig.placeholders,
+    resources: run.resources,
+    preview,
+    unconfiguredProviders: run.unconfiguredProviders,
+  };
 }
 
-/** The JSON form of DESIGN.md §7: every resource, inputs resolved, secrets as "[secret]". */
+/**
+ * The JSON form of DESIGN.md §7: every resource, inputs resolved, secrets as
+ * "[secret]"; a preview adds `preview: true`, unknown values as "[unknown]",
+ * and the providers whose configuration is unknown.
+ */
 export function planJson(result: PlanResult): object {
   return {
     stack: result.stack,
+    ...(result.preview ? { preview: true, unconfiguredProviders: result.unconfiguredProviders } : {}),
     resources: result.resources.map((r) => ({
       type: r.type,
       name: r.name,
@@ -48,7 +75,11 @@ export function planJson(result: PlanResult): object {
 export function planTree(result: PlanResult): string {
   const children = new Map<string | null, RecordedResource[]>();
   for (const r of result.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  const lines: string[] = [`stack ${result.stack}`];
+  const lines: string[] = [
+    result.preview
+      ? `stack ${result.stack} (preview of a new stack: outputs of new resources unknown)`
+      : `stack ${result.stack}`,
+  ];
   const walk = (parent: string | null, depth: number): void => {
     for (const r of children.get(parent) ?? []) {
       lines.push(`${"  ".repeat(depth + 1)}${r.custom ? "" : "▸ "}${r.name}  (${r.type})`);
@@ -62,6 +93,13 @@ export function planTree(result: PlanResult): string {
   lines.push("", `${result.resources.length} resources (${components} components):`);
   for (const [type, count] of [...byType].sort((a, b) => a[0].localeCompare(b[0]))) {
     lines.push(`  ${String(count).padStart(4)}  ${type}`);
+  }
+  for (const p of result.unconfiguredProviders) {
+    lines.push(
+      "",
+      `Provider ${p.provider} is configured from values unknown until it is created (${p.unknownInputs.join(", ")}): ` +
+        `the preview cannot check its ${p.resources.length} resources (${p.resources.join(", ")}).`,
+    );
   }
   if (result.placeholders.length > 0) {
     lines.push(
@@ -77,15 +115,16 @@ async function main(): Promise<void> {
     options: {
       stack: { type: "string", default: "dev" },
       json: { type: "string" },
+      preview: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help === true) {
-    console.log("usage: npm run plan -- [--stack dev|prod] [--json FILE]");
+    console.log("usage: npm run plan -- [--stack dev|prod] [--json FILE] [--preview]");
     return;
   }
   const stack = values.stack ?? "dev";
-  const result = await plan(stack);
+  const result = await plan(stack, { preview: values.preview === true });
   console.log(planTree(result));
   if (values.json !== undefined) {
     fs.writeFileSync(values.json, `${JSON.stringify(planJson(result), null, 2)}\n`);

@@ -16,6 +16,7 @@ export const ingestStreamName = platform.ingestStreamName;
 export const receiverEndpoint = platform.receiverEndpoint;
 export const receiverTokensSecretArn = platform.receiverTokensSecretArn;
 export const agentConfigs = platform.agentConfigs;
+export const receiverCaCertificatePem = platform.receiverCaCertificatePem;
 export const accessLogTable = platform.accessLogTable;
 export const flowLogGroupName = platform.flowLogGroupName;
 export const cloudTrailBucketName = platform.cloudTrailBucketName;

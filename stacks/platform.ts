@@ -2,7 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { AccessLogPipeline } from "../components/access-log-pipeline";
 import { Alerting } from "../components/alerting";
-import { CloudTrailPipeline } from "../components/cloudtrail-pipeline";
+import {
+  CloudTrailPipeline,
+  cloudTrailIndexPattern,
+  pipelineTrailName,
+} from "../components/cloudtrail-pipeline";
 import { FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
@@ -24,6 +28,8 @@ export interface PlatformOutputs {
   /** Where the ingest tokens are kept (the tokens themselves are never an output). */
   readonly receiverTokensSecretArn: pulumi.Output<string>;
   readonly agentConfigs: pulumi.Output<AgentConfigs>;
+  /** The receiver's self-signed certificate (PEM, public) for agents to trust; only without an imported one. */
+  readonly receiverCaCertificatePem?: pulumi.Output<string>;
   /** Athena: `SELECT … FROM "<database>"."<table>"` over the parsed access logs. */
   readonly accessLogTable: pulumi.Output<string>;
   readonly flowLogGroupName?: pulumi.Output<string>;
@@ -40,6 +46,8 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
   const prefix = settings.namePrefix;
   const tags = platformTags(settings.environment, settings.tags);
   const isDev = settings.environment === "dev";
+  // Named up front: the archive key policy names the pipeline's trail before the trail exists.
+  const cloudTrailName = `${prefix}-cloudtrail`;
 
   const archive = new LogArchive(`${prefix}-archive`, {
     retainData: settings.retainData,
@@ -47,6 +55,8 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     noncurrentVersionExpireDays: settings.archive.noncurrentVersionExpireDays,
     accessLogExpireDays: settings.archive.accessLogExpireDays,
     keyDeletionWindowDays: settings.archive.keyDeletionWindowDays,
+    // The one trail that encrypts with the archive key: the CloudTrail pipeline's, when enabled.
+    trailNames: settings.cloudTrail.enabled ? [pipelineTrailName(cloudTrailName)] : [],
     tags,
   });
 
@@ -108,6 +118,8 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         ? { masterPassword: settings.secrets.openSearchMasterPassword }
         : {}),
       accessRoleArns: settings.cloudTrail.enabled ? [indexerRoleArn] : [],
+      // The writer role must cover exactly the indices the indexer writes, whatever the prefix.
+      indexPattern: cloudTrailIndexPattern(settings.cloudTrail.indexPrefix),
     },
     grafana: {
       enabled: o.grafana.enabled,
@@ -144,6 +156,9 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     memoryMiB: settings.receiver.memoryMiB,
     targetCpuPercent: settings.receiver.targetCpuPercent,
     ...(settings.receiver.imageUri !== undefined ? { imageUri: settings.receiver.imageUri } : {}),
+    // Settings require both together, and a certificate that covers the name.
+    ...(settings.receiver.domainName !== undefined ? { domainName: settings.receiver.domainName } : {}),
+    ...(settings.receiver.hostedZoneId !== undefined ? { hostedZoneId: settings.receiver.hostedZoneId } : {}),
     ...(observability.prometheusWorkspaceArn !== undefined && observability.remoteWriteUrl !== undefined
       ? {
           metrics: {
@@ -180,7 +195,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     : undefined;
 
   const cloudTrail = settings.cloudTrail.enabled
-    ? new CloudTrailPipeline(`${prefix}-cloudtrail`, {
+    ? new CloudTrailPipeline(cloudTrailName, {
         kmsKeyArn: archive.keyArn,
         archiveBucketName: archive.bucketName,
         archiveBucketArn: archive.bucketArn,
@@ -198,6 +213,13 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
               openSearch: {
                 endpoint: observability.openSearchEndpoint,
                 domainArn: observability.openSearchDomainArn,
+                ...(observability.openSearchIndexReplicas !== undefined
+                  ? { indexReplicas: observability.openSearchIndexReplicas }
+                  : {}),
+                // Fed only once the bootstrap has let the indexer's role in (else 403s fill the DLQ).
+                ...(observability.openSearchBootstrap !== undefined
+                  ? { dependsOn: [observability.openSearchBootstrap] }
+                  : {}),
               },
             }
           : {}),
@@ -217,6 +239,9 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     receiverEndpoint: receiver.endpoint,
     receiverTokensSecretArn: receiver.tokensSecretArn,
     agentConfigs: receiver.agentConfigs,
+    ...(receiver.caCertificatePem !== undefined
+      ? { receiverCaCertificatePem: receiver.caCertificatePem }
+      : {}),
     accessLogTable: pulumi.interpolate`${accessLogs.glueDatabaseName}.${accessLogs.glueTableName}`,
     ...(flowLogs !== undefined ? { flowLogGroupName: flowLogs.logGroupName } : {}),
     ...(cloudTrail !== undefined ? { cloudTrailBucketName: cloudTrail.trailBucketName } : {}),

@@ -6,6 +6,7 @@ import {
   mergeFilters,
 } from "../components/flow-log-monitor/filters";
 import { lifecycleProblems } from "../components/log-archive/lifecycle";
+import { DNS_NAME } from "../components/log-receiver-cluster/certificate-names";
 
 /**
  * The schema of every setting of the platform, with per-environment defaults.
@@ -81,10 +82,29 @@ export const plainSchema = z.object({
       targetCpuPercent: wholeNumber(10, 90),
       allowedCidrs: z.array(cidr).min(1, "needs at least one CIDR block allowed to reach the endpoint"),
       imageUri: z.string().min(1).optional(),
+      /**
+       * The endpoint's host name, given to every agent, which verify the
+       * certificate against it. Required in prod and with receiverTlsCertificate
+       * (settings.ts): no certificate can name the NLB's *.elb.amazonaws.com name.
+       */
+      domainName: z
+        .string()
+        .regex(DNS_NAME, "must be a lowercase DNS host name such as logs.example.com")
+        .optional(),
+      /** The Route 53 public hosted zone of domainName, where the program creates an A alias to the NLB. */
+      hostedZoneId: z
+        .string()
+        .regex(/^Z[0-9A-Z]{1,31}$/, "must be a Route 53 hosted zone id (Z…)")
+        .optional(),
     })
     .refine((r) => r.maxTasks >= r.minTasks, {
       message: "maxTasks must be at least minTasks",
       path: ["maxTasks"],
+    })
+    // An id, not a zone name to look up: a lookup would be a call that fails in preview without access.
+    .refine((r) => (r.domainName === undefined) === (r.hostedZoneId === undefined), {
+      message: "domainName and hostedZoneId go together (the endpoint's record is created in that zone)",
+      path: ["hostedZoneId"],
     }),
   ingestStream: z.strictObject({
     mode: z.enum(["ON_DEMAND", "PROVISIONED"]),
@@ -126,14 +146,24 @@ export const plainSchema = z.object({
     s3DataEvents: z.boolean(),
     objectLock: z.boolean(),
     trailRetentionDays: wholeNumber(1, 36500),
-    indexerReservedConcurrency: wholeNumber(1, 1000),
+    /** Also the SQS mapping's maximum concurrency, which Lambda accepts from 2 (services-sqs-scaling). */
+    indexerReservedConcurrency: z
+      .number()
+      .int()
+      .min(
+        2,
+        "must be at least 2: it is also the SQS mapping's maximum concurrency, which Lambda accepts from 2",
+      )
+      .max(1000),
     indexPrefix: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be a lowercase OpenSearch index prefix"),
   }),
   observability: z.strictObject({
     prometheus: z.boolean(),
     grafana: z.strictObject({
       enabled: z.boolean(),
-      authenticationProviders: z.array(z.enum(["AWS_SSO", "SAML"])).min(1, "name at least one identity source"),
+      authenticationProviders: z
+        .array(z.enum(["AWS_SSO", "SAML"]))
+        .min(1, "name at least one identity source"),
     }),
     openSearch: z.strictObject({
       enabled: z.boolean(),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 
+import { certificateNameProblem } from "../components/log-receiver-cluster/certificate-names";
 import type { Environment, PlainSettings, SecretKey, SecretSettings } from "./settings-schema";
 import {
   ENVIRONMENT_DEFAULTS,
@@ -131,6 +132,35 @@ function describeIssue(issue: z.core.$ZodIssue, root: string, exampleRoot: unkno
 }
 
 /**
+ * The endpoint's name against its certificate. Agents are given
+ * receiver.domainName and verify the certificate against it; an imported
+ * certificate can never name the NLB's own *.elb.amazonaws.com name, so
+ * prod (which must import one) and any imported certificate need a
+ * domainName that the certificate covers. Checked here, where the
+ * certificate is still plain text, so that the message can list what it
+ * covers (names of a certificate are public, not secret).
+ */
+function endpointNameProblems(
+  env: Environment,
+  plain: PlainSettings,
+  secrets: SecretSettings | undefined,
+): string[] {
+  const domainName = plain.receiver.domainName;
+  const certificate = secrets?.receiverTlsCertificate;
+  if (domainName === undefined) {
+    if (env !== "prod" && certificate === undefined) return [];
+    return [
+      `${PROJECT}:receiver.domainName is required ${env === "prod" ? "in prod" : "with receiverTlsCertificate"}: agents are given this name and verify the endpoint's certificate against it, and no certificate can name the load balancer's *.elb.amazonaws.com name.\n      fix: pulumi config set --path receiver.domainName logs.example.com && pulumi config set --path receiver.hostedZoneId <its Route 53 hosted zone id>`,
+    ];
+  }
+  const problem = certificate === undefined ? undefined : certificateNameProblem(certificate, domainName);
+  if (problem === undefined) return [];
+  return [
+    `${PROJECT}:receiverTlsCertificate does not cover receiver.domainName ${domainName}: ${problem}. Fluent Bit and log-sender would refuse the connection.\n      fix: pulumi config set --path receiver.domainName <a name it covers>, or ${SECRET_KEYS.receiverTlsCertificate.howToSet} with a certificate for ${domainName}`,
+  ];
+}
+
+/**
  * Validates a stack's config: returns the settings, or every problem found
  * (never just the first), each with the `pulumi config set` command that
  * fixes it. Pure: tests call it with a literal config.
@@ -229,27 +259,50 @@ export function parseSettings(
       `${PROJECT}:receiverTlsCertificate and receiverTlsPrivateKey must be set together.\n      fix: ${SECRET_KEYS.receiverTlsCertificate.howToSet} && ${SECRET_KEYS.receiverTlsPrivateKey.howToSet}`,
     );
   }
+  if (plain.success) problems.push(...endpointNameProblems(env, plain.data, secrets.data));
 
   if (problems.length > 0 || !plain.success || !secrets.success) return { ok: false, problems };
   return { ok: true, plain: plain.data, secrets: secrets.data };
 }
 
 /**
- * `isConfigSecret` is exported by the SDK's runtime but left out of its type
- * declarations; without it a clear-text secret could not be told apart.
+ * Whether the stack stores `fullKey` encrypted (`pulumi config set --secret`).
+ *
+ * The SDK has no public API for this: `Config.getSecret` marks any value
+ * secret, whatever the stack file holds, and the list of encrypted keys the
+ * engine hands the program is read only by `runtime.isConfigSecret`, which
+ * @pulumi/pulumi exports but marks `@internal` (left out of its .d.ts; the
+ * same gap is pulumi/pulumi#13063 for Python). It is the least internal
+ * option — the alternative is parsing the `PULUMI_CONFIG_SECRET_KEYS`
+ * variable it reads, a wire detail that the mocks (`setAllConfig`) do not
+ * even set — so it is the one SDK internal the program uses, in this one
+ * function, and a missing function fails loudly instead of passing clear
+ * text as secret.
  */
-const runtimeInternals = pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean };
+function isStoredEncrypted(fullKey: string): boolean {
+  const internals = pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean };
+  if (typeof internals.isConfigSecret !== "function")
+    throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret; see isStoredEncrypted");
+  return internals.isConfigSecret(fullKey);
+}
 
-/** Reads this project's keys from the running stack's config. */
-export function readStackConfig(): RawConfig {
-  const isSecret = runtimeInternals.isConfigSecret;
-  if (typeof isSecret !== "function")
-    throw new Error("@pulumi/pulumi no longer exposes runtime.isConfigSecret");
-  const prefix = `${PROJECT}:`;
+/**
+ * Reads this project's keys from the running stack's config through the
+ * public API: the names from `runtime.allConfig()` (so that unknown,
+ * misspelled keys are reported too), the values from `pulumi.Config`.
+ * Values stay raw strings, secrets included: `parseSettings` must validate
+ * every key before any resource exists, to list all problems at once, which
+ * the Output of `getSecret` would not allow; `wrapSecrets` then marks the
+ * validated secrets with `pulumi.secret`.
+ */
+export function readStackConfig(config = new pulumi.Config(PROJECT)): RawConfig {
+  const prefix = `${config.name}:`;
   const raw = new Map<string, RawValue>();
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(prefix)) continue;
-    raw.set(fullKey.slice(prefix.length), { value, secret: isSecret(fullKey) });
+    const key = fullKey.slice(prefix.length);
+    const value = config.get(key);
+    if (value !== undefined) raw.set(key, { value, secret: isStoredEncrypted(fullKey) });
   }
   return raw;
 }

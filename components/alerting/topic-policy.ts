@@ -2,21 +2,31 @@ import type { AwsContext, PolicyDocument } from "../lib/iam";
 import { denyInsecureTransport, policyDocument } from "../lib/iam";
 
 /**
- * Topic policy of the alert topic: CloudWatch alarms, EventBridge rules and
- * the AMP alert manager of this account may publish (nothing else, no other
- * account), the account's
- * own IAM principals keep the usual management rights, and every request must
- * use TLS.
+ * Topic policy of the alert topic: CloudWatch alarms and the AMP alert
+ * manager of this account may publish (no other account), EventBridge rules
+ * may publish to this topic, the account's own IAM principals keep the usual
+ * management rights, and every request must use TLS.
  */
 export function alertTopicPolicy(ctx: AwsContext, topicArn: string): PolicyDocument {
   return policyDocument([
     {
-      Sid: "AlarmsAndEventsOfThisAccount",
+      Sid: "AlarmsOfThisAccount",
       Effect: "Allow",
-      Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+      Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Resource: topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+    },
+    {
+      // EventBridge rules (the receiver's ECS service events). EventBridge's user guide
+      // ("Amazon SNS permissions") gives this grant without a Condition block and notes that
+      // conditions are not supported for EventBridge in SNS topic policies: an aws:SourceAccount
+      // condition never matches and every delivery fails. It names this topic only.
+      Sid: "EventBridgeRules",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
     },
     {
       // The AMP alert manager of this account (ObservabilityStack) routes alerts here.

@@ -13,15 +13,31 @@ import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
 import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES, archiveLifecycleRules } from "../log-archive/lifecycle";
+import { indexPatternFor } from "../../apps/cloudtrail-indexer/src/bootstrap";
 import { CIS_FILTERS, CIS_NAMESPACE } from "./cis-filters";
 import {
   indexerStatements,
   notificationTopicPolicy,
   fromTopicStatements,
+  pipelineTrailName,
   trailArn,
   trailBucketPolicy,
   trailLogsStatements,
 } from "./policies";
+
+/**
+ * The indices of a prefix, `<prefix>-*`: what the indexer's template and ISM
+ * policy cover and what the writer role may write. One definition (the
+ * indexer's), so that the OpenSearch role mapping cannot drift from it.
+ */
+export const cloudTrailIndexPattern: (indexPrefix: string) => string = indexPatternFor;
+
+/**
+ * Fewest concurrent batches an SQS event source mapping can be limited to
+ * (`ScalingConfig.MaximumConcurrency`, 2–1000), and so the fewest reserved
+ * executions the indexer may have.
+ */
+export const MIN_SQS_MAXIMUM_CONCURRENCY = 2;
 
 /** The handler the indexer Lambda runs, bundled from source at deploy time. */
 export const INDEXER_ENTRY = "apps/cloudtrail-indexer/src/handler.ts";
@@ -31,6 +47,15 @@ export interface OpenSearchTarget {
   /** Domain endpoint (with or without `https://`). */
   readonly endpoint: pulumi.Input<string>;
   readonly domainArn: pulumi.Input<string>;
+  /** Replicas of each new index: 1, or 0 on a single data node (where a replica can never be placed). Default: 1. */
+  readonly indexReplicas?: number;
+  /**
+   * Resources that must exist before the indexer is fed: the domain's
+   * access-control bootstrap. Until it has mapped the indexer's role, every
+   * write is refused (403) and the files retried into the dead-letter queue.
+   * Default: none.
+   */
+  readonly dependsOn?: readonly pulumi.Resource[];
   /** When the domain is in a VPC, the indexer runs there too. */
   readonly vpc?: {
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -64,7 +89,11 @@ export interface CloudTrailPipelineArgs {
   readonly indexPrefix?: string;
   /** Days an index is kept before the ISM policy deletes it. Default: 90. */
   readonly indexRetentionDays?: number;
-  /** Concurrent indexer invocations at most (protects the domain). Default: 2. */
+  /**
+   * Concurrent indexer invocations at most (protects the domain); also the
+   * queue mapping's maximum concurrency, so the SQS pollers never start more
+   * batches than may run. At least 2. Default: 2.
+   */
   readonly reservedConcurrency?: number;
   /** Indexer memory and timeout. Default: 512 MiB, 120 s. */
   readonly memoryMiB?: number;
@@ -99,12 +128,19 @@ export function cloudTrailPipelineArgProblems(args: CloudTrailPipelineArgs): str
   const problems = [
     ...rangeProblems("trailRetentionDays", args.trailRetentionDays ?? DEFAULTS.trailRetentionDays, 1, 36500),
     ...rangeProblems("indexRetentionDays", args.indexRetentionDays ?? DEFAULTS.indexRetentionDays, 1, 36500),
+    // Lambda's SQS pollers start 5 batches at once; beyond the reserved concurrency they are
+    // throttled, each throttle costs a receive, and healthy files reach the DLQ. The mapping's
+    // maximum concurrency (at least 2) caps the pollers, so the reserved concurrency must allow it.
     ...rangeProblems(
       "reservedConcurrency",
       args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
-      1,
+      MIN_SQS_MAXIMUM_CONCURRENCY,
       1000,
+    ).map(
+      (problem) =>
+        `${problem}: it is also the SQS mapping's maximum concurrency, which Lambda accepts from ${MIN_SQS_MAXIMUM_CONCURRENCY}`,
     ),
+    ...rangeProblems("openSearch.indexReplicas", args.openSearch?.indexReplicas ?? 1, 0, 1),
     ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
     ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
     ...rangeProblems("maxReceiveCount", args.maxReceiveCount ?? DEFAULTS.maxReceiveCount, 1, 1000),
@@ -141,9 +177,10 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
     const trailRetentionDays = args.trailRetentionDays ?? DEFAULTS.trailRetentionDays;
     const logRetentionDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;
     const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+    const reservedConcurrency = args.reservedConcurrency ?? DEFAULTS.reservedConcurrency;
     const ctx = awsContext(this);
     // Named explicitly: the bucket policy must name the trail's ARN before the trail exists.
-    const trailName = `${name}-trail`;
+    const trailName = pipelineTrailName(name);
     const thisTrailArn = ctx.apply((c) => trailArn(c, trailName));
 
     // ---- Trail bucket.
@@ -379,7 +416,7 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
         roleArn: indexerRole.role.arn,
         memoryMiB: args.memoryMiB ?? DEFAULTS.memoryMiB,
         timeoutSeconds,
-        reservedConcurrency: args.reservedConcurrency ?? DEFAULTS.reservedConcurrency,
+        reservedConcurrency,
         kmsKeyArn: args.kmsKeyArn,
         environment: {
           ARCHIVE_BUCKET: args.archiveBucketName,
@@ -387,7 +424,12 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
           FAILED_PREFIX: ARCHIVE_PREFIXES.cloudTrailFailed,
           INDEX_PREFIX: args.indexPrefix ?? DEFAULTS.indexPrefix,
           RETENTION_DAYS: String(args.indexRetentionDays ?? DEFAULTS.indexRetentionDays),
-          ...(openSearch !== undefined ? { OPENSEARCH_ENDPOINT: openSearch.endpoint } : {}),
+          ...(openSearch !== undefined
+            ? {
+                OPENSEARCH_ENDPOINT: openSearch.endpoint,
+                INDEX_REPLICAS: String(openSearch.indexReplicas ?? 1),
+              }
+            : {}),
         },
         ...(openSearch?.vpc !== undefined
           ? {
@@ -410,10 +452,15 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
         functionName: indexer.arn,
         batchSize: 10,
         functionResponseTypes: ["ReportBatchItemFailures"],
+        // Without it the pollers run 5+ batches against `reservedConcurrency` executions; the
+        // throttled ones return to the queue with a receive counted, towards the DLQ.
+        scalingConfig: { maximumConcurrency: reservedConcurrency },
         tags: { ...tags },
       },
-      // Lambda checks at creation that the role may consume the queue.
-      { parent: this, dependsOn: [indexerRole.policy] },
+      // Lambda checks at creation that the role may consume the queue. Files are only fed in
+      // once the domain lets the indexer in (its bootstrap), or the first ones end in the DLQ.
+      // No cycle: the bootstrap needs the indexer's role ARN, never this mapping or the function.
+      { parent: this, dependsOn: [indexerRole.policy, ...(openSearch?.dependsOn ?? [])] },
     );
 
     const alarmTarget = { topicArn: args.alarmTopicArn, tags };
@@ -447,6 +494,18 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
       period: 300,
       threshold: 1,
     });
+    pipelineAlarm(
+      "indexer-throttles",
+      "Indexer invocations were throttled: each throttled batch counts a receive, and files can reach the DLQ unprocessed.",
+      {
+        namespace: "AWS/Lambda",
+        metricName: "Throttles",
+        dimensions: { FunctionName: indexer.name },
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      },
+    );
 
     this.trailArn = trail.arn;
     this.trailBucketName = trailBucket.bucket.bucket;

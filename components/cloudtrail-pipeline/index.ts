@@ -1,7 +1,9 @@
 export {
   CloudTrailPipeline,
+  cloudTrailIndexPattern,
   cloudTrailPipelineArgProblems,
   INDEXER_ENTRY,
+  MIN_SQS_MAXIMUM_CONCURRENCY,
   VISIBILITY_TIMEOUT_FACTOR,
 } from "./cloudtrail-pipeline";
 export type { CloudTrailPipelineArgs, OpenSearchTarget } from "./cloudtrail-pipeline";
@@ -11,6 +13,7 @@ export {
   indexerStatements,
   notificationTopicPolicy,
   fromTopicStatements,
+  pipelineTrailName,
   trailArn,
   trailBucketPolicy,
   trailLogsStatements,

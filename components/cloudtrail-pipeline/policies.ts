@@ -7,6 +7,14 @@ import {
   writeLogsStatement,
 } from "../lib/iam";
 
+/**
+ * Name of the trail a `CloudTrailPipeline` named `pipelineName` creates; known
+ * before it exists, so that the bucket and key policies can name it.
+ */
+export function pipelineTrailName(pipelineName: string): string {
+  return `${pipelineName}-trail`;
+}
+
 /** The ARN a trail will have, known before it exists (the bucket policy must name it first). */
 export function trailArn(ctx: AwsContext, trailName: string): string {
   return `arn:${ctx.partition}:cloudtrail:${ctx.region}:${ctx.accountId}:trail/${trailName}`;

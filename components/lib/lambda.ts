@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { LambdaNodeRuntime } from "../../policy/lambda-runtimes";
+
 import { lambdaArchive } from "./bundle";
 import type { Tags } from "./tags";
 
@@ -21,9 +23,20 @@ export interface BundledFunctionArgs {
 }
 
 /**
+ * The runtime of every platform function: the newest Node.js LTS Lambda runs,
+ * patched until 2028-04-30 (nodejs22.x only until 2027-04-30). Typed by the
+ * deprecation table the policy pack checks (rule `lambda-supported-runtime`),
+ * so a runtime missing from that table does not compile. Node.js 24 no longer
+ * runs callback-style handlers
+ * (https://aws.amazon.com/blogs/compute/node-js-24-runtime-now-available-in-aws-lambda/);
+ * every app here exports an async `handler`.
+ */
+export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS24dX satisfies LambdaNodeRuntime;
+
+/**
  * A Lambda function built from an app's source by the bundling helper, with
- * the platform's baseline: nodejs20.x on arm64 (cheaper per GB-s), JSON logs
- * to its own encrypted group, X-Ray tracing, KMS-encrypted environment.
+ * the platform's baseline: {@link LAMBDA_RUNTIME} on arm64 (cheaper per GB-s),
+ * JSON logs to its own encrypted group, X-Ray tracing, KMS-encrypted environment.
  */
 export function createBundledFunction(
   name: string,
@@ -33,7 +46,7 @@ export function createBundledFunction(
   return new aws.lambda.Function(
     name,
     {
-      runtime: aws.lambda.Runtime.NodeJS20dX,
+      runtime: LAMBDA_RUNTIME,
       architectures: ["arm64"],
       handler: "index.handler",
       code: lambdaArchive(args.entry),

@@ -1,4 +1,4 @@
-import type { AwsContext, PolicyDocument } from "../lib/iam";
+import type { AwsContext, ConditionBlock, PolicyDocument, PolicyStatement } from "../lib/iam";
 import { denyInsecureTransport, policyDocument } from "../lib/iam";
 
 /** Bucket and objects: what a bucket-wide deny has to cover. */
@@ -6,11 +6,21 @@ function bucketAndObjects(bucketArn: string): string[] {
   return [bucketArn, `${bucketArn}/*`];
 }
 
+/** The request headers that choose an object's encryption, as S3 condition keys. */
+const SSE_HEADER = "s3:x-amz-server-side-encryption";
+const SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+
 /**
- * Archive bucket policy: TLS only, no object written unencrypted by KMS or
- * with another KMS key than the archive key, and the log delivery service of
- * this account may write VPC flow logs under their prefix (default encryption applies the right key when a
- * writer sends no encryption header; this stops writers that send another).
+ * Archive bucket policy: TLS only; a write that asks for other encryption
+ * than SSE-KMS with the archive key is refused; and the log delivery service
+ * of this account may write VPC flow logs under their prefix.
+ *
+ * A write without encryption headers is not refused: the bucket's default
+ * encryption (SSE-KMS with the archive key) applies to it, and that is how
+ * the platform's own writers (the transformer, the CloudTrail indexer, log
+ * delivery) write. So each deny needs its header present (`Null: false`) —
+ * with `StringNotEqualsIfExists` an absent header matches and every such
+ * write would be denied.
  */
 export function archiveBucketPolicy(
   ctx: AwsContext,
@@ -22,26 +32,28 @@ export function archiveBucketPolicy(
     StringEquals: { "aws:SourceAccount": ctx.accountId },
     ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:*` },
   };
+  const denyPut = (Sid: string, Condition: ConditionBlock): PolicyStatement => ({
+    Sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `${bucketArn}/*`,
+    Condition,
+  });
   return policyDocument([
     denyInsecureTransport(bucketAndObjects(bucketArn), "s3:*"),
-    {
-      Sid: "DenyOtherEncryption",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:PutObject",
-      Resource: `${bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-    },
-    {
-      Sid: "DenyOtherKmsKeys",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:PutObject",
-      Resource: `${bucketArn}/*`,
-      Condition: {
-        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
-      },
-    },
+    // An algorithm other than SSE-KMS (AES256, DSSE-KMS).
+    denyPut("DenyOtherEncryption", {
+      StringNotEquals: { [SSE_HEADER]: "aws:kms" },
+      Null: { [SSE_HEADER]: "false" },
+    }),
+    // Another KMS key.
+    denyPut("DenyOtherKmsKeys", {
+      StringNotEquals: { [SSE_KEY_HEADER]: keyArn },
+      Null: { [SSE_KEY_HEADER]: "false" },
+    }),
+    // SSE-KMS asked for without a key: S3 would use the AWS managed key aws/s3, not the archive key.
+    denyPut("DenyKmsWithoutTheArchiveKey", { Null: { [SSE_HEADER]: "false", [SSE_KEY_HEADER]: "true" } }),
     // VPC flow logs delivered straight to S3 (Parquet) are written by the log delivery service.
     {
       Sid: "FlowLogDeliveryWrite",

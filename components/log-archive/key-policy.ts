@@ -1,5 +1,6 @@
-import type { AwsContext, PolicyDocument, PolicyStatement } from "../lib/iam";
+import type { AwsContext, ConditionBlock, PolicyDocument, PolicyStatement } from "../lib/iam";
 import { policyDocument } from "../lib/iam";
+import { trailArn } from "../cloudtrail-pipeline/policies";
 
 const ENCRYPT_DECRYPT = [
   "kms:Encrypt",
@@ -11,6 +12,17 @@ const ENCRYPT_DECRYPT = [
   "kms:DescribeKey",
 ];
 
+/** Who else writes with the archive key; shapes the service grants of its policy. */
+export interface ArchiveKeyPolicyOptions {
+  /**
+   * Names of the trails (this account, this region) that encrypt their log
+   * files with the key; CloudTrail may use the key only for them. An empty
+   * list grants CloudTrail nothing. Default: any trail of this account in
+   * this region.
+   */
+  readonly trailNames?: readonly string[];
+}
+
 /**
  * Key policy of the archive key.
  *
@@ -19,16 +31,22 @@ const ENCRYPT_DECRYPT = [
  *   it the key can become unmanageable). This is the only `kms:*` grant.
  * - CloudWatch Logs may use it only for log groups of this account and region
  *   (encryption-context condition).
- * - CloudTrail may encrypt only for trails of this account.
- * - CloudWatch alarms, EventBridge, S3 notifications and AMP publish to
- *   KMS-encrypted SNS topics, and SNS delivers to KMS-encrypted SQS queues,
- *   which needs the sending service to generate data keys; each is limited to
- *   this account by `aws:SourceAccount`.
+ * - CloudTrail, as AWS documents it: describing the key (no encryption
+ *   context: a context condition there would deny it and CreateTrail fails
+ *   with InsufficientEncryptionPolicyException) and generating data keys, both
+ *   only on behalf of the named trails (`aws:SourceArn`), data keys only for
+ *   trails of this account (encryption context).
+ * - CloudWatch alarms, S3 notifications and AMP publish to KMS-encrypted SNS
+ *   topics, and SNS delivers to KMS-encrypted SQS queues, which needs the
+ *   sending service to generate data keys; each is limited to this account by
+ *   `aws:SourceAccount`.
+ * - EventBridge publishes to the KMS-encrypted alert topic; AWS supports no
+ *   source condition on that grant (see the statement).
  * - The log delivery service writes VPC flow logs (Parquet) into the archive.
  * - Firehose reads the KMS-encrypted stream and writes the bucket with its
  *   delivery role (an IAM grant), and as a service only through this account.
  */
-export function archiveKeyPolicy(ctx: AwsContext): PolicyDocument {
+export function archiveKeyPolicy(ctx: AwsContext, options: ArchiveKeyPolicyOptions = {}): PolicyDocument {
   const { accountId, region, partition } = ctx;
   const sourceAccount = { StringEquals: { "aws:SourceAccount": accountId } };
   const statements: PolicyStatement[] = [
@@ -51,34 +69,28 @@ export function archiveKeyPolicy(ctx: AwsContext): PolicyDocument {
         },
       },
     },
-    {
-      Sid: "CloudTrailEncryptForThisAccount",
-      Effect: "Allow",
-      Principal: { Service: "cloudtrail.amazonaws.com" },
-      Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
-      Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": accountId },
-        StringLike: {
-          "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${accountId}:trail/*`,
-        },
-      },
-    },
+    ...cloudTrailStatements(ctx, options.trailNames),
     {
       Sid: "PublishersToEncryptedTopics",
       Effect: "Allow",
       Principal: {
-        Service: [
-          "cloudwatch.amazonaws.com",
-          "events.amazonaws.com",
-          "s3.amazonaws.com",
-          "aps.amazonaws.com",
-          "sns.amazonaws.com",
-        ],
+        Service: ["cloudwatch.amazonaws.com", "s3.amazonaws.com", "aps.amazonaws.com", "sns.amazonaws.com"],
       },
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
       Resource: "*",
       Condition: sourceAccount,
+    },
+    {
+      // The SNS developer guide (key management, "Enable compatibility between event sources
+      // from AWS services and encrypted topics") gives this grant without conditions and says
+      // aws:SourceAccount / aws:SourceArn are not supported for EventBridge to encrypted topics:
+      // with them every rule's delivery fails. What EventBridge may publish to is decided by the
+      // topic policies, which name their own topic.
+      Sid: "EventBridgeToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
     },
     {
       Sid: "LogDeliveryOfThisAccount",
@@ -101,4 +113,41 @@ export function archiveKeyPolicy(ctx: AwsContext): PolicyDocument {
     },
   ];
   return policyDocument(statements);
+}
+
+/**
+ * CloudTrail's two grants as the CloudTrail user guide ("Configure AWS KMS key
+ * policies for CloudTrail") gives them: DescribeKey and GenerateDataKey* in
+ * separate statements, because DescribeKey carries no encryption context.
+ */
+function cloudTrailStatements(ctx: AwsContext, trailNames: readonly string[] | undefined): PolicyStatement[] {
+  if (trailNames !== undefined && trailNames.length === 0) return [];
+  const fromTrails: ConditionBlock =
+    trailNames === undefined
+      ? { ArnLike: { "aws:SourceArn": trailArn(ctx, "*") } }
+      : { StringEquals: { "aws:SourceArn": trailNames.map((name) => trailArn(ctx, name)) } };
+  const principal = { Service: "cloudtrail.amazonaws.com" };
+  return [
+    {
+      Sid: "CloudTrailDescribeKey",
+      Effect: "Allow",
+      Principal: principal,
+      Action: "kms:DescribeKey",
+      Resource: "*",
+      Condition: fromTrails,
+    },
+    {
+      Sid: "CloudTrailEncryptLogs",
+      Effect: "Allow",
+      Principal: principal,
+      Action: "kms:GenerateDataKey*",
+      Resource: "*",
+      Condition: {
+        ...fromTrails,
+        StringLike: {
+          "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${ctx.partition}:cloudtrail:*:${ctx.accountId}:trail/*`,
+        },
+      },
+    },
+  ];
 }

@@ -27,6 +27,13 @@ export interface LogArchiveArgs {
   readonly accessLogExpireDays?: number;
   /** Waiting period before a scheduled key deletion takes effect (7–30). Default: 30. */
   readonly keyDeletionWindowDays?: number;
+  /**
+   * Names of the trails that encrypt their log files with the archive key
+   * (this account and region); CloudTrail may use the key for these only, and
+   * an empty list gives CloudTrail no use of it. Default: any trail of this
+   * account in this region.
+   */
+  readonly trailNames?: readonly string[];
   /** Tags for every resource. Default: none. */
   readonly tags?: Tags;
 }
@@ -92,7 +99,11 @@ export class LogArchive extends pulumi.ComponentResource {
         description: `Encrypts the log archive, log groups, topics and streams of ${name}`,
         enableKeyRotation: true,
         deletionWindowInDays: args.keyDeletionWindowDays ?? DEFAULTS.keyDeletionWindowDays,
-        policy: pulumi.jsonStringify(ctx.apply(archiveKeyPolicy)),
+        policy: pulumi.jsonStringify(
+          ctx.apply((c) =>
+            archiveKeyPolicy(c, args.trailNames !== undefined ? { trailNames: args.trailNames } : {}),
+          ),
+        ),
         tags: { ...tags },
       },
       storeOptions,

@@ -11,6 +11,12 @@ export interface ReceiverContainerInputs {
   readonly region: string;
   /** Secrets Manager ARN holding the ingest tokens as JSON `[{name, token}]`. */
   readonly tokensSecretArn: string;
+  /**
+   * Version id of the tokens' current secret value (an opaque id, not secret).
+   * ECS reads `secrets` only when a task starts, so the task definition must
+   * change when the tokens do: a new revision makes the service roll its tasks.
+   */
+  readonly tokensVersionId: string;
   readonly logGroupName: string;
 }
 
@@ -32,6 +38,8 @@ export function receiverContainerDefinitions(inputs: ReceiverContainerInputs): o
       portMappings: [{ containerPort: RECEIVER_PORT, protocol: "tcp", name: "http" }],
       environment: [
         { name: "AWS_REGION", value: inputs.region },
+        // Not read by the receiver: a new value registers a new task definition revision.
+        { name: "INGEST_TOKENS_VERSION", value: inputs.tokensVersionId },
         { name: "PORT", value: String(RECEIVER_PORT) },
         // The target group sends a PROXY protocol v2 header (log-receiver-cluster.ts): read the client from it.
         { name: "PROXY_PROTOCOL", value: "on" },

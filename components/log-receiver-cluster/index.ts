@@ -1,6 +1,6 @@
 export { LogReceiverCluster, logReceiverClusterArgProblems, TLS_POLICY } from "./log-receiver-cluster";
 export type { IngestToken, LogReceiverClusterArgs } from "./log-receiver-cluster";
-export { agentConfigs, TOKEN_PLACEHOLDER } from "./agent-configs";
+export { agentConfigs, CA_CERTIFICATE_OUTPUT, TOKEN_PLACEHOLDER } from "./agent-configs";
 export type { AgentConfigs } from "./agent-configs";
 export {
   NON_ROOT_USER,
@@ -15,5 +15,12 @@ export {
   ADOT_IMAGE,
   adotCollectorConfig,
   adotContainerDefinition,
+  PER_TASK_LABEL,
   SCRAPE_JOB,
 } from "./metrics-sidecar";
+export {
+  certificateCovers,
+  certificateDnsNames,
+  certificateNameProblem,
+  DNS_NAME,
+} from "./certificate-names";

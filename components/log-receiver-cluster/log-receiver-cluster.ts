@@ -16,6 +16,7 @@ import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
 import { RECEIVER_CONTAINER, RECEIVER_PORT, receiverContainerDefinitions } from "./container-definition";
 import { adotContainerDefinition, remoteWriteStatement } from "./metrics-sidecar";
+import { DNS_NAME } from "./certificate-names";
 import { splitCertificateChain } from "./pem";
 import { receiverExecutionStatements, receiverTaskStatements } from "./task-policies";
 
@@ -40,13 +41,35 @@ export interface LogReceiverClusterArgs {
   readonly ingestTokens?: pulumi.Input<IngestToken[]>;
   /** Allow generating a token when none is given (dev). Default: false. */
   readonly allowGeneratedTokens?: boolean;
-  /** TLS certificate (PEM, leaf first then chain) and key for the endpoint, both secret. */
+  /**
+   * TLS certificate (PEM, leaf first then chain) and key for the endpoint,
+   * both secret. ACM imports any certificate, so the caller checks that it
+   * covers `domainName` (`certificateNameProblem`; the stack settings do, while
+   * the secret is still plain text and every problem can be listed at once).
+   */
   readonly tls?: {
     readonly certificatePem: pulumi.Input<string>;
     readonly privateKeyPem: pulumi.Input<string>;
   };
-  /** Without `tls`, use a self-signed certificate for the NLB's name (dev only). Default: false. */
+  /**
+   * Without `tls`, use a self-signed certificate for `domainName`, else for
+   * the NLB's name (dev only); its PEM is the `caCertificatePem` output that
+   * agents trust. Default: false.
+   */
   readonly allowSelfSignedCertificate?: boolean;
+  /**
+   * The endpoint's host name, given to every agent (and the name they verify
+   * the certificate against). Required with `tls`: an imported certificate
+   * can never name the NLB's own `*.elb.amazonaws.com` name. Default: the
+   * NLB's DNS name (self-signed certificate only).
+   */
+  readonly domainName?: string;
+  /**
+   * Route 53 public hosted zone of `domainName`: an A alias record to the NLB
+   * is created there. Default: no record (DNS managed elsewhere: point a
+   * CNAME at `loadBalancerDnsName`).
+   */
+  readonly hostedZoneId?: pulumi.Input<string>;
   /** VPC CIDR block. Default: 10.20.0.0/16. */
   readonly cidrBlock?: string;
   /** Availability zones (2–3). Default: 2. */
@@ -114,6 +137,17 @@ export function logReceiverClusterArgProblems(args: LogReceiverClusterArgs): str
   if (target < 10 || target > 90) problems.push(`targetCpuPercent must be 10–90 (got ${target})`);
   const zones = args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount;
   if (zones < 2 || zones > 3) problems.push(`availabilityZoneCount must be 2 or 3 (got ${zones})`);
+  if (args.domainName !== undefined && !DNS_NAME.test(args.domainName)) {
+    problems.push(`domainName must be a DNS host name such as logs.example.com (got ${args.domainName})`);
+  }
+  if (args.tls !== undefined && args.domainName === undefined) {
+    problems.push(
+      "domainName is required with tls: agents verify the certificate against the name they connect to, and no certificate can name the NLB's own *.elb.amazonaws.com name",
+    );
+  }
+  if (args.hostedZoneId !== undefined && args.domainName === undefined) {
+    problems.push("hostedZoneId needs domainName: it is the zone the domainName record goes in");
+  }
   if (args.tls === undefined && args.allowSelfSignedCertificate !== true) {
     problems.push(
       "tls is required: give the endpoint's certificate and key (self-signed is allowed only in dev)",
@@ -137,8 +171,10 @@ export function logReceiverClusterArgProblems(args: LogReceiverClusterArgs): str
  * CPU autoscaling and alarms for unhealthy targets and saturation.
  */
 export class LogReceiverCluster extends pulumi.ComponentResource {
-  /** `https://<nlb dns>/v1/logs` */
+  /** `https://<domainName, else the NLB's DNS name>/v1/logs` */
   public readonly endpoint: pulumi.Output<string>;
+  /** The self-signed certificate (PEM, not secret) agents must trust; undefined with an imported one. */
+  public readonly caCertificatePem?: pulumi.Output<string>;
   public readonly loadBalancerDnsName: pulumi.Output<string>;
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
@@ -280,7 +316,25 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const certificate = this.certificate(name, args, lb.dnsName, tags);
+    // The name agents connect to, verify the certificate against, and find in their configs.
+    const host = args.domainName !== undefined ? pulumi.output(args.domainName) : lb.dnsName;
+    if (args.domainName !== undefined && args.hostedZoneId !== undefined) {
+      new aws.route53.Record(
+        `${name}-dns`,
+        {
+          zoneId: args.hostedZoneId,
+          name: args.domainName,
+          // The NLB is IPv4 only (its default ipAddressType), so an A alias and no AAAA.
+          type: "A",
+          // Target health evaluated: the record takes the health of the NLB's target groups,
+          // which lets failover or weighted records added later (another region) take over.
+          // Alone it is still answered when unhealthy: Route 53 then answers with what it has.
+          aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
+        },
+        { parent: this },
+      );
+    }
+    const { certificate, selfSignedPem } = this.certificate(name, args, host, tags);
     const listener = new aws.lb.Listener(
       `${name}-tls`,
       {
@@ -316,7 +370,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.secretsmanager.SecretVersion(
+    const tokensVersion = new aws.secretsmanager.SecretVersion(
       `${name}-tokens-value`,
       { secretId: tokensSecret.id, secretString: pulumi.secret(pulumi.jsonStringify(tokens)) },
       { parent: this },
@@ -393,13 +447,22 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         taskRoleArn: taskRole.role.arn,
         containerDefinitions: pulumi.jsonStringify(
           pulumi
-            .all([image, args.streamName, ctx, tokensSecret.arn, logGroup.name, args.metrics?.remoteWriteUrl])
-            .apply(([img, streamName, c, tokensSecretArn, logGroupName, remoteWriteUrl]) => [
+            .all([
+              image,
+              args.streamName,
+              ctx,
+              tokensSecret.arn,
+              tokensVersion.versionId,
+              logGroup.name,
+              args.metrics?.remoteWriteUrl,
+            ])
+            .apply(([img, streamName, c, tokensSecretArn, tokensVersionId, logGroupName, remoteWriteUrl]) => [
               ...receiverContainerDefinitions({
                 image: img,
                 streamName,
                 region: c.region,
                 tokensSecretArn,
+                tokensVersionId,
                 logGroupName,
               }),
               ...(remoteWriteUrl !== undefined
@@ -473,18 +536,25 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
     this.alarms(name, args.alarmTopicArn, { lb, targetGroup, cluster, service, maxTasks }, tags);
 
     this.loadBalancerDnsName = lb.dnsName;
-    this.endpoint = pulumi.interpolate`https://${lb.dnsName}/v1/logs`;
+    this.endpoint = pulumi.interpolate`https://${host}/v1/logs`;
+    if (selfSignedPem !== undefined) this.caCertificatePem = selfSignedPem;
     this.vpcId = vpc.vpcId;
     this.privateSubnetIds = vpc.privateSubnetIds;
     this.defaultNetworkAclId = vpc.vpc.defaultNetworkAclId;
     this.clusterName = cluster.name;
     this.serviceName = service.name;
     this.tokensSecretArn = tokensSecret.arn;
-    this.agentConfigs = pulumi
-      .all([lb.dnsName, ctx, args.streamName])
-      .apply(([host, c, streamName]) => agentConfigs({ host, region: c.region, streamName }));
+    this.agentConfigs = pulumi.all([host, ctx, args.streamName]).apply(([hostName, c, streamName]) =>
+      agentConfigs({
+        host: hostName,
+        region: c.region,
+        streamName,
+        selfSignedCertificate: selfSignedPem !== undefined,
+      }),
+    );
     this.registerOutputs({
       endpoint: this.endpoint,
+      caCertificatePem: this.caCertificatePem,
       loadBalancerDnsName: this.loadBalancerDnsName,
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
@@ -496,16 +566,19 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
     });
   }
 
-  /** The endpoint certificate in ACM: imported from config, or (dev only) self-signed for the NLB's name. */
+  /**
+   * The endpoint certificate in ACM: imported from config, or (dev only)
+   * self-signed for `host`, returned as PEM too.
+   */
   private certificate(
     name: string,
     args: LogReceiverClusterArgs,
-    dnsName: pulumi.Output<string>,
+    host: pulumi.Output<string>,
     tags: Tags,
-  ): aws.acm.Certificate {
+  ): { certificate: aws.acm.Certificate; selfSignedPem?: pulumi.Output<string> } {
     if (args.tls !== undefined) {
       const parts = pulumi.output(args.tls.certificatePem).apply(splitCertificateChain);
-      return new aws.acm.Certificate(
+      const certificate = new aws.acm.Certificate(
         `${name}-certificate`,
         {
           certificateBody: parts.body,
@@ -515,6 +588,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      return { certificate };
     }
     const key = new tls.PrivateKey(
       `${name}-self-signed-key`,
@@ -526,18 +600,20 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       {
         privateKeyPem: key.privateKeyPem,
         subject: { commonName: "log-receiver", organization: "log-platform (self-signed, dev only)" },
-        dnsNames: [dnsName],
+        dnsNames: [host],
         validityPeriodHours: 24 * 365,
         earlyRenewalHours: 24 * 30,
         allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
       },
       { parent: this },
     );
-    return new aws.acm.Certificate(
+    const certificate = new aws.acm.Certificate(
       `${name}-certificate`,
       { certificateBody: cert.certPem, privateKey: key.privateKeyPem, tags: { ...tags } },
       { parent: this },
     );
+    // A certificate is public: agents read it from a stack output, which must not come out secret.
+    return { certificate, selfSignedPem: pulumi.unsecret(cert.certPem) };
   }
 
   /** The image to run: given, or built from `apps/log-receiver` into a scanned, encrypted repository. */

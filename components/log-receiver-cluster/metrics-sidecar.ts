@@ -8,10 +8,23 @@ export const ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v
 export const ADOT_CONTAINER = "adot-collector";
 /** Scrape job name: the Prometheus rules' `up{job="log-receiver"}` depends on it. */
 export const SCRAPE_JOB = "log-receiver";
+/**
+ * The label that tells one task's series from another's: the ECS detector's
+ * `aws.ecs.task.arn` resource attribute, turned into a label by the
+ * exporter's resource_to_telemetry_conversion (dots become underscores).
+ * Every sidecar scrapes the same `127.0.0.1:8080`, so `instance` is the same
+ * in every task; without this label 2–8 tasks would write one series.
+ */
+export const PER_TASK_LABEL = "aws_ecs_task_arn";
 
 /**
  * Collector configuration: scrape the receiver's `/metrics` on loopback (it
- * answers loopback only) and remote-write to AMP with SigV4 (the task role).
+ * answers loopback only), tag every series with the task it comes from
+ * (resourcedetection with the `ecs` detector reads the task metadata endpoint
+ * v4, which Fargate provides to every container; no IAM permission needed),
+ * and remote-write to AMP with SigV4 (the task role). This is the pipeline of
+ * ADOT's own ECS + AMP configuration (config/ecs/ecs-amp-prometheus.yaml in
+ * aws-observability/aws-otel-collector).
  */
 export function adotCollectorConfig(remoteWriteUrl: string, region: string): string {
   return stringify({
@@ -30,16 +43,24 @@ export function adotCollectorConfig(remoteWriteUrl: string, region: string): str
         },
       },
     },
+    processors: { resourcedetection: { detectors: ["ecs"] } },
     exporters: {
       prometheusremotewrite: {
         endpoint: remoteWriteUrl,
         auth: { authenticator: "sigv4auth" },
+        // Resource attributes (the ECS task, cluster, zone…) become labels on every series.
         resource_to_telemetry_conversion: { enabled: true },
       },
     },
     service: {
       extensions: ["sigv4auth"],
-      pipelines: { metrics: { receivers: ["prometheus"], exporters: ["prometheusremotewrite"] } },
+      pipelines: {
+        metrics: {
+          receivers: ["prometheus"],
+          processors: ["resourcedetection"],
+          exporters: ["prometheusremotewrite"],
+        },
+      },
     },
   });
 }

@@ -30,13 +30,21 @@ export interface DomainAlarmOptions {
   readonly volumeGiB: number;
   /** Dedicated master nodes run: their CPU and JVM get alarms of their own. */
   readonly dedicatedMasters: boolean;
+  /**
+   * Data nodes. With one, replicas cannot be placed anywhere, so yellow is
+   * that domain's healthy state: no yellow alarm (red still alarms).
+   */
+  readonly dataNodes: number;
 }
 
 /** Free storage below this share of a node's volume: OpenSearch blocks writes at 5 % and shards stop moving. */
 export const FREE_STORAGE_ALARM_SHARE = 0.2;
 
 /**
- * The alarms for a domain. `FreeStorageSpace` is reported in MiB; with the
+ * The alarms for a domain. A single-node domain gets no `ClusterStatus.yellow`
+ * alarm: it can never place a replica, so any index with one keeps it yellow
+ * for good ("Single-node clusters always initialize with a yellow cluster
+ * status", AWS "Yellow cluster status"). `FreeStorageSpace` is reported in MiB; with the
  * `Minimum` statistic over the cluster series it is the fullest node's free
  * space, so the threshold is 20 % of one node's volume.
  */
@@ -54,17 +62,21 @@ export function openSearchAlarmSpecs(options: DomainAlarmOptions): AlarmSpec[] {
       treatMissingData: "notBreaching",
       description: "At least one primary shard is unassigned: some indices cannot be searched or written.",
     },
-    {
-      name: "cluster-yellow",
-      metricName: "ClusterStatus.yellow",
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      threshold: 1,
-      period: minute,
-      evaluationPeriods: 5,
-      treatMissingData: "notBreaching",
-      description: "Replica shards are unassigned for 5 minutes: losing a node would lose data.",
-    },
+    ...(options.dataNodes > 1
+      ? [
+          {
+            name: "cluster-yellow",
+            metricName: "ClusterStatus.yellow",
+            statistic: "Maximum",
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            threshold: 1,
+            period: minute,
+            evaluationPeriods: 5,
+            treatMissingData: "notBreaching",
+            description: "Replica shards are unassigned for 5 minutes: losing a node would lose data.",
+          } satisfies AlarmSpec,
+        ]
+      : []),
     {
       name: "free-storage-low",
       metricName: "FreeStorageSpace",

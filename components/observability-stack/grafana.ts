@@ -200,6 +200,31 @@ export function readDashboards(dir: string = DASHBOARDS_DIR): DashboardFile[] {
     }));
 }
 
+/**
+ * Pulumi types of the token's resources, for the scheduled rotation
+ * (.github/workflows/rotate-grafana-token.yml): it replaces the `replace`
+ * resources and updates only the `target` ones, without a refresh, so it
+ * works however old the current token is and touches nothing else.
+ *
+ * - Replacing the Rotating resource gives it a new id (a timestamp), which is
+ *   part of the token's name, so the token is replaced too: no need to wait
+ *   for the rotation time to pass or for a refresh to notice it.
+ * - The Grafana provider's `auth` is the token: it must be updated in the same
+ *   run, or the state keeps the old (deleted) token for the next refresh.
+ *   Pulumi updates providers in every targeted run anyway; naming it keeps
+ *   that explicit. Its other dependents (data sources, folder, dashboards)
+ *   are left alone: `--target-dependents` would also apply any undeployed
+ *   change to them, which is a deploy's job, not a rotation's.
+ */
+export const TOKEN_ROTATION = {
+  replace: ["time:index/rotating:Rotating"],
+  target: [
+    "time:index/rotating:Rotating",
+    "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken",
+    "pulumi:providers:grafana",
+  ],
+} as const;
+
 /** A token name that changes with each rotation, so a rotation replaces the token. */
 export function serviceAccountTokenName(rotationId: string): string {
   return `pulumi-${rotationId.replace(/[^A-Za-z0-9-]/g, "-")}`;
@@ -362,7 +387,10 @@ export function createGrafana(
     { workspaceId: workspace.id, name: "pulumi", grafanaRole: "ADMIN" },
     { parent },
   );
-  // A new timestamp every `tokenRotationDays`; as part of the token's name it makes the next `pulumi up` replace the token.
+  // A new timestamp every `tokenRotationDays`; as part of the token's name it
+  // makes the next `pulumi up --refresh` replace the token. Deploys alone are
+  // not enough (a stack left alone for 30 days would hold an expired token that
+  // no refresh could use), so a weekly workflow also replaces it: TOKEN_ROTATION.
   const rotation = new time.Rotating(
     `${name}-grafana-token-rotation`,
     { rotationDays: args.tokenRotationDays },
@@ -383,7 +411,13 @@ export function createGrafana(
     { url: pulumi.interpolate`https://${workspace.endpoint}`, auth: pulumi.secret(token.key) },
     { parent },
   );
-  const onGrafana = { parent, provider };
+  // deletedWith the workspace: when the workspace goes too (a destroy, or
+  // Grafana switched off), Pulumi skips the Grafana API deletes, since AMG
+  // deletes a workspace's dashboards and data sources with it. So a destroy
+  // works even with an expired token (the destroy workflow also skips the
+  // refresh). Unlike retainOnDelete, a dashboard whose file is removed is still
+  // deleted from the workspace that stays.
+  const onGrafana = { parent, provider, deletedWith: workspace };
 
   const targets = pulumi
     .all([ctx, args.prometheus?.endpoint, args.openSearch?.endpoint, workgroup?.name, athena?.databaseName])

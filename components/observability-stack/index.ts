@@ -18,14 +18,18 @@ export {
   dataSourceSettings,
   readDashboards,
   serviceAccountTokenName,
+  TOKEN_ROTATION,
   TOKEN_SECONDS_TO_LIVE,
 } from "./grafana";
 export type { DataSourceKind, DataSourceTargets, DatasourceUse } from "./grafana";
 export {
   BOOTSTRAP_ENTRY,
+  BOOTSTRAP_RETRY_SECONDS,
+  BOOTSTRAP_TIMEOUT_SECONDS,
   MASTER_USER_NAME,
   OPENSEARCH_LOG_TYPES,
   OPENSEARCH_TLS_POLICY,
+  openSearchIndexReplicas,
   openSearchVersionNumber,
 } from "./opensearch";
 export {

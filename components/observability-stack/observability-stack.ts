@@ -237,6 +237,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
   public readonly openSearchEndpoint?: pulumi.Output<string>;
   /** Secrets Manager secret with the master user's name and password (never an output itself). */
   public readonly openSearchMasterUserSecretArn?: pulumi.Output<string>;
+  /**
+   * The run of the access-control bootstrap (an `aws.lambda.Invocation`).
+   * Whatever writes to the domain should `dependsOn` it: until it has mapped
+   * the writer roles, fine-grained access control refuses their requests.
+   */
+  public readonly openSearchBootstrap?: pulumi.Resource;
+  /** Replicas writers should give new indices: 1, or 0 on a single data node. */
+  public readonly openSearchIndexReplicas?: number;
   public readonly grafanaWorkspaceId?: pulumi.Output<string>;
   /** `https://<workspace endpoint>` */
   public readonly grafanaUrl?: pulumi.Output<string>;
@@ -370,6 +378,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
       this.openSearchDomainName = openSearch.domain.domainName;
       this.openSearchEndpoint = openSearch.domain.endpoint;
       this.openSearchMasterUserSecretArn = openSearch.masterPasswordSecretArn;
+      this.openSearchBootstrap = openSearch.bootstrap;
+      this.openSearchIndexReplicas = openSearch.indexReplicas;
     }
     if (grafana !== undefined) {
       this.grafanaWorkspaceId = grafana.workspace.id;

@@ -34,6 +34,25 @@ export const MASTER_USER_NAME = "admin";
 /** Only TLS 1.2+ with forward-secret ciphers on the domain endpoint. */
 export const OPENSEARCH_TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10";
 
+/**
+ * The bootstrap's Lambda timeout, the most Lambda allows: a new domain can
+ * refuse its master for minutes, and the run must outlast its retries.
+ */
+export const BOOTSTRAP_TIMEOUT_SECONDS = 900;
+
+/** How long one bootstrap run retries refused calls; the rest of the timeout is headroom to report the failure. */
+export const BOOTSTRAP_RETRY_SECONDS = 600;
+
+/**
+ * Replicas per index for a domain with `dataNodes` data nodes: one, so that
+ * losing a node loses no data, but none on a single node, where OpenSearch
+ * can never place a replica (it would stay unassigned and keep the cluster
+ * yellow for good).
+ */
+export function openSearchIndexReplicas(dataNodes: number): number {
+  return Math.max(0, Math.min(1, dataNodes - 1));
+}
+
 /** `OpenSearch_2.19` → `2.19.0`, the version string Grafana's OpenSearch data source expects. */
 export function openSearchVersionNumber(engineVersion: string): string {
   const match = /^OpenSearch_(\d+)\.(\d+)$/.exec(engineVersion);
@@ -72,6 +91,14 @@ export interface DomainSettings {
 
 export interface OpenSearch {
   readonly domain: aws.opensearch.Domain;
+  /**
+   * The bootstrap run that maps the writer and reader roles. Anything that
+   * writes to the domain must depend on it: before it, every signed request
+   * of the indexer is refused (403).
+   */
+  readonly bootstrap: aws.lambda.Invocation;
+  /** Replicas the writers should give their indices ({@link openSearchIndexReplicas}). */
+  readonly indexReplicas: number;
   /** Derived from the domain's name, as its access policy names it. */
   readonly domainArn: pulumi.Output<string>;
   readonly masterPasswordSecretArn: pulumi.Output<string>;
@@ -260,12 +287,13 @@ export function createOpenSearch(
       entry: BOOTSTRAP_ENTRY,
       roleArn: masterRoleArn,
       memoryMiB: 256,
-      timeoutSeconds: 60,
+      timeoutSeconds: BOOTSTRAP_TIMEOUT_SECONDS,
       kmsKeyArn: settings.kmsKeyArn,
       environment: {
         OPENSEARCH_ENDPOINT: domain.endpoint,
         MASTER_SECRET_ARN: secret.arn,
         MASTER_ROLE_ARN: masterRoleArn,
+        RETRY_FOR_SECONDS: String(BOOTSTRAP_RETRY_SECONDS),
       },
       logGroupName: bootstrapLogs.name,
       ...(settings.vpc !== undefined
@@ -278,7 +306,7 @@ export function createOpenSearch(
     // The role's policy must be in place before the first invocation can sign anything.
     { parent, dependsOn: [bootstrapRole.policy] },
   );
-  new aws.lambda.Invocation(
+  const bootstrapRun = new aws.lambda.Invocation(
     `${name}-opensearch-bootstrap`,
     {
       functionName: bootstrap.name,
@@ -287,8 +315,12 @@ export function createOpenSearch(
         readerRoleArns: settings.readerRoleArns,
         indexPattern: settings.indexPattern,
       }),
-      // Re-run whenever who gets mapped, the password or the bootstrap's code changes.
+      // Re-run whenever who gets mapped, the password or the bootstrap's code changes, and on a
+      // new domain: a replaced domain starts with an empty security index, and keeps its name
+      // (so its ARN may not change) but not its endpoint.
       triggers: {
+        domainArn: domain.arn,
+        endpoint: domain.endpoint,
         writerRoleArns: pulumi.jsonStringify(settings.writerRoleArns),
         readerRoleArns: pulumi.jsonStringify(settings.readerRoleArns),
         indexPattern: settings.indexPattern,
@@ -300,7 +332,11 @@ export function createOpenSearch(
     { parent, dependsOn: [domain] },
   );
 
-  for (const spec of openSearchAlarmSpecs({ volumeGiB: settings.volumeGiB, dedicatedMasters })) {
+  for (const spec of openSearchAlarmSpecs({
+    volumeGiB: settings.volumeGiB,
+    dedicatedMasters,
+    dataNodes: settings.instanceCount,
+  })) {
     createAlarm(
       `${name}-opensearch-${spec.name}`,
       {
@@ -322,6 +358,8 @@ export function createOpenSearch(
 
   return {
     domain,
+    bootstrap: bootstrapRun,
+    indexReplicas: openSearchIndexReplicas(settings.instanceCount),
     domainArn: pulumi.all([ctx, domain.domainName]).apply(([c, n]) => openSearchDomainArn(c, n)),
     masterPasswordSecretArn: secret.arn,
     versionNumber: openSearchVersionNumber(settings.engineVersion),

@@ -3,8 +3,19 @@ import * as assert from "node:assert/strict";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 import { policies } from "../policies";
-import type { ResourceUnderTest } from "../rules";
-import { resourceRules, stackRules, TYPES, violations } from "../rules";
+import { UNKNOWN, unknownCheckingProxy } from "../unknowns";
+import type { ResourceRule, ResourceUnderTest } from "../rules";
+import { advisories, lambdaRuntimeRule, resourceRules, stackRules, TYPES, violations } from "../rules";
+
+/** What @pulumi/policy's unknownCheckingProxy treats as an unknown string (see test/unknowns.test.ts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The runtime rule on a fixed day, so these cases do not change with the calendar. */
+const runtimeRuleOn = (day: string): ResourceRule => lambdaRuntimeRule(() => new Date(`${day}T12:00:00Z`));
+const fn = (props: Record<string, unknown>): ResourceUnderTest => ({
+  type: TYPES.lambdaFunction,
+  name: "f",
+  props: { tags: TAGS, ...props },
+});
 
 const TAGS = { Project: "log-platform", Environment: "dev", ManagedBy: "pulumi" };
 const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
@@ -16,8 +27,11 @@ const tlsDeny = {
   Condition: { Bool: { "aws:SecureTransport": "false" } },
 };
 
-/** For each rule: a resource that complies and one that must be reported. */
-const CASES: Record<string, { good: ResourceUnderTest; bad: ResourceUnderTest; expect: RegExp }> = {
+/** For each rule: a resource that complies and one that must be reported (`rule`: the rule as tested, when not the shipped one). */
+const CASES: Record<
+  string,
+  { good: ResourceUnderTest; bad: ResourceUnderTest; expect: RegExp; rule?: ResourceRule }
+> = {
   "kms-key-rotation": {
     good: { type: TYPES.kmsKey, name: "k", props: { enableKeyRotation: true } },
     bad: { type: TYPES.kmsKey, name: "k", props: { enableKeyRotation: false } },
@@ -175,6 +189,12 @@ const CASES: Record<string, { good: ResourceUnderTest; bad: ResourceUnderTest; e
     },
     expect: /tag Environment is missing/,
   },
+  "lambda-supported-runtime": {
+    rule: runtimeRuleOn("2026-12-03"),
+    good: fn({ runtime: "nodejs24.x" }),
+    bad: fn({ runtime: "nodejs20.x" }),
+    expect: /nodejs20\.x is deprecated since 2026-04-30/,
+  },
 };
 
 describe("policy rules", () => {
@@ -182,13 +202,13 @@ describe("policy rules", () => {
     assert.deepEqual(resourceRules.map((r) => r.name).sort(), Object.keys(CASES).sort());
   });
 
-  for (const rule of resourceRules) {
-    it(`${rule.name}: passes a compliant resource and reports a bad one`, () => {
-      const { good, bad, expect } = CASES[rule.name]!;
+  for (const shipped of resourceRules) {
+    it(`${shipped.name}: passes a compliant resource and reports a bad one`, () => {
+      const { good, bad, expect, rule = shipped } = CASES[shipped.name]!;
       assert.deepEqual(rule.check(good), []);
       const found = rule.check(bad);
       assert.ok(
-        found.some((v) => expect.test(v)),
+        found.some((f) => f.level === "mandatory" && expect.test(f.message)),
         `expected ${String(expect)} in ${JSON.stringify(found)}`,
       );
     });
@@ -203,7 +223,7 @@ describe("policy rules", () => {
       Resource: "*",
     });
     assert.deepEqual(rule.check({ type: TYPES.kmsKey, name: "k", props: { policy: toRole } }), [
-      'statement #1 allows "kms:*"',
+      { level: "mandatory", message: 'statement #1 allows "kms:*"' },
     ]);
     const inRolePolicy = doc({
       Effect: "Allow",
@@ -265,6 +285,167 @@ describe("policy rules", () => {
       (message) => stackReported.push(String(message)),
     );
     assert.equal(stackReported.length, 5);
+  });
+
+  it("every resource rule is a mandatory policy and an advisory twin", () => {
+    const levels = new Map(policies.map((p) => [p.name, p.enforcementLevel]));
+    for (const rule of resourceRules) {
+      assert.equal(levels.get(rule.name), "mandatory", rule.name);
+      assert.equal(levels.get(`${rule.name}-advisory`), "advisory", rule.name);
+    }
+  });
+
+  it("meeting unknowns (preview), a policy still reports what it decides and says what it cannot", () => {
+    // As @pulumi/policy hands props to a policy during a preview: a proxy that throws on an unknown.
+    const props = unknownCheckingProxy({
+      kmsMasterKeyId: UNKNOWN_STRING,
+      tags: { Project: "log-platform", Environment: UNKNOWN_STRING },
+    });
+    const run = (name: string): string[] => {
+      const policy = policies.find((p) => p.name === name) as ResourceValidationPolicy;
+      const validate = policy.validateResource as (a: unknown, report: (message: string) => void) => void;
+      const reported: string[] = [];
+      validate({ type: TYPES.topic, name: "t", props }, (message) => reported.push(message));
+      return reported;
+    };
+    assert.deepEqual(run("required-tags"), ["tag ManagedBy is missing"]);
+    assert.deepEqual(run("required-tags-advisory"), [
+      "cannot decide during preview: tag Environment is not known yet (decided again when the update runs)",
+    ]);
+    assert.deepEqual(run("sns-encrypted"), []);
+    assert.deepEqual(run("sns-encrypted-advisory"), [
+      "cannot decide during preview: kmsMasterKeyId is not known yet (decided again when the update runs)",
+    ]);
+  });
+
+  it("each rule decides what it can around an unknown and leaves only the rest undecided", () => {
+    const levels = (rule: string, resource: ResourceUnderTest) =>
+      resourceRules
+        .find((r) => r.name === rule)!
+        .check(resource)
+        .map((f) => `${f.level}: ${f.message}`);
+    const undecided = (what: string) =>
+      `advisory: cannot decide during preview: ${what} is not known yet (decided again when the update runs)`;
+    assert.deepEqual(
+      levels("s3-encryption-at-rest", {
+        type: TYPES.bucketEncryption,
+        name: "e",
+        props: {
+          rules: [
+            {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: UNKNOWN },
+              bucketKeyEnabled: false,
+            },
+          ],
+        },
+      }),
+      [undecided("kmsMasterKeyId"), "mandatory: bucketKeyEnabled must be true with SSE-KMS"],
+    );
+    assert.deepEqual(
+      levels("s3-block-public-access", {
+        type: TYPES.bucketPublicAccess,
+        name: "p",
+        props: {
+          blockPublicAcls: UNKNOWN,
+          blockPublicPolicy: false,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+      }),
+      [undecided("blockPublicAcls"), "mandatory: blockPublicPolicy must be true"],
+    );
+    // A policy document built from outputs is unknown as a whole until the update.
+    assert.deepEqual(
+      levels("s3-tls-only", { type: TYPES.bucketPolicy, name: "bp", props: { policy: UNKNOWN } }),
+      [undecided("policy")],
+    );
+    assert.deepEqual(
+      levels("no-wildcard-actions", {
+        type: TYPES.role,
+        name: "r",
+        props: { tags: TAGS, inlinePolicies: [{ name: "p", policy: UNKNOWN }] },
+      }),
+      [undecided("inlinePolicies[0].policy")],
+    );
+    // A missing setting is not an unknown: it fails.
+    assert.deepEqual(
+      levels("log-group-retention-and-encryption", {
+        type: TYPES.logGroup,
+        name: "lg",
+        props: { kmsKeyId: UNKNOWN, tags: TAGS },
+      }),
+      ["mandatory: retentionInDays must be set (logs are otherwise kept forever)", undecided("kmsKeyId")],
+    );
+    // Stack rules link settings to their bucket by name while the bucket id is unknown.
+    const baseline = stackRules.find((r) => r.name === "s3-bucket-baseline")!;
+    const settings = [
+      TYPES.bucketEncryption,
+      TYPES.bucketPublicAccess,
+      TYPES.bucketOwnership,
+      TYPES.bucketVersioning,
+      TYPES.bucketPolicy,
+    ].map((type, i) => ({ type, name: `b-setting-${i}`, props: { bucket: UNKNOWN } }));
+    assert.deepEqual(
+      baseline.check([{ type: TYPES.bucket, name: "b", props: { id: UNKNOWN } }, ...settings]),
+      [],
+    );
+  });
+
+  describe("lambda-supported-runtime", () => {
+    // Dates: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html (supported Node.js runtimes)
+    const findings = (day: string, props: Record<string, unknown>) =>
+      runtimeRuleOn(day)
+        .check(fn(props))
+        .map((f) => `${f.level}: ${f.message}`);
+
+    it("fails nodejs20.x today (deprecated 2026-04-30, create blocked 2026-08-31, update 2026-09-30)", () => {
+      assert.deepEqual(findings("2026-12-03", { runtime: "nodejs20.x" }), [
+        "mandatory: nodejs20.x is deprecated since 2026-04-30 (no more patches); Lambda blocks creating functions on it from 2026-08-31 and updating them from 2026-09-30",
+      ]);
+      // The shipped rule reads the real clock, which is past all three dates from now on.
+      const shipped = resourceRules.find((r) => r.name === "lambda-supported-runtime")!;
+      assert.equal(shipped.check(fn({ runtime: "nodejs20.x" }))[0]?.level, "mandatory");
+    });
+
+    it("warns (advisory) from 60 days before the deprecation date, fails from that date", () => {
+      assert.deepEqual(findings("2027-02-28", { runtime: "nodejs22.x" }), []);
+      assert.deepEqual(findings("2027-03-01", { runtime: "nodejs22.x" }), [
+        "advisory: nodejs22.x is deprecated on 2027-04-30, in 60 days; Lambda blocks creating functions on it from 2027-06-01 and updating them from 2027-07-01",
+      ]);
+      assert.match(
+        findings("2027-04-30", { runtime: "nodejs22.x" })[0] ?? "",
+        /^mandatory: nodejs22\.x is deprecated since/,
+      );
+      assert.match(
+        findings("2028-03-15", { runtime: "nodejs24.x" })[0] ?? "",
+        /^advisory: nodejs24\.x is deprecated on 2028-04-30/,
+      );
+    });
+
+    it("fails a runtime the table does not list, with what to do", () => {
+      for (const runtime of ["nodejs26.x", "python3.13", "nodejs18.x"]) {
+        assert.deepEqual(findings("2026-12-03", { runtime }), [
+          `mandatory: runtime ${runtime} is not in policy/lambda-runtimes.ts: add its deprecation, block-create and block-update dates from https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, or use a runtime listed there`,
+        ]);
+      }
+      assert.deepEqual(findings("2026-12-03", {}), ["mandatory: runtime must be set"]);
+    });
+
+    it("cannot decide an unknown runtime during a preview; skips container-image functions", () => {
+      assert.deepEqual(findings("2026-12-03", { runtime: UNKNOWN }), [
+        "advisory: cannot decide during preview: runtime is not known yet (decided again when the update runs)",
+      ]);
+      assert.deepEqual(findings("2026-12-03", { packageType: "Image" }), []);
+    });
+  });
+
+  it("advisories() lists the advisory findings in the same format", () => {
+    assert.deepEqual(
+      advisories([{ type: TYPES.topic, name: "t", props: { kmsMasterKeyId: UNKNOWN, tags: TAGS } }]),
+      [
+        "sns-encrypted: t: cannot decide during preview: kmsMasterKeyId is not known yet (decided again when the update runs)",
+      ],
+    );
   });
 
   it("violations() prefixes each finding with its rule and resource", () => {

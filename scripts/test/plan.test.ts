@@ -31,6 +31,7 @@ describe("offline plan (npm run plan)", () => {
     assert.deepEqual(named("aws:sns/topic:Topic").sort(), [
       "lp-prod-alerting-topic<lp-prod-alerting",
       "lp-prod-cloudtrail-new-files<lp-prod-cloudtrail",
+      "lp-prod-flow-logs-alerting-topic<lp-prod-flow-logs-alerting",
     ]);
     assert.deepEqual(named("log-platform:archive:LogArchive"), ["lp-prod-archive<null"]);
     const key = json.resources.find((r) => r.type === "aws:kms/key:Key")!;

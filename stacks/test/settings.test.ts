@@ -1,9 +1,12 @@
 import * as assert from "node:assert/strict";
 
+import * as pulumi from "@pulumi/pulumi";
+
 import type { RawConfig, RawValue } from "../settings";
-import { parseSettings } from "../settings";
+import { parseSettings, readStackConfig } from "../settings";
 import { ARCHIVE_PREFIXES } from "../../components/log-archive/lifecycle";
 import { ENVIRONMENT_DEFAULTS } from "../settings-schema";
+import { selfSignedCertificate } from "../../test/lib/test-certificate";
 
 const plain = (value: unknown): RawValue => ({
   value: typeof value === "string" ? value : JSON.stringify(value),
@@ -11,11 +14,16 @@ const plain = (value: unknown): RawValue => ({
 });
 const secret = (value: unknown): RawValue => ({ ...plain(value), secret: true });
 
+const ENDPOINT = selfSignedCertificate(["logs.example.com"]);
 const PROD_SECRETS: Record<string, RawValue> = {
   alertEmails: secret(["oncall@example.com"]),
-  receiverTlsCertificate: secret("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
-  receiverTlsPrivateKey: secret("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"),
+  receiverTlsCertificate: secret(ENDPOINT.certificatePem),
+  receiverTlsPrivateKey: secret(ENDPOINT.privateKeyPem),
   ingestTokens: secret([{ name: "office", token: "t".repeat(40) }]),
+};
+/** The endpoint's name, which prod (and any imported certificate) needs. */
+const PROD_ENDPOINT = {
+  receiver: plain({ domainName: "logs.example.com", hostedZoneId: "Z0123456789EXAMPLE" }),
 };
 
 function config(entries: Record<string, RawValue>): RawConfig {
@@ -39,7 +47,10 @@ describe("settings (pure)", () => {
   });
 
   it("prod: defaults are HA (2..8 tasks, NAT per AZ, retained data) once the required secrets are set", () => {
-    const result = parseSettings(config({ environment: plain("prod"), ...PROD_SECRETS }), "prod");
+    const result = parseSettings(
+      config({ environment: plain("prod"), ...PROD_ENDPOINT, ...PROD_SECRETS }),
+      "prod",
+    );
     assert.ok(result.ok);
     assert.equal(result.plain.receiver.minTasks, 2);
     assert.equal(result.plain.receiver.maxTasks, 8);
@@ -109,6 +120,21 @@ describe("settings (pure)", () => {
     );
   });
 
+  it("an imported certificate needs receiver.domainName, which it must cover (dev too)", () => {
+    const withCertificate = { environment: plain("dev"), ...PROD_SECRETS };
+    assert.deepEqual(
+      problemsOf(withCertificate).map((p) => p.split(":").slice(0, 2).join(":")),
+      ["log-platform:receiver.domainName is required with receiverTlsCertificate"],
+    );
+    const elsewhere = plain({ domainName: "intake.example.org", hostedZoneId: "Z0EXAMPLE" });
+    assert.deepEqual(problemsOf({ ...withCertificate, receiver: elsewhere }), [
+      "log-platform:receiverTlsCertificate does not cover receiver.domainName intake.example.org: the certificate covers logs.example.com, not intake.example.org (a wildcard stands for exactly one label). Fluent Bit and log-sender would refuse the connection.\n      fix: pulumi config set --path receiver.domainName <a name it covers>, or pulumi config set --secret receiverTlsCertificate < fullchain.pem with a certificate for intake.example.org",
+    ]);
+    assert.ok(parseSettings(config({ ...withCertificate, ...PROD_ENDPOINT }), "dev").ok);
+    // Without a certificate dev needs no name (the self-signed one names the NLB).
+    assert.ok(parseSettings(config({ environment: plain("dev") }), "dev").ok);
+  });
+
   it("prod: lists each missing required secret with its --secret command", () => {
     const problems = problemsOf({ environment: plain("prod") }, "prod");
     assert.deepEqual(
@@ -118,6 +144,7 @@ describe("settings (pure)", () => {
         "log-platform:receiverTlsCertificate is required in prod.",
         "log-platform:receiverTlsPrivateKey is required in prod.",
         "log-platform:ingestTokens is required in prod.",
+        "log-platform:receiver.domainName is required in prod: agents are given this name and verify the endpoint's certificate against it, and no certificate can name the load balancer's *.elb.amazonaws.com name.",
       ],
     );
     assert.ok(problems[0]!.includes(`fix: pulumi config set --secret alertEmails '["ops@example.com"]'`));
@@ -159,7 +186,9 @@ describe("settings (pure)", () => {
       observability: plain({ grafana: { enabled: true, authenticationProviders: [] } }),
     });
     assert.ok(
-      problems.some((p) => p.includes("observability.grafana.authenticationProviders") && p.includes("identity source")),
+      problems.some(
+        (p) => p.includes("observability.grafana.authenticationProviders") && p.includes("identity source"),
+      ),
       problems.join("\n"),
     );
   });
@@ -182,5 +211,49 @@ describe("settings (pure)", () => {
       receiver: { value: "{not json", secret: false },
     });
     assert.ok(problems.includes("log-platform:receiver is not valid JSON/YAML structured data."));
+  });
+});
+
+describe("readStackConfig (the running stack's config)", () => {
+  let saved: Record<string, string>;
+  before(() => {
+    saved = pulumi.runtime.allConfig();
+    // As the language host hands config to a program: full keys, and which of them were stored with --secret.
+    pulumi.runtime.setAllConfig(
+      {
+        "log-platform:environment": "dev",
+        "log-platform:namePrefx": "typo",
+        "log-platform:alertEmails": '["ops@example.com"]',
+        "log-platform:ingestTokens": '[{"name":"office","token":"t"}]',
+        "aws:region": "eu-west-1",
+      },
+      ["log-platform:ingestTokens"],
+    );
+  });
+  after(() => pulumi.runtime.setAllConfig(saved, []));
+
+  it("reads every key of the project (misspelled ones too), with whether it is stored encrypted", () => {
+    assert.deepEqual(
+      Object.fromEntries(readStackConfig()),
+      {
+        environment: { value: "dev", secret: false },
+        namePrefx: { value: "typo", secret: false },
+        alertEmails: { value: '["ops@example.com"]', secret: false },
+        ingestTokens: { value: '[{"name":"office","token":"t"}]', secret: true },
+      },
+      "other namespaces (aws:) are not this project's settings",
+    );
+  });
+
+  it("so a secret set without --secret is refused along with every other problem", () => {
+    const result = parseSettings(readStackConfig(), "dev");
+    assert.ok(!result.ok);
+    const firstLines = result.problems.map((p) => p.split("\n")[0] ?? "");
+    assert.ok(firstLines.includes("log-platform:alertEmails is stored in clear text; it must be a secret."));
+    assert.ok(
+      firstLines.some((l) => l.startsWith("log-platform:namePrefx is not a setting of this project.")),
+    );
+    assert.ok(firstLines.some((l) => l.includes("tokens must be at least 32 characters")));
+    assert.ok(!firstLines.some((l) => l.startsWith("log-platform:ingestTokens is stored in clear text")));
   });
 });

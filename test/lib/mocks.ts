@@ -3,6 +3,7 @@
  * resource it registers (components included), with its parent and inputs.
  * Shared by the program tests and by `npm run plan`.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -26,6 +27,10 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** Resource options that decide what `pulumi destroy` does to it. */
   readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean };
+  /** Name of the resource whose deletion skips this one's (`deletedWith`); null when unset. */
+  readonly deletedWith: string | null;
+  /** The resources it waits for, as `<type>::<name>`: its `dependsOn` and those its inputs come from. */
+  readonly dependsOn: readonly string[];
 }
 
 export interface ProgramRun<T> {
@@ -47,24 +52,42 @@ function isSecretWrapper(value: unknown): value is { value: unknown } {
   );
 }
 
-/** Deep copy with secret wrappers replaced by `replace(value)`. */
-function mapSecrets(value: unknown, replace: (secretValue: unknown) => unknown): unknown {
+/**
+ * How a value that is not known until `pulumi up` (an output of a resource
+ * being created, during a preview) appears in recorded inputs read through
+ * `unwrapSecrets`/`redactSecrets`, as `"[secret]"` marks a secret.
+ */
+export const UNKNOWN = "[unknown]";
+
+/** Deep copy with secret wrappers replaced by `replace(value)` and unknown values by `unknown(value)`. */
+function mapSecrets(
+  value: unknown,
+  replace: (secretValue: unknown) => unknown,
+  unknown: (value: unknown) => unknown = () => UNKNOWN,
+): unknown {
+  if (pulumi.isUnknown(value)) return unknown(value);
   if (isSecretWrapper(value)) return replace(value.value);
-  if (Array.isArray(value)) return value.map((v) => mapSecrets(v, replace));
+  if (Array.isArray(value)) return value.map((v) => mapSecrets(v, replace, unknown));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replace)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replace, unknown)]));
   }
   return value;
 }
 
-/** Inputs with secrets unwrapped, for exact assertions on values. */
+/** Inputs with secrets unwrapped (and unknowns as `"[unknown]"`), for exact assertions on values. */
 export function unwrapSecrets<T = unknown>(value: unknown): T {
   return mapSecrets(value, (v) => mapSecrets(v, (inner) => inner)) as T;
 }
 
-/** Inputs with every secret replaced by `"[secret]"`, safe to print or write to disk. */
+/** Inputs with every secret replaced by `"[secret]"` (and unknowns by `"[unknown]"`), safe to print or write to disk. */
 export function redactSecrets<T = unknown>(value: unknown): T {
   return mapSecrets(value, () => "[secret]") as T;
+}
+
+/** Inputs with secrets unwrapped and unknowns kept unknown: what a provider echoes back as state. */
+function echoedState(value: unknown): Record<string, unknown> {
+  const keep = (v: unknown) => v;
+  return mapSecrets(value, (v) => mapSecrets(v, keep, keep), keep) as Record<string, unknown>;
 }
 
 /** True when the value (or something inside it) is marked secret. */
@@ -105,7 +128,10 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
  * Outputs of remote components (awsx: one opaque resource under mocks) and
  * computed attributes the program reads, by type.
  */
-const REMOTE_AND_COMPUTED_OUTPUTS: Record<string, (name: string) => Record<string, unknown>> = {
+const REMOTE_AND_COMPUTED_OUTPUTS: Record<
+  string,
+  (name: string, inputs: Record<string, unknown>) => Record<string, unknown>
+> = {
   "awsx:ec2:Vpc": (name) => ({
     vpcId: `${name}-vpc-id`,
     publicSubnetIds: [`${name}-public-a`, `${name}-public-b`],
@@ -122,9 +148,15 @@ const REMOTE_AND_COMPUTED_OUTPUTS: Record<string, (name: string) => Record<strin
   "aws:lb/loadBalancer:LoadBalancer": (name) => ({
     dnsName: `${name}-0123456789.elb.${MOCK_REGION}.amazonaws.com`,
     arnSuffix: `net/${name}/0123456789abcdef`,
+    // The canonical hosted zone of Network Load Balancers in eu-west-1 (what alias records name).
+    zoneId: "Z2IFOLAFXWLO4F",
   }),
   "aws:lb/targetGroup:TargetGroup": (name) => ({ arnSuffix: `targetgroup/${name}/0123456789abcdef` }),
   "random:index/randomPassword:RandomPassword": () => ({ result: "generated-password-0123456789" }),
+  // Secrets Manager gives every new value a new version id; here it is derived from the value.
+  "aws:secretsmanager/secretVersion:SecretVersion": (name, inputs) => ({
+    versionId: `${name}-${createHash("sha256").update(String(inputs.secretString)).digest("hex").slice(0, 12)}`,
+  }),
   "aws:amp/workspace:Workspace": (name) => ({
     prometheusEndpoint: `https://aps-workspaces.${MOCK_REGION}.amazonaws.com/workspaces/ws-${name}/`,
   }),
@@ -148,14 +180,42 @@ const REMOTE_AND_COMPUTED_OUTPUTS: Record<string, (name: string) => Record<strin
   }),
 };
 
-/** Outputs a provider would compute, for the resources whose outputs the program reads. */
-function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Outputs a provider would compute, for the resources whose outputs the program reads
+ * (exported so that tests can name a recorded resource by the ARN or URL the program saw).
+ */
+export function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const state: Record<string, unknown> = { ...inputs, arn: arnFor(type, name, inputs) };
   if (type === "aws:s3/bucket:Bucket") state.bucket = inputs.bucket ?? name;
   if (type === "aws:kms/key:Key") state.keyId = `${name}-id`;
-  Object.assign(state, REMOTE_AND_COMPUTED_OUTPUTS[type]?.(name));
+  Object.assign(state, REMOTE_AND_COMPUTED_OUTPUTS[type]?.(name, inputs));
   if (!("name" in state) && !type.startsWith("log-platform:")) state.name = name;
   return state;
+}
+
+/**
+ * What the engine hands back, during a preview, for a custom resource being
+ * created: the inputs as the provider's Check left them — with the auto-name
+ * it assigns when the program gives none — and no computed output (arn, id,
+ * endpoint…), which the SDK then resolves as unknown, as the provider's
+ * preview of Create leaves them. Unknown inputs stay unknown.
+ */
+function previewState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const state = echoedState(inputs);
+  if (type === "aws:s3/bucket:Bucket" && state.bucket === undefined) state.bucket = name;
+  if (!("name" in state)) state.name = name;
+  return state;
+}
+
+/** `type::name` of a resource, as a provider reference (`<urn>::<id>`) names its provider. */
+function providerKeyOf(reference: string | undefined): string | undefined {
+  if (reference === undefined || reference === "") return undefined;
+  const [, , qualifiedType, name] = reference.split("::");
+  return qualifiedType === undefined ? undefined : `${qualifiedType.split("$").pop()}::${name}`;
 }
 
 /** Answers the provider functions the program calls; anything else fails loudly. */
@@ -193,24 +253,102 @@ type RegisterRequest = {
   getParent(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getDeletedwith(): string;
+  getRemote(): boolean;
+  getProvider(): string;
+  getProvidersMap(): { toArray(): [string, string][] };
+  getDependenciesList(): string[];
 };
 type MonitorWithRegister = { registerResource(req: RegisterRequest, callback: unknown): unknown };
+
+/** `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>` → `<type>::<name>`. */
+function typeAndName(urn: string): string {
+  const [, , types = "", name = ""] = urn.split("::");
+  return `${types.split("$").pop() ?? types}::${name}`;
+}
 
 /** Internal SDK entry points the harness needs; not in the SDK's type declarations. */
 const runtimeInternals = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
 
+export interface RunOptions {
+  /**
+   * Evaluate the program as `pulumi preview` does for a new stack: every
+   * output of a resource being created is unknown (so applies on them do not
+   * run and inputs built from them are unknown), data sources still answer.
+   * Default false: as `pulumi up`, every output known.
+   */
+  readonly preview?: boolean;
+}
+
+/** A provider whose configuration holds values unknown during preview, and what the engine cannot do with it. */
+export interface UnconfiguredProvider {
+  /** `type::name` of the provider resource. */
+  readonly provider: string;
+  /** Top-level inputs of the provider that are (or contain) unknowns. */
+  readonly unknownInputs: readonly string[];
+  /** Custom resources it manages: the engine previews them unchecked, with every output unknown. */
+  readonly resources: readonly string[];
+}
+
+export interface PreviewRun {
+  readonly resources: readonly RecordedResource[];
+  /**
+   * Providers configured from values unknown during preview. Allowed while they
+   * only manage custom resources (the engine skips Check and previews their
+   * outputs as unknown); an invoke or a remote component through one fails the run.
+   */
+  readonly unconfiguredProviders: readonly UnconfiguredProvider[];
+}
+
 /**
  * Runs `program` under mocks as stack `stack` of project `log-platform` with
  * the given config, and returns every registered resource and the program's
- * return value (resolved). A failure anywhere in the program rejects.
+ * return value (resolved). A failure anywhere in the program rejects: an
+ * exception, and also a rejected promise nobody handles — such as an apply
+ * that throws — which the Pulumi runtime turns into a failed update.
  */
 export async function runUnderMocks<T>(
   stack: string,
   stackConfig: StackConfig,
   program: () => T | Promise<T>,
-): Promise<ProgramRun<pulumi.Unwrap<T>>> {
+  options: RunOptions = {},
+): Promise<ProgramRun<pulumi.Unwrap<T>> & PreviewRun> {
+  const preview = options.preview === true;
   const resources: RecordedResource[] = [];
   const registrations = new Map<string, RegisterRequest>();
+  const problems: string[] = [];
+  const unconfigured = new Map<string, { unknownInputs: string[]; resources: string[] }>();
+  const unconfiguredProviderOf = (reference: string | undefined) => {
+    const key = providerKeyOf(reference);
+    return key === undefined ? undefined : unconfigured.has(key) ? key : undefined;
+  };
+  // The engine's rules for a provider whose config holds unknowns during a preview
+  // (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go, Configure/Check/Create/Invoke/Construct):
+  // it is not configured; Check returns the inputs unchanged (no auto-name) and Create an empty
+  // state, so its resources preview with every output unknown; Invoke returns an empty result
+  // and Construct registers the component without its children — wrong values, silently.
+  const previewResult = (args: pulumi.runtime.MockResourceArgs, request: RegisterRequest | undefined) => {
+    const inputs = args.inputs as Record<string, unknown>;
+    const key = `${args.type}::${args.name}`;
+    if (args.type.startsWith("pulumi:providers:") && pulumi.containsUnknowns(inputs)) {
+      const unknownInputs = Object.keys(inputs).filter((k) => pulumi.containsUnknowns(inputs[k]));
+      unconfigured.set(key, { unknownInputs, resources: [] });
+    }
+    const references = [args.provider, ...(request?.getProvidersMap().toArray() ?? []).map(([, ref]) => ref)];
+    const viaUnconfigured = references.map(unconfiguredProviderOf).find((p) => p !== undefined);
+    if (viaUnconfigured !== undefined) {
+      if (request?.getRemote() === true) {
+        problems.push(
+          `remote component ${key} is constructed by ${viaUnconfigured}, whose configuration is unknown during preview: the engine previews it without its children`,
+        );
+      } else if (args.custom !== false) {
+        unconfigured.get(viaUnconfigured)!.resources.push(key);
+        return { id: "", state: {} };
+      }
+    }
+    // Components (local or remote) have no state of their own; their outputs are unknown too.
+    return { id: "", state: args.custom === false ? {} : previewState(args.type, args.name, inputs) };
+  };
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -228,14 +366,26 @@ export async function runUnderMocks<T>(
             protect: request?.getProtect() ?? false,
             retainOnDelete: request?.getRetainondelete() ?? false,
           },
+          deletedWith: request?.getDeletedwith()
+            ? (request.getDeletedwith().split("::").pop() ?? null)
+            : null,
+          dependsOn: (request?.getDependenciesList() ?? []).map(typeAndName),
         });
+        if (preview) return previewResult(args, request);
         return { id: `${args.name}-id`, state: computedState(args.type, args.name, unwrapSecrets(inputs)) };
       },
-      call: (args) => mockCall(args.token),
+      call: (args) => {
+        const viaUnconfigured = preview ? unconfiguredProviderOf(args.provider) : undefined;
+        if (viaUnconfigured === undefined) return mockCall(args.token);
+        problems.push(
+          `${args.token} is invoked through ${viaUnconfigured}, whose configuration is unknown during preview: the engine answers it with an empty result`,
+        );
+        return {};
+      },
     },
     "log-platform",
     stack,
-    false,
+    preview,
   );
   // The mock's newResource is not told the parent or options; the request is, so note it on the way in.
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
@@ -246,12 +396,48 @@ export async function runUnderMocks<T>(
   };
   pulumi.runtime.setAllConfig(stackConfig.config, [...stackConfig.secretKeys]);
 
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-    const result = await program();
-    return result === undefined ? {} : { result };
-  })) as { result: pulumi.Unwrap<T> };
-  await runtimeInternals.waitForRPCs();
-  return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs: outputs.result };
+  // Node reports an unhandled rejection once the microtasks of its turn have run; mocha would swallow it.
+  const rejections = new Set<unknown>();
+  const onRejection = (reason: unknown) => rejections.add(reason);
+  process.on("unhandledRejection", onRejection);
+  let outputs: { result: pulumi.Unwrap<T> } | undefined;
+  try {
+    // During a preview the stack's outputs resolve as undefined when any of them is unknown.
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+      const result = await program();
+      return result === undefined ? {} : { result };
+    })) as typeof outputs;
+    for (let turn = 0; turn < 3; turn++) {
+      await runtimeInternals.waitForRPCs();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  const messages = new Set([...rejections].map((r) => (r instanceof Error ? r.message : String(r))));
+  problems.push(...[...messages].map((m) => `unhandled rejection (an apply or an input that failed): ${m}`));
+  if (problems.length > 0) {
+    throw new Error(
+      `the program failed under mocks${preview ? " (preview)" : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+  return {
+    resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    outputs: outputs?.result as pulumi.Unwrap<T>,
+    unconfiguredProviders: [...unconfigured].map(([provider, v]) => ({ provider, ...v })),
+  };
+}
+
+/** Runs `program` as `pulumi preview` evaluates it for a new stack (see {@link RunOptions.preview}). */
+export async function previewUnderMocks(
+  stack: string,
+  stackConfig: StackConfig,
+  program: () => unknown,
+): Promise<PreviewRun> {
+  const { resources, unconfiguredProviders } = await runUnderMocks(stack, stackConfig, program, {
+    preview: true,
+  });
+  return { resources, unconfiguredProviders };
 }
 
 /** Resolves an Output in a test, failing (not hanging) when the Output fails. */

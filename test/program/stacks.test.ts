@@ -13,6 +13,9 @@ import {
   parseJsonInput,
 } from "../lib/mocks";
 import { offlineStackConfig } from "../lib/stack-config";
+import { selfSignedCertificate } from "../lib/test-certificate";
+import type { AgentConfigs } from "../../components/log-receiver-cluster";
+import { CA_CERTIFICATE_OUTPUT } from "../../components/log-receiver-cluster";
 
 /** Stack outputs, and the names of those marked secret (read before resolution drops the marks). */
 type StackRun = ProgramRun<{ outputs: Record<string, unknown>; secretOutputs: string[] }>;
@@ -63,6 +66,8 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
           "openSearchEndpoint",
           "openSearchMasterUserSecretArn",
           "prometheusRemoteWriteUrl",
+          // dev's self-signed certificate (public), for agents to trust; prod imports a CA-issued one.
+          ...(stack === "dev" ? [CA_CERTIFICATE_OUTPUT] : []),
           "receiverEndpoint",
           "receiverTokensSecretArn",
         ].sort(),
@@ -180,6 +185,43 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     });
   });
 
+  it("prod: the endpoint is receiver.domainName, an A alias to the NLB in its zone, in the endpoint and every agent config", () => {
+    // https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html (EvaluateTargetHealth
+    // on an NLB alias: Route 53 follows the health of its target groups)
+    const record = resourceNamed(runs.prod!.resources, "aws:route53/record:Record", "lp-prod-receiver-dns");
+    assert.deepEqual(record.props, {
+      zoneId: "Z0123456789EXAMPLE",
+      name: "logs.example.com",
+      type: "A",
+      aliases: [
+        {
+          name: "lp-prod-receiver-nlb-0123456789.elb.eu-west-1.amazonaws.com",
+          zoneId: "Z2IFOLAFXWLO4F",
+          evaluateTargetHealth: true,
+        },
+      ],
+    });
+    const { outputs } = runs.prod!.outputs;
+    assert.equal(outputs.receiverEndpoint, "https://logs.example.com/v1/logs");
+    const configs = outputs.agentConfigs as AgentConfigs;
+    assert.match(configs.logSender, /--url https:\/\/logs\.example\.com\/v1\/logs /);
+    assert.match(configs.fluentBit, /^ {4}Host {9}logs\.example\.com$/m);
+    assert.match(configs.fluentd, /https:\/\/logs\.example\.com/);
+    for (const config of [configs.logSender, configs.fluentBit, configs.fluentd])
+      assert.ok(!config.includes(".elb."), config);
+    // dev has no domainName in its stack file: the self-signed certificate names the NLB.
+    assert.equal(
+      runs.dev!.resources.filter((r) => r.type === "aws:route53/record:Record").length,
+      0,
+      "no zone, no record",
+    );
+    assert.match(
+      String(runs.dev!.outputs.outputs.receiverEndpoint),
+      /^https:\/\/lp-dev-receiver-nlb-0123456789\.elb\.eu-west-1\.amazonaws\.com\/v1\/logs$/,
+    );
+    assert.match((runs.dev!.outputs.outputs.agentConfigs as AgentConfigs).logSender, / --ca /);
+  });
+
   it("dev: a self-signed certificate and a generated token, one NAT gateway", () => {
     const resources = runs.dev!.resources;
     assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
@@ -286,6 +328,144 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
     );
   });
 
+  // Lambda's SQS pollers start at five concurrent batches; capping them at the reserved
+  // concurrency keeps throttled receives from pushing healthy files to the DLQ
+  // (maximum concurrency 2–1000, not above the reserved concurrency):
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+  it("cloudtrail: the queue mapping runs at most the reserved concurrency (dev 2, prod 10); throttles alarm", () => {
+    for (const [stack, concurrency] of [
+      ["dev", 2],
+      ["prod", 10],
+    ] as const) {
+      const resources = runs[stack]!.resources;
+      const fn = resourceNamed(resources, "aws:lambda/function:Function", `lp-${stack}-cloudtrail-indexer`);
+      const mapping = resourceNamed(
+        resources,
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        `lp-${stack}-cloudtrail-from-queue`,
+      );
+      assert.deepEqual(
+        [fn.props.reservedConcurrentExecutions, mapping.props.scalingConfig],
+        [concurrency, { maximumConcurrency: concurrency }],
+        stack,
+      );
+      const throttles = resourceNamed(
+        resources,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        `lp-${stack}-cloudtrail-indexer-throttles`,
+      );
+      assert.deepEqual(
+        [
+          throttles.props.namespace,
+          throttles.props.metricName,
+          throttles.props.dimensions,
+          throttles.props.alarmActions,
+        ],
+        [
+          "AWS/Lambda",
+          "Throttles",
+          { FunctionName: `lp-${stack}-cloudtrail-indexer` },
+          [`arn:aws:sns:eu-west-1:123456789012:lp-${stack}-alerting-topic`],
+        ],
+      );
+    }
+  });
+
+  it("opensearch: the bootstrap re-runs for a new domain and the indexer is fed only after it", () => {
+    for (const stack of ["dev", "prod"]) {
+      const resources = runs[stack]!.resources;
+      const invocation = resourceNamed(
+        resources,
+        "aws:lambda/invocation:Invocation",
+        `lp-${stack}-obs-opensearch-bootstrap`,
+      );
+      const triggers = invocation.props.triggers as Record<string, string>;
+      assert.deepEqual(
+        [triggers.domainArn, triggers.endpoint, triggers.indexPattern],
+        [
+          `arn:aws:opensearch:eu-west-1:123456789012:lp-${stack}-obs-domain`,
+          `search-lp-${stack}-obs-domain-0123456789.eu-west-1.es.amazonaws.com`,
+          "cloudtrail-*",
+        ],
+        stack,
+      );
+      const mapping = resourceNamed(
+        resources,
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        `lp-${stack}-cloudtrail-from-queue`,
+      );
+      assert.ok(
+        mapping.dependsOn.includes(`aws:lambda/invocation:Invocation::lp-${stack}-obs-opensearch-bootstrap`),
+        `${stack}: the mapping waits for the bootstrap (${mapping.dependsOn.join(", ")})`,
+      );
+      const bootstrapFn = resourceNamed(
+        resources,
+        "aws:lambda/function:Function",
+        `lp-${stack}-obs-opensearch-bootstrap`,
+      );
+      assert.equal(bootstrapFn.props.timeout, 900, `${stack}: long enough for ten minutes of retries`);
+    }
+  });
+
+  // https://docs.aws.amazon.com/opensearch-service/latest/developerguide/handling-errors.html#handling-errors-yellow-cluster-status
+  it("opensearch: one-node dev indexes without replicas and has no yellow alarm; three-node prod keeps both", () => {
+    const alarms = (stack: string) =>
+      runs[stack]!.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map(
+        (r) => r.name,
+      );
+    const replicas = (stack: string) =>
+      (
+        resourceNamed(
+          runs[stack]!.resources,
+          "aws:lambda/function:Function",
+          `lp-${stack}-cloudtrail-indexer`,
+        ).props.environment as { variables: Record<string, string> }
+      ).variables.INDEX_REPLICAS;
+    assert.deepEqual([replicas("dev"), replicas("prod")], ["0", "1"]);
+    assert.ok(!alarms("dev").includes("lp-dev-obs-opensearch-cluster-yellow"));
+    assert.ok(alarms("dev").includes("lp-dev-obs-opensearch-cluster-red"));
+    assert.ok(alarms("prod").includes("lp-prod-obs-opensearch-cluster-yellow"));
+    assert.ok(alarms("prod").includes("lp-prod-obs-opensearch-cluster-red"));
+  });
+
+  it("opensearch: a non-default cloudTrail.indexPrefix is the index pattern the writer role gets", async () => {
+    const config = offlineStackConfig("dev");
+    const run = await runStack("dev", {
+      ...config,
+      config: { ...config.config, "log-platform:cloudTrail": JSON.stringify({ indexPrefix: "audit" }) },
+    });
+    const invocation = resourceNamed(
+      run.resources,
+      "aws:lambda/invocation:Invocation",
+      "lp-dev-obs-opensearch-bootstrap",
+    );
+    assert.equal(
+      (JSON.parse(invocation.props.input as string) as { indexPattern: string }).indexPattern,
+      "audit-*",
+    );
+    assert.equal((invocation.props.triggers as Record<string, string>).indexPattern, "audit-*");
+    const indexer = resourceNamed(run.resources, "aws:lambda/function:Function", "lp-dev-cloudtrail-indexer");
+    assert.equal(
+      (indexer.props.environment as { variables: Record<string, string> }).variables.INDEX_PREFIX,
+      "audit",
+      "the indexer writes audit-YYYY.MM.DD, inside the role's pattern",
+    );
+  });
+
+  it("settings: an indexer reserved concurrency below 2 is refused (the mapping's maximum concurrency)", async () => {
+    const config = offlineStackConfig("dev");
+    await assert.rejects(
+      runStack("dev", {
+        ...config,
+        config: {
+          ...config.config,
+          "log-platform:cloudTrail": JSON.stringify({ indexerReservedConcurrency: 1 }),
+        },
+      }),
+      /indexerReservedConcurrency[\s\S]*must be at least 2/,
+    );
+  });
+
   it("fails naming the key and the command when a required setting is removed from the stack file", async () => {
     const config = offlineStackConfig("prod");
     const withoutEnvironment = { ...config, config: { ...config.config } };
@@ -310,5 +490,65 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       }
       return true;
     });
+  });
+
+  it("settings: an imported certificate that does not cover receiver.domainName is refused, listing what it covers", async () => {
+    const config = offlineStackConfig("prod");
+    // A wildcard covering the name is enough (run first: a failed run leaves rejections behind).
+    const wildcard = selfSignedCertificate(["*.example.com"]);
+    await runStack("prod", {
+      ...config,
+      config: {
+        ...config.config,
+        "log-platform:receiverTlsCertificate": wildcard.certificatePem,
+        "log-platform:receiverTlsPrivateKey": wildcard.privateKeyPem,
+      },
+    });
+    const other = selfSignedCertificate(["www.example.com", "*.intake.example.com"]);
+    await assert.rejects(
+      runStack("prod", {
+        ...config,
+        config: {
+          ...config.config,
+          "log-platform:receiverTlsCertificate": other.certificatePem,
+          "log-platform:receiverTlsPrivateKey": other.privateKeyPem,
+        },
+      }),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /log-platform:receiverTlsCertificate does not cover receiver\.domainName logs\.example\.com: the certificate covers www\.example\.com, \*\.intake\.example\.com, not logs\.example\.com \(a wildcard stands for exactly one label\)\. Fluent Bit and log-sender would refuse the connection\.\n\s+fix: pulumi config set --path receiver\.domainName <a name it covers>/,
+        );
+        assert.ok(!error.message.includes("PRIVATE KEY"), "never echo the key");
+        return true;
+      },
+    );
+  });
+
+  it("settings: prod needs receiver.domainName (with its hosted zone): an imported certificate cannot name the NLB", async () => {
+    const config = offlineStackConfig("prod");
+    const receiver = JSON.parse(config.config["log-platform:receiver"]!) as Record<string, unknown>;
+    const { domainName: _domain, hostedZoneId: _zone, ...withoutName } = receiver;
+    await assert.rejects(
+      runStack("prod", {
+        ...config,
+        config: { ...config.config, "log-platform:receiver": JSON.stringify(withoutName) },
+      }),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /log-platform:receiver\.domainName is required in prod: agents are given this name and verify the endpoint's certificate against it/,
+        );
+        return true;
+      },
+    );
+    const { hostedZoneId: _onlyZone, ...nameWithoutZone } = receiver;
+    await assert.rejects(
+      runStack("prod", {
+        ...config,
+        config: { ...config.config, "log-platform:receiver": JSON.stringify(nameWithoutZone) },
+      }),
+      /log-platform:receiver\.hostedZoneId: domainName and hostedZoneId go together/,
+    );
   });
 });

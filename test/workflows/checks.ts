@@ -218,49 +218,113 @@ export function checkNoStoredAwsKeys(repo: GithubRepo): string[] {
   });
 }
 
-// A major (v4), a full release (v4.1.2) or a commit SHA; never a branch.
-const PINNED_REF = /^(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/;
+// A full commit SHA: a tag (even v4.1.2) can be moved to other code later.
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
 
-function unpinnedReason(uses: string, repo: GithubRepo): string | undefined {
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function unpinnedReason(uses: string, fileText: string, repo: GithubRepo): string | undefined {
   if (uses.startsWith("./")) {
     return resolveLocal(uses, repo) === undefined ? "points at no action or workflow in .github" : undefined;
   }
   if (uses.startsWith("docker://")) {
-    return /(@sha256:[0-9a-f]{64}|:(?!latest$)[\w][\w.-]*)$/.test(uses)
-      ? undefined
-      : "docker image needs a tag other than latest, or a digest";
+    return /@sha256:[0-9a-f]{64}$/.test(uses) ? undefined : "docker image needs a digest (@sha256:…)";
   }
   const at = uses.lastIndexOf("@");
   if (at < 0) return "has no version";
-  return PINNED_REF.test(uses.slice(at + 1))
-    ? undefined
-    : "is not pinned to a version (vN, vN.N.N or a commit SHA)";
+  if (!COMMIT_SHA.test(uses.slice(at + 1))) return "is not pinned to a full commit SHA";
+  // The SHA alone does not say which release it is; the comment does (and is
+  // what a reviewer compares with the release notes).
+  const commented = new RegExp(
+    `uses:\\s*["']?${escapeRegExp(uses)}["']?\\s+#\\s*v\\d+(\\.\\d+){0,2}\\s*$`,
+    "m",
+  );
+  return commented.test(fileText) ? undefined : "has no trailing `# vX.Y.Z` comment naming the release";
 }
 
 /**
  * Every `uses:` in workflows and local actions is pinned: remote actions to a
- * version tag or commit (not `@main`/`@master`), docker images to a tag or
- * digest, and local references point at a file that exists.
+ * full commit SHA with the release in a trailing comment
+ * (`owner/repo@<40 hex> # v1.2.3`), docker images to a digest, and local
+ * references point at a file that exists.
  *
  * @returns one message per offending `uses`
  */
 export function checkPinnedActions(repo: GithubRepo): string[] {
+  const texts = new Map(repo.files.map((file) => [file.path, file.text]));
   return [...repo.docs].flatMap(([path, doc]) =>
     usesIn(doc).flatMap((uses) => {
-      const reason = unpinnedReason(uses, repo);
+      const reason = unpinnedReason(uses, texts.get(path) ?? "", repo);
       return reason === undefined ? [] : [`${path}: uses ${uses} ${reason}`];
     }),
   );
 }
 
+/** A step's `with`, every value as text. */
+function withOf(step: Dict): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(dict(step.with) ?? {}).flatMap(([key, value]): [string, string][] => {
+      const resolved = text(value);
+      return resolved === undefined ? [] : [[key, resolved]];
+    }),
+  );
+}
+
+const INPUT_REFERENCE = /^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$/;
+
+/**
+ * The inputs each pulumi/actions step reached from `uses` receives: through
+ * local composite actions, a value that is exactly `${{ inputs.<name> }}` is
+ * replaced by what the caller passed (or the input's default); anything else
+ * stays as written.
+ */
+function pulumiActionInputs(
+  uses: string,
+  given: Readonly<Record<string, string>>,
+  repo: GithubRepo,
+  seen: ReadonlySet<string> = new Set(),
+): Record<string, string>[] {
+  if (!uses.startsWith("./")) return reaches(uses, PULUMI_ACTION, repo) ? [{ ...given }] : [];
+  const target = resolveLocal(uses, repo);
+  if (target === undefined || seen.has(target)) return [];
+  const doc = dict(repo.docs.get(target));
+  const defaults = dict(doc?.inputs) ?? {};
+  const resolve = (value: string): string => {
+    const name = INPUT_REFERENCE.exec(value)?.[1];
+    if (name === undefined) return value;
+    return given[name] ?? text(dict(defaults[name])?.default) ?? "";
+  };
+  return stepsOf(dict(doc?.runs)?.steps).flatMap((step) => {
+    const inner = text(step.uses);
+    if (inner === undefined) return [];
+    const resolved = Object.fromEntries(Object.entries(withOf(step)).map(([k, v]) => [k, resolve(v)]));
+    return pulumiActionInputs(inner, resolved, repo, new Set([...seen, target]));
+  });
+}
+
+/** A job's step that reaches pulumi/actions: what the step passes, and what pulumi/actions gets. */
+interface PulumiCall {
+  /** The step's own `with` (for a local action: its inputs, e.g. `stack`, `target-types`). */
+  readonly step: Readonly<Record<string, string>>;
+  /** The inputs of each pulumi/actions step it reaches that runs a command (install-only steps left out). */
+  readonly runs: readonly Readonly<Record<string, string>>[];
+}
+
+function pulumiCalls(job: Dict, repo: GithubRepo): PulumiCall[] {
+  return stepsOf(job.steps).flatMap((step) => {
+    const uses = text(step.uses);
+    if (uses === undefined || !reaches(uses, PULUMI_ACTION, repo)) return [];
+    const given = withOf(step);
+    const runs = pulumiActionInputs(uses, given, repo).filter((inputs) => (inputs.command ?? "") !== "");
+    return [{ step: given, runs }];
+  });
+}
+
 /** The `command` of each Pulumi step of a job (literal or expression text). */
 function pulumiCommands(job: Dict, repo: GithubRepo): string[] {
-  return stepsOf(job.steps)
-    .filter((step) => {
-      const uses = text(step.uses);
-      return uses !== undefined && reaches(uses, PULUMI_ACTION, repo);
-    })
-    .map((step) => text(dict(step.with)?.command) ?? "");
+  return pulumiCalls(job, repo).flatMap((call) => call.runs.map((inputs) => inputs.command ?? ""));
 }
 
 /**
@@ -341,5 +405,221 @@ export function checkPreviewStacks(repo: GithubRepo, path: string, stacks: reado
     ...stacks
       .filter((stack) => !previewed.has(stack))
       .map((stack) => `${path}: never previews stack ${stack}`),
+  ];
+}
+
+/**
+ * Every pulumi/actions step, in workflows and local actions, installs exactly
+ * `version` of the CLI (`pulumi-version`): package.json's @pulumi/pulumi, the
+ * SDK the program and the tests run with. Without it the action installs the
+ * newest ^3, so a deploy could run a CLI nobody tested.
+ *
+ * @returns one message per step with another or no version
+ */
+export function checkPulumiCliVersion(repo: GithubRepo, version: string): string[] {
+  return [...repo.docs].flatMap(([path, doc]) => {
+    const steps = [
+      ...jobsOf(doc).flatMap(([, job]) => stepsOf(job.steps)),
+      ...stepsOf(dict(dict(doc)?.runs)?.steps),
+    ];
+    return steps
+      .filter((step) => {
+        const uses = text(step.uses);
+        return uses !== undefined && !uses.startsWith("./") && reaches(uses, PULUMI_ACTION, repo);
+      })
+      .map((step) => withOf(step)["pulumi-version"])
+      .filter((pinned) => pinned !== version)
+      .map((pinned) =>
+        pinned === undefined
+          ? `${path}: pulumi/actions without pulumi-version (want ${version}, package.json's @pulumi/pulumi)`
+          : `${path}: pulumi/actions installs CLI ${pinned}, package.json's @pulumi/pulumi is ${version}`,
+      );
+  });
+}
+
+/**
+ * A destroy never refreshes, so it works when the Grafana token in the state
+ * has expired: Pulumi.yaml sets no `options.refresh` (the pulumi/actions input
+ * `refresh: false` only leaves out `--refresh`, it cannot override the
+ * project: the automation API it calls does `if (opts.refresh)
+ * args.push("--refresh")`, see node_modules/@pulumi/pulumi/automation/stack.js),
+ * and every destroy passes `refresh: "false"` to pulumi/actions.
+ *
+ * @param project the parsed Pulumi.yaml
+ * @returns one message per violation
+ */
+export function checkNoRefreshOnDestroy(repo: GithubRepo, project: unknown): string[] {
+  const refresh = dict(dict(project)?.options)?.refresh;
+  const projectProblems =
+    refresh === undefined
+      ? []
+      : [`Pulumi.yaml: options.refresh is ${JSON.stringify(refresh)}; it would refresh every destroy too`];
+  const destroys = workflows(repo).flatMap(([path, doc]) =>
+    jobsOf(doc).flatMap(([id, job]) =>
+      pulumiCalls(job, repo)
+        .flatMap((call) => call.runs)
+        .filter((inputs) => inputs.command === "destroy" && inputs.refresh !== "false")
+        .map(
+          (inputs) => `${path}: job ${id} destroys with refresh ${inputs.refresh ?? "unset"}, not "false"`,
+        ),
+    ),
+  );
+  return [...projectProblems, ...destroys];
+}
+
+/** Repository variable and secret names of the credentials that can change a stack. */
+const DEPLOY_CREDENTIALS = /\bAWS_ROLE_ARN_[A-Z0-9_]+|\bsecrets\.PULUMI_ACCESS_TOKEN\b/g;
+/** …and of the read-only ones a pull request's preview gets. */
+const PREVIEW_CREDENTIALS = /\bAWS_PREVIEW_ROLE_ARN_[A-Z0-9_]+|\bsecrets\.PULUMI_PREVIEW_ACCESS_TOKEN\b/g;
+
+/** Every credential name a job mentions anywhere (matrix, env, with, run). */
+function mentions(job: Dict, names: RegExp): string[] {
+  return [...new Set(JSON.stringify(job).match(names) ?? [])];
+}
+
+function environmentOf(job: Dict): string | undefined {
+  return text(job.environment) ?? text(dict(job.environment)?.name);
+}
+
+/** Jobs that run Pulumi, split by whether every command is a literal `preview`. */
+function pulumiJobs(repo: GithubRepo): { path: string; id: string; job: Dict; preview: boolean }[] {
+  return workflows(repo).flatMap(([path, doc]) =>
+    jobsOf(doc).flatMap(([id, job]) => {
+      const commands = pulumiCommands(job, repo);
+      if (commands.length === 0) return [];
+      return [{ path, id, job, preview: commands.every((command) => command === "preview") }];
+    }),
+  );
+}
+
+/**
+ * Preview jobs run a pull request's code, so they must not hold anything that
+ * can change a stack: no deploy role variable (`AWS_ROLE_ARN_*`) and no deploy
+ * Pulumi token (`secrets.PULUMI_ACCESS_TOKEN`) anywhere in the job, no deploy
+ * environment (whose OIDC subject the deploy roles trust), and a preview role
+ * (`AWS_PREVIEW_ROLE_ARN_*`) instead.
+ *
+ * @param deployEnvironments the environments the deploy roles trust (dev, prod)
+ * @returns one message per violation
+ */
+export function checkPreviewCredentials(repo: GithubRepo, deployEnvironments: readonly string[]): string[] {
+  return pulumiJobs(repo)
+    .filter(({ preview }) => preview)
+    .flatMap(({ path, id, job }) => {
+      const environment = environmentOf(job);
+      return [
+        ...mentions(job, DEPLOY_CREDENTIALS).map(
+          (name) => `${path}: preview job ${id} uses deploy credential ${name}`,
+        ),
+        ...(environment !== undefined &&
+        (deployEnvironments.includes(environment) || environment.includes("${{"))
+          ? [`${path}: preview job ${id} runs in environment ${environment}, which deploy roles trust`]
+          : []),
+        ...(mentions(job, PREVIEW_CREDENTIALS).some((name) => name.startsWith("AWS_PREVIEW_ROLE_ARN_"))
+          ? []
+          : [`${path}: preview job ${id} uses no preview role (AWS_PREVIEW_ROLE_ARN_<STACK>)`]),
+      ];
+    });
+}
+
+/** The stack a Pulumi call works on, as written (`stack`, or the last segment of `stack-name`). */
+function stackOf(call: PulumiCall): string | undefined {
+  const value = call.step.stack ?? call.step["stack-name"];
+  return value?.slice(value.lastIndexOf("/") + 1);
+}
+
+/**
+ * Jobs that change a stack use the deploy credentials, in that stack's own
+ * environment: the job's `environment` is written exactly as its stack (`dev`,
+ * or the same expression), it mentions a deploy role and no preview
+ * credential, and with a literal stack no other stack's role.
+ *
+ * @returns one message per violation
+ */
+export function checkDeployCredentials(repo: GithubRepo): string[] {
+  return pulumiJobs(repo)
+    .filter(({ preview }) => !preview)
+    .flatMap(({ path, id, job }) => {
+      const environment = environmentOf(job);
+      const roles = mentions(job, DEPLOY_CREDENTIALS).filter((name) => name.startsWith("AWS_ROLE_ARN_"));
+      const stacks = [...new Set(pulumiCalls(job, repo).map(stackOf))];
+      return [
+        ...mentions(job, PREVIEW_CREDENTIALS).map(
+          (name) => `${path}: job ${id} changes a stack with preview credential ${name}`,
+        ),
+        ...(roles.length === 0
+          ? [`${path}: job ${id} changes a stack without a deploy role (AWS_ROLE_ARN_<STACK>)`]
+          : []),
+        ...stacks
+          .filter((stack) => stack !== environment)
+          .map(
+            (stack) =>
+              `${path}: job ${id} changes stack ${stack ?? "?"} in environment ${environment ?? "none"}`,
+          ),
+        ...stacks
+          .flatMap((stack) => (stack !== undefined && /^[\w-]+$/.test(stack) ? [stack] : []))
+          .flatMap((stack) =>
+            roles
+              .filter((role) => role !== `AWS_ROLE_ARN_${stack.toUpperCase()}`)
+              .map((role) => `${path}: job ${id} changes stack ${stack} with ${role}`),
+          ),
+      ];
+    });
+}
+
+function lines(value: string | undefined): string[] {
+  return (value ?? "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .sort();
+}
+
+/**
+ * The token rotation workflow at `path` runs on a schedule (and so without
+ * anyone deploying), for every stack in `stacks`, in that stack's environment,
+ * as a `pulumi up` without refresh limited to `types.target` and replacing
+ * `types.replace` (TOKEN_ROTATION in grafana.ts).
+ *
+ * @returns one message per violation
+ */
+export function checkTokenRotation(
+  repo: GithubRepo,
+  path: string,
+  stacks: readonly string[],
+  types: { readonly target: readonly string[]; readonly replace: readonly string[] },
+): string[] {
+  const doc = repo.docs.get(path);
+  if (doc === undefined) return [`${path}: missing`];
+  const crons = list(dict(dict(doc)?.on)?.schedule).filter((entry) => text(dict(entry)?.cron) !== undefined);
+  const calls = jobsOf(doc).flatMap(([id, job]) => pulumiCalls(job, repo).map((call) => ({ id, job, call })));
+  const rotated = new Set(calls.flatMap(({ job, call }) => stackValues(stackOf(call) ?? "", job)));
+  const expectedTargets = [...types.target].sort().join(", ");
+  const expectedReplace = [...types.replace].sort().join(", ");
+  return [
+    ...(crons.length > 0 ? [] : [`${path}: has no schedule (on.schedule[].cron)`]),
+    ...(calls.length > 0 ? [] : [`${path}: runs no Pulumi command`]),
+    ...calls.flatMap(({ id, job, call }) => [
+      ...call.runs
+        .filter((inputs) => inputs.command !== "up" || inputs.refresh !== "false")
+        .map(
+          (inputs) =>
+            `${path}: job ${id} runs ${inputs.command ?? "?"} with refresh ${inputs.refresh ?? "unset"}, not up with refresh "false"`,
+        ),
+      ...(lines(call.step["target-types"]).join(", ") === expectedTargets
+        ? []
+        : [
+            `${path}: job ${id} targets [${lines(call.step["target-types"]).join(", ")}], not [${expectedTargets}]`,
+          ]),
+      ...(lines(call.step["replace-types"]).join(", ") === expectedReplace
+        ? []
+        : [
+            `${path}: job ${id} replaces [${lines(call.step["replace-types"]).join(", ")}], not [${expectedReplace}]`,
+          ]),
+      ...(environmentOf(job) !== undefined && environmentOf(job) === stackOf(call)
+        ? []
+        : [`${path}: job ${id} does not run in the environment of the stack it rotates`]),
+    ]),
+    ...stacks.filter((stack) => !rotated.has(stack)).map((stack) => `${path}: never rotates stack ${stack}`),
   ];
 }

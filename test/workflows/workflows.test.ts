@@ -3,16 +3,23 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as fc from "fast-check";
-import { stringify } from "yaml";
 
+import { parse as parseYaml, stringify } from "yaml";
+
+import { TOKEN_ROTATION } from "../../components/observability-stack/grafana";
 import type { GithubFile, GithubRepo } from "./checks";
 import {
+  checkDeployCredentials,
   checkDeployEnvironments,
+  checkNoRefreshOnDestroy,
   checkNoStoredAwsKeys,
   checkOidcPermissions,
   checkPermissionsDeclared,
   checkPinnedActions,
+  checkPreviewCredentials,
   checkPreviewStacks,
+  checkPulumiCliVersion,
+  checkTokenRotation,
   isWorkflowPath,
   parseRepo,
   schemaErrors,
@@ -20,11 +27,20 @@ import {
 
 const ROOT = path.resolve(__dirname, "../..");
 const PREVIEW = ".github/workflows/preview.yml";
+const ROTATION = ".github/workflows/rotate-grafana-token.yml";
 const DEPLOYS = [
   ".github/workflows/deploy-dev.yml",
   ".github/workflows/deploy-prod.yml",
   ".github/workflows/destroy.yml",
+  ROTATION,
 ];
+const STACKS = ["dev", "prod"];
+const SDK_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  }
+).dependencies["@pulumi/pulumi"];
+const PROJECT: unknown = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
 
 /** Every workflow and local action file under `root`/.github, with repository-relative paths. */
 function readGithubFiles(root: string): GithubFile[] {
@@ -103,16 +119,37 @@ describe(".github workflows and actions", () => {
     assert.deepEqual(checkNoStoredAwsKeys(repo), []);
   });
 
-  it("pin every action to a version", () => {
+  it("pin every action to a full commit SHA, with the release in a comment", () => {
     assert.deepEqual(checkPinnedActions(repo), []);
   });
 
-  it("change stacks only inside an environment, and the deploy/destroy workflows do change them", () => {
+  it("change stacks only inside an environment, and the deploy/destroy/rotation workflows do change them", () => {
     assert.deepEqual(checkDeployEnvironments(repo, DEPLOYS), []);
   });
 
   it("preview both dev and prod on pull requests", () => {
-    assert.deepEqual(checkPreviewStacks(repo, PREVIEW, ["dev", "prod"]), []);
+    assert.deepEqual(checkPreviewStacks(repo, PREVIEW, STACKS), []);
+  });
+
+  it("install the Pulumi CLI at package.json's @pulumi/pulumi version", () => {
+    assert.match(SDK_VERSION ?? "", /^\d+\.\d+\.\d+$/, "an exact pin in package.json");
+    assert.deepEqual(checkPulumiCliVersion(repo, SDK_VERSION ?? ""), []);
+  });
+
+  it("never refresh on destroy (Pulumi.yaml sets no refresh), so an expired Grafana token cannot block it", () => {
+    assert.deepEqual(checkNoRefreshOnDestroy(repo, PROJECT), []);
+  });
+
+  it("give pull request previews only the read-only preview role and token, outside the deploy environments", () => {
+    assert.deepEqual(checkPreviewCredentials(repo, STACKS), []);
+  });
+
+  it("change each stack with its own deploy role, in its own environment", () => {
+    assert.deepEqual(checkDeployCredentials(repo), []);
+  });
+
+  it("rotate the Grafana token of every stack on a schedule, targeting only the token's resources", () => {
+    assert.deepEqual(checkTokenRotation(repo, ROTATION, STACKS, TOKEN_ROTATION), []);
   });
 });
 
@@ -263,12 +300,20 @@ describe("workflow checks reject bad files", () => {
   });
 
   describe("checkPinnedActions", () => {
-    const pinned = (uses: string): string[] =>
+    const SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+    /** One workflow step `uses: <uses><comment>`, written as text so the comment survives. */
+    const pinned = (uses: string, comment = ""): string[] =>
       checkPinnedActions(
-        repoOf({
-          ".github/workflows/a.yml": workflow([{ uses }]),
-          ".github/actions/local/action.yml": compositeWith([{ run: "true", shell: "bash" }]),
-        }),
+        parseRepo([
+          {
+            path: ".github/workflows/a.yml",
+            text: `on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ${uses}${comment}\n`,
+          },
+          {
+            path: ".github/actions/local/action.yml",
+            text: stringify(compositeWith([{ run: "true", shell: "bash" }])),
+          },
+        ]),
       );
 
     for (const uses of [
@@ -276,19 +321,35 @@ describe("workflow checks reject bad files", () => {
       "actions/checkout@master",
       "actions/checkout",
       "org/repo/sub@dev",
+      // Tags can be moved to other code: no longer enough.
+      "actions/checkout@v7",
+      "actions/checkout@v7.0.1",
+      // A short SHA is ambiguous and can be made to collide.
+      "actions/checkout@3d3c42e",
     ]) {
       it(`flags ${uses}`, () => {
-        assert.equal(pinned(uses).length, 1);
-        assert.match(pinned(uses)[0] ?? "", new RegExp(`uses ${uses} (is not pinned|has no version)`));
+        assert.equal(pinned(uses, " # v7.0.1").length, 1);
+        assert.match(
+          pinned(uses, " # v7.0.1")[0] ?? "",
+          new RegExp(`uses ${uses} (is not pinned to a full commit SHA|has no version)`),
+        );
       });
     }
 
-    it("flags a local reference to nothing and an unpinned docker image", () => {
+    it("flags a SHA without the trailing release comment, or with a comment that names no release", () => {
+      assert.deepEqual(pinned(`actions/checkout@${SHA}`), [
+        `.github/workflows/a.yml: uses actions/checkout@${SHA} has no trailing \`# vX.Y.Z\` comment naming the release`,
+      ]);
+      assert.equal(pinned(`actions/checkout@${SHA}`, " # pinned").length, 1);
+    });
+
+    it("flags a local reference to nothing and a docker image without a digest", () => {
       assert.deepEqual(pinned("./.github/actions/missing"), [
         ".github/workflows/a.yml: uses ./.github/actions/missing points at no action or workflow in .github",
       ]);
       assert.equal(pinned("docker://alpine").length, 1);
       assert.equal(pinned("docker://alpine:latest").length, 1);
+      assert.equal(pinned("docker://alpine:3.20").length, 1);
     });
 
     it("flags unpinned actions inside local actions and reusable-workflow calls", () => {
@@ -297,37 +358,34 @@ describe("workflow checks reject bad files", () => {
         ".github/workflows/a.yml": {
           on: "push",
           permissions: {},
-          jobs: { call: { uses: "org/repo/.github/workflows/w.yml@main" } },
+          jobs: { call: { uses: "org/repo/.github/workflows/w.yml@v1" } },
         },
       });
       assert.equal(checkPinnedActions(repo).length, 2);
     });
 
-    for (const uses of [
-      "actions/checkout@v7",
-      "actions/checkout@v7.0.1",
-      "actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab",
-      "./.github/actions/local",
-      "docker://alpine:3.20",
-    ]) {
-      it(`accepts ${uses}`, () => {
-        assert.deepEqual(pinned(uses), []);
+    for (const [uses, comment] of [
+      [`actions/checkout@${SHA}`, " # v7.0.1"],
+      [`actions/checkout@${SHA}`, "  #v7"],
+      ["./.github/actions/local", ""],
+      [`docker://alpine@sha256:${"a".repeat(64)}`, ""],
+    ] as const) {
+      it(`accepts ${uses}${comment}`, () => {
+        assert.deepEqual(pinned(uses, comment), []);
       });
     }
 
-    it("accepts every vN[.N[.N]] and rejects every ref that is neither a version nor a commit", () => {
+    it("accepts every 40-hex SHA with a release comment and rejects every other ref", () => {
       fc.assert(
-        fc.property(fc.array(fc.nat({ max: 999 }), { minLength: 1, maxLength: 3 }), (parts) => {
-          assert.deepEqual(pinned(`owner/repo@v${parts.join(".")}`), []);
+        fc.property(fc.stringMatching(/^[0-9a-f]{40}$/), (sha) => {
+          assert.deepEqual(pinned(`owner/repo@${sha}`, " # v1.2.3"), []);
         }),
       );
       fc.assert(
         fc.property(
-          fc
-            .stringMatching(/^[A-Za-z0-9._-]{1,30}$/)
-            .filter((ref) => !/^(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(ref)),
+          fc.stringMatching(/^[A-Za-z0-9._-]{1,41}$/).filter((ref) => !/^[0-9a-f]{40}$/.test(ref)),
           (ref) => {
-            assert.equal(pinned(`owner/repo@${ref}`).length, 1);
+            assert.equal(pinned(`owner/repo@${ref}`, " # v1.2.3").length, 1);
           },
         ),
       );
@@ -441,6 +499,276 @@ describe("workflow checks reject bad files", () => {
         with: { command: "preview", "stack-name": `\${{ vars.PULUMI_ORG }}/${stack}` },
       });
       assert.deepEqual(check(workflow([direct("dev"), direct("prod")], {}, pr)), []);
+    });
+  });
+  /** A local Pulumi action like the real one: inputs forwarded to pulumi/actions, an install-only step first. */
+  const PULUMI_ACTION = "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d";
+  const localPulumi = (refreshDefault?: string): unknown => ({
+    name: "pulumi",
+    description: "x",
+    inputs: {
+      command: { description: "x", required: true },
+      stack: { description: "x", required: true },
+      refresh: {
+        description: "x",
+        ...(refreshDefault === undefined ? { required: true } : { default: refreshDefault }),
+      },
+    },
+    runs: {
+      using: "composite",
+      steps: [
+        { uses: PULUMI_ACTION, with: { "pulumi-version": "3.248.0" } },
+        {
+          uses: PULUMI_ACTION,
+          with: {
+            command: "${{ inputs.command }}",
+            "stack-name": "org/${{ inputs.stack }}",
+            refresh: "${{ inputs.refresh }}",
+            "pulumi-version": "3.248.0",
+          },
+        },
+      ],
+    },
+  });
+  const callPulumi = (inputs: Record<string, string>): unknown => ({
+    uses: "./.github/actions/pulumi",
+    with: inputs,
+  });
+  const withAction = (docs: Record<string, unknown>, refreshDefault?: string): GithubRepo =>
+    repoOf({ ".github/actions/pulumi/action.yml": localPulumi(refreshDefault), ...docs });
+
+  describe("checkPulumiCliVersion", () => {
+    it("flags pulumi/actions steps without pulumi-version or with another one, in workflows and actions", () => {
+      const repo = repoOf({
+        ".github/workflows/a.yml": workflow([
+          { uses: PULUMI_ACTION, with: { command: "up" } },
+          { uses: PULUMI_ACTION, with: { command: "up", "pulumi-version": "^3" } },
+        ]),
+        ".github/actions/x/action.yml": compositeWith([
+          { uses: PULUMI_ACTION, with: { "pulumi-version": "3.247.0" } },
+        ]),
+      });
+      assert.deepEqual(checkPulumiCliVersion(repo, "3.248.0"), [
+        ".github/workflows/a.yml: pulumi/actions without pulumi-version (want 3.248.0, package.json's @pulumi/pulumi)",
+        ".github/workflows/a.yml: pulumi/actions installs CLI ^3, package.json's @pulumi/pulumi is 3.248.0",
+        ".github/actions/x/action.yml: pulumi/actions installs CLI 3.247.0, package.json's @pulumi/pulumi is 3.248.0",
+      ]);
+    });
+
+    it("accepts the SDK's version in every step (local action calls are judged inside the action)", () => {
+      const repo = withAction({ ".github/workflows/a.yml": workflow([callPulumi({ command: "up" })]) });
+      assert.deepEqual(checkPulumiCliVersion(repo, "3.248.0"), []);
+      assert.equal(checkPulumiCliVersion(repo, "3.249.0").length, 2, "both steps of the action");
+    });
+  });
+
+  describe("checkNoRefreshOnDestroy", () => {
+    const destroy = (refresh?: string): unknown =>
+      workflow(
+        [callPulumi({ command: "destroy", stack: "dev", ...(refresh === undefined ? {} : { refresh }) })],
+        {
+          environment: "dev",
+        },
+      );
+
+    it("flags a project-level refresh, which pulumi/actions' refresh: false cannot turn off", () => {
+      assert.deepEqual(checkNoRefreshOnDestroy(repoOf({}), { name: "p", options: { refresh: "always" } }), [
+        'Pulumi.yaml: options.refresh is "always"; it would refresh every destroy too',
+      ]);
+    });
+
+    it("flags a destroy that refreshes, resolving the local action's inputs and their defaults", () => {
+      assert.deepEqual(
+        checkNoRefreshOnDestroy(withAction({ ".github/workflows/d.yml": destroy("true") }), {}),
+        ['.github/workflows/d.yml: job main destroys with refresh true, not "false"'],
+      );
+      assert.deepEqual(
+        checkNoRefreshOnDestroy(withAction({ ".github/workflows/d.yml": destroy() }, "true"), {}),
+        ['.github/workflows/d.yml: job main destroys with refresh true, not "false"'],
+        "the input's default",
+      );
+      const direct = repoOf({
+        ".github/workflows/d.yml": workflow([{ uses: PULUMI_ACTION, with: { command: "destroy" } }]),
+      });
+      assert.deepEqual(checkNoRefreshOnDestroy(direct, {}), [
+        '.github/workflows/d.yml: job main destroys with refresh unset, not "false"',
+      ]);
+    });
+
+    it("accepts destroy with refresh false and refreshing previews and ups", () => {
+      const repo = withAction({
+        ".github/workflows/d.yml": destroy("false"),
+        ".github/workflows/u.yml": workflow([callPulumi({ command: "up", stack: "dev", refresh: "true" })]),
+      });
+      assert.deepEqual(checkNoRefreshOnDestroy(repo, { name: "p", runtime: "nodejs" }), []);
+    });
+  });
+
+  describe("checkPreviewCredentials", () => {
+    const preview = (
+      job: Record<string, unknown>,
+      token = "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}",
+    ): unknown =>
+      workflow(
+        [
+          callPulumi({
+            command: "preview",
+            stack: "${{ matrix.stack }}",
+            refresh: "true",
+            "role-to-assume": "${{ vars[matrix.role-variable] }}",
+            "pulumi-access-token": token,
+          }),
+        ],
+        job,
+        { on: "pull_request" },
+      );
+    const matrix = (prefix: string): Record<string, unknown> => ({
+      strategy: {
+        matrix: {
+          include: [
+            { stack: "dev", "role-variable": `${prefix}_DEV` },
+            { stack: "prod", "role-variable": `${prefix}_PROD` },
+          ],
+        },
+      },
+    });
+    const check = (doc: unknown): string[] =>
+      checkPreviewCredentials(withAction({ ".github/workflows/preview.yml": doc }), ["dev", "prod"]);
+
+    it("flags deploy roles (even through the matrix) and the deploy Pulumi token", () => {
+      assert.deepEqual(check(preview(matrix("AWS_ROLE_ARN"), "${{ secrets.PULUMI_ACCESS_TOKEN }}")), [
+        ".github/workflows/preview.yml: preview job main uses deploy credential AWS_ROLE_ARN_DEV",
+        ".github/workflows/preview.yml: preview job main uses deploy credential AWS_ROLE_ARN_PROD",
+        ".github/workflows/preview.yml: preview job main uses deploy credential secrets.PULUMI_ACCESS_TOKEN",
+        ".github/workflows/preview.yml: preview job main uses no preview role (AWS_PREVIEW_ROLE_ARN_<STACK>)",
+      ]);
+    });
+
+    it("flags a preview in a deploy environment, or one chosen by an expression", () => {
+      assert.deepEqual(check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "prod" })), [
+        ".github/workflows/preview.yml: preview job main runs in environment prod, which deploy roles trust",
+      ]);
+      assert.equal(
+        check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "${{ matrix.stack }}" })).length,
+        1,
+      );
+    });
+
+    it("accepts preview roles and the preview token outside the deploy environments", () => {
+      assert.deepEqual(check(preview(matrix("AWS_PREVIEW_ROLE_ARN"))), []);
+      assert.deepEqual(check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "preview" })), []);
+    });
+  });
+
+  describe("checkDeployCredentials", () => {
+    const up = (stack: string, role: string, job: Record<string, unknown>): unknown =>
+      workflow(
+        [
+          callPulumi({
+            command: "up",
+            stack,
+            refresh: "true",
+            "role-to-assume": role,
+            "pulumi-access-token": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+          }),
+        ],
+        job,
+      );
+    const check = (doc: unknown): string[] =>
+      checkDeployCredentials(withAction({ ".github/workflows/up.yml": doc }));
+
+    it("flags a preview role used to change a stack", () => {
+      assert.deepEqual(check(up("dev", "${{ vars.AWS_PREVIEW_ROLE_ARN_DEV }}", { environment: "dev" })), [
+        ".github/workflows/up.yml: job main changes a stack with preview credential AWS_PREVIEW_ROLE_ARN_DEV",
+        ".github/workflows/up.yml: job main changes a stack without a deploy role (AWS_ROLE_ARN_<STACK>)",
+      ]);
+    });
+
+    it("flags a stack changed outside its own environment, or with another stack's role", () => {
+      assert.deepEqual(check(up("prod", "${{ vars.AWS_ROLE_ARN_PROD }}", { environment: "dev" })), [
+        ".github/workflows/up.yml: job main changes stack prod in environment dev",
+      ]);
+      assert.deepEqual(check(up("prod", "${{ vars.AWS_ROLE_ARN_PROD }}", {})), [
+        ".github/workflows/up.yml: job main changes stack prod in environment none",
+      ]);
+      assert.deepEqual(check(up("dev", "${{ vars.AWS_ROLE_ARN_PROD }}", { environment: "dev" })), [
+        ".github/workflows/up.yml: job main changes stack dev with AWS_ROLE_ARN_PROD",
+      ]);
+    });
+
+    it("accepts each stack's role in its environment, literal or chosen by the same expression", () => {
+      assert.deepEqual(check(up("prod", "${{ vars.AWS_ROLE_ARN_PROD }}", { environment: "prod" })), []);
+      assert.deepEqual(
+        check(
+          up(
+            "${{ inputs.stack }}",
+            "${{ vars[inputs.stack == 'prod' && 'AWS_ROLE_ARN_PROD' || 'AWS_ROLE_ARN_DEV'] }}",
+            {
+              environment: { name: "${{ inputs.stack }}" },
+            },
+          ),
+        ),
+        [],
+      );
+    });
+  });
+
+  describe("checkTokenRotation", () => {
+    const TYPES = { target: ["a:b:C", "d:e:F"], replace: ["a:b:C"] };
+    const rotation = (
+      overrides: Record<string, string> = {},
+      job: Record<string, unknown> = { environment: "${{ matrix.stack }}" },
+      top: Record<string, unknown> = { on: { schedule: [{ cron: "17 6 * * 1" }], workflow_dispatch: null } },
+    ): unknown =>
+      workflow(
+        [
+          callPulumi({
+            command: "up",
+            stack: "${{ matrix.stack }}",
+            refresh: "false",
+            "target-types": "d:e:F\na:b:C\n",
+            "replace-types": "a:b:C\n",
+            "role-to-assume": "${{ vars[matrix.role-variable] }}",
+            ...overrides,
+          }),
+        ],
+        { strategy: { matrix: { stack: ["dev", "prod"] } }, ...job },
+        top,
+      );
+    const check = (doc: unknown): string[] =>
+      checkTokenRotation(withAction({ [ROTATION]: doc }), ROTATION, ["dev", "prod"], TYPES);
+
+    it("accepts a scheduled, targeted up without refresh for every stack in its environment", () => {
+      assert.deepEqual(check(rotation()), []);
+    });
+
+    it("flags a rotation that needs someone to run it, or that is missing", () => {
+      assert.deepEqual(check(rotation({}, undefined, { on: "workflow_dispatch" })), [
+        `${ROTATION}: has no schedule (on.schedule[].cron)`,
+      ]);
+      assert.deepEqual(checkTokenRotation(repoOf({}), ROTATION, ["dev"], TYPES), [`${ROTATION}: missing`]);
+    });
+
+    it("flags a refresh (fails on an expired token), other targets or replacements, and a missing stack", () => {
+      assert.deepEqual(check(rotation({ refresh: "true" })), [
+        `${ROTATION}: job main runs up with refresh true, not up with refresh "false"`,
+      ]);
+      assert.deepEqual(check(rotation({ "target-types": "a:b:C" })), [
+        `${ROTATION}: job main targets [a:b:C], not [a:b:C, d:e:F]`,
+      ]);
+      assert.deepEqual(check(rotation({ "replace-types": "" })), [
+        `${ROTATION}: job main replaces [], not [a:b:C]`,
+      ]);
+      assert.deepEqual(
+        check(rotation({}, { environment: "${{ matrix.stack }}", strategy: { matrix: { stack: ["dev"] } } })),
+        [`${ROTATION}: never rotates stack prod`],
+      );
+    });
+
+    it("flags a rotation outside the stack's environment", () => {
+      assert.deepEqual(check(rotation({}, { environment: "rotation" })), [
+        `${ROTATION}: job main does not run in the environment of the stack it rotates`,
+      ]);
     });
   });
 });

@@ -35,7 +35,7 @@ export const UNMAPPED_OBJECT_FIELDS = [
 ] as const;
 
 /** Bump when the template changes, so running indexers replace the installed one. */
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2;
 
 /** Longest keyword indexed; longer strings (user agents, error messages) are stored but not aggregatable. */
 const IGNORE_ABOVE = 1024;
@@ -76,15 +76,29 @@ export function cloudTrailMappings(): Mapping {
   };
 }
 
-/** The composable index template for `<prefix>-*`. */
-export function indexTemplate(prefix: string): Mapping {
+/** Replicas per index unless the domain's size says otherwise: OpenSearch's own default. */
+export const DEFAULT_INDEX_REPLICAS = 1;
+
+/** The indices of a prefix: `<prefix>-*` (daily indices are `<prefix>-YYYY.MM.DD`). */
+export function indexPatternFor(prefix: string): string {
+  return `${prefix}-*`;
+}
+
+/**
+ * The composable index template for `<prefix>-*`. `replicas` comes from the
+ * domain's size (0 on one data node, where a replica could never be placed
+ * and would keep the cluster yellow; 1 otherwise).
+ */
+export function indexTemplate(prefix: string, replicas: number = DEFAULT_INDEX_REPLICAS): Mapping {
   return {
-    index_patterns: [`${prefix}-*`],
+    index_patterns: [indexPatternFor(prefix)],
     priority: 100,
     version: TEMPLATE_VERSION,
     _meta: { managed_by: "log-platform cloudtrail-indexer" },
     template: {
-      settings: { index: { number_of_shards: 1, "mapping.total_fields.limit": 2000 } },
+      settings: {
+        index: { number_of_shards: 1, number_of_replicas: replicas, "mapping.total_fields.limit": 2000 },
+      },
       mappings: cloudTrailMappings(),
     },
   };
@@ -110,7 +124,7 @@ export function retentionPolicy(prefix: string, retentionDays: number): Mapping 
         },
         { name: "delete", actions: [{ delete: {} }], transitions: [] },
       ],
-      ism_template: [{ index_patterns: [`${prefix}-*`], priority: 100 }],
+      ism_template: [{ index_patterns: [indexPatternFor(prefix)], priority: 100 }],
     },
   };
 }
@@ -135,23 +149,50 @@ function parse(body: string): Record<string, unknown> {
   }
 }
 
+/** Replicas an installed template gives its indices (OpenSearch's default, 1, when it says none). */
+function installedReplicas(template: { template?: { settings?: Mapping } } | undefined): number {
+  const settings = template?.template?.settings ?? {};
+  // OpenSearch answers settings flattened or nested, as strings or numbers.
+  const index = (settings.index ?? {}) as Mapping;
+  const value = settings["index.number_of_replicas"] ?? index.number_of_replicas ?? DEFAULT_INDEX_REPLICAS;
+  return Number(value);
+}
+
 async function ensureTemplate(
   transport: OpenSearchTransport,
   prefix: string,
+  replicas: number,
 ): Promise<BootstrapReport["template"]> {
   const path = `/_index_template/${prefix}`;
   const existing = await transport.request("GET", path);
   let state: BootstrapReport["template"] = "created";
   if (existing.statusCode === 200) {
     const templates = parse(existing.body).index_templates as
-      { index_template?: { version?: number } }[] | undefined;
-    const version = templates?.[0]?.index_template?.version ?? 0;
-    if (version >= TEMPLATE_VERSION) return "present";
+      { index_template?: { version?: number; template?: { settings?: Mapping } } }[] | undefined;
+    const installed = templates?.[0]?.index_template;
+    // A domain that grew or shrank needs other replicas even when the template's version is current.
+    if ((installed?.version ?? 0) >= TEMPLATE_VERSION && installedReplicas(installed) === replicas) {
+      return "present";
+    }
     state = "updated";
   } else if (existing.statusCode !== 404) {
     expectOk(existing, `GET ${path}`);
   }
-  expectOk(await transport.request("PUT", path, JSON.stringify(indexTemplate(prefix))), `PUT ${path}`);
+  expectOk(
+    await transport.request("PUT", path, JSON.stringify(indexTemplate(prefix, replicas))),
+    `PUT ${path}`,
+  );
+  if (state === "updated") {
+    // Existing indices keep the replicas they were created with: set them too, or a one-node
+    // domain stays yellow until its old indices age out (a wildcard matching none is fine).
+    const settingsPath = `/${indexPatternFor(prefix)}/_settings`;
+    const updated = await transport.request(
+      "PUT",
+      settingsPath,
+      JSON.stringify({ index: { number_of_replicas: replicas } }),
+    );
+    if (updated.statusCode !== 404) expectOk(updated, `PUT ${settingsPath}`);
+  }
   return state;
 }
 
@@ -180,8 +221,9 @@ async function ensurePolicy(
 }
 
 /**
- * Installs the index template and the retention policy unless the same
- * versions are already there. Safe to run from many containers at once.
+ * Installs the index template (with `replicas` replicas per index, default 1) and the
+ * retention policy unless the same ones are already there. Safe to run from
+ * many containers at once.
  *
  * @throws Error when OpenSearch refuses a request.
  */
@@ -189,8 +231,9 @@ export async function ensureBootstrap(
   transport: OpenSearchTransport,
   prefix: string,
   retentionDays: number,
+  replicas: number = DEFAULT_INDEX_REPLICAS,
 ): Promise<BootstrapReport> {
-  const template = await ensureTemplate(transport, prefix);
+  const template = await ensureTemplate(transport, prefix, replicas);
   const policy = await ensurePolicy(transport, prefix, retentionDays);
   return { template, policy };
 }

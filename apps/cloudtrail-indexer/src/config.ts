@@ -22,6 +22,8 @@ export interface IndexerConfig {
   readonly openSearch?: { readonly endpoint: string; readonly service: string };
   /** `RETENTION_DAYS` (default 90): the ISM policy deletes indices this old. */
   readonly retentionDays: number;
+  /** `INDEX_REPLICAS` (0 or 1, default 1): replicas per new index; 0 for a single-node domain. */
+  readonly indexReplicas: number;
   /** `BULK_MAX_BYTES` (default 5 MiB). */
   readonly bulkMaxBytes: number;
   /** `MAX_ATTEMPTS` (default 6): tries per event before the message is failed for redelivery. */
@@ -88,6 +90,7 @@ export function parseIndexerEnv(env: NodeJS.ProcessEnv): IndexerConfig {
     indexPrefix,
     ...(openSearch === undefined ? {} : { openSearch }),
     retentionDays: integer("RETENTION_DAYS", 90, 1, 36_500),
+    indexReplicas: integer("INDEX_REPLICAS", 1, 0, 1),
     bulkMaxBytes: integer("BULK_MAX_BYTES", DEFAULT_BULK_MAX_BYTES, 64 * 1024, 100 * 1024 * 1024),
     maxAttempts: integer("MAX_ATTEMPTS", DEFAULT_RETRY_POLICY.maxAttempts, 1, 20),
     messageConcurrency: integer("MESSAGE_CONCURRENCY", 2, 1, 10),

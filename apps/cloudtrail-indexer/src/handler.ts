@@ -290,8 +290,16 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: SQSEvent) => Pro
     });
     sink = openSearchBulkSink(transport);
     bootstrap = once(async () => {
-      const report = await ensureBootstrap(transport, config.indexPrefix, config.retentionDays);
-      logger.info({ ...report, indexPrefix: config.indexPrefix }, "bootstrap done");
+      const report = await ensureBootstrap(
+        transport,
+        config.indexPrefix,
+        config.retentionDays,
+        config.indexReplicas,
+      );
+      logger.info(
+        { ...report, indexPrefix: config.indexPrefix, indexReplicas: config.indexReplicas },
+        "bootstrap done",
+      );
     });
   }
   return createHandler({

@@ -5,6 +5,7 @@ import {
   ensureBootstrap,
   indexTemplate,
   KEYWORD_FIELDS,
+  indexPatternFor,
   once,
   retentionPolicy,
   retentionPolicyId,
@@ -40,7 +41,7 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
     ]) {
       assert.deepEqual(mappingAt(mappings, field), { type: "object", enabled: false }, field);
     }
-    assert.deepEqual(indexTemplate("audit").index_patterns, ["audit-*"]);
+    assert.deepEqual(indexTemplate("audit", 1).index_patterns, ["audit-*"]);
   });
 
   it("writes a retention policy that deletes after N days and attaches to new indices", () => {
@@ -56,14 +57,14 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
 
   it("creates both when absent, then leaves them alone", async () => {
     const fake = new FakeOpenSearch();
-    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 90), {
+    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 90, 1), {
       template: "created",
       policy: "created",
     });
-    assert.deepEqual(fake.templates.get("cloudtrail"), indexTemplate("cloudtrail"));
+    assert.deepEqual(fake.templates.get("cloudtrail"), indexTemplate("cloudtrail", 1));
     assert.deepEqual(fake.policies.get("cloudtrail-retention")?.policy, retentionPolicy("cloudtrail", 90));
     fake.log.length = 0;
-    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 90), {
+    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 90, 1), {
       template: "present",
       policy: "present",
     });
@@ -75,9 +76,9 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
 
   it("replaces an older template and a policy with another retention", async () => {
     const fake = new FakeOpenSearch();
-    await ensureBootstrap(transportOver(fake), "cloudtrail", 90);
-    fake.templates.set("cloudtrail", { ...indexTemplate("cloudtrail"), version: TEMPLATE_VERSION - 1 });
-    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 30), {
+    await ensureBootstrap(transportOver(fake), "cloudtrail", 90, 1);
+    fake.templates.set("cloudtrail", { ...indexTemplate("cloudtrail", 1), version: TEMPLATE_VERSION - 1 });
+    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 30, 1), {
       template: "updated",
       policy: "updated",
     });
@@ -86,6 +87,42 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
       seqNo: 1,
     });
     assert.equal((fake.templates.get("cloudtrail") as { version: number }).version, TEMPLATE_VERSION);
+  });
+
+  it("gives indices the replicas the domain can hold: none on one data node, one on three", () => {
+    const settingsOf = (replicas: number) =>
+      (indexTemplate("cloudtrail", replicas).template as { settings: unknown }).settings;
+    assert.deepEqual(settingsOf(0), {
+      index: { number_of_shards: 1, number_of_replicas: 0, "mapping.total_fields.limit": 2000 },
+    });
+    assert.deepEqual(settingsOf(1), {
+      index: { number_of_shards: 1, number_of_replicas: 1, "mapping.total_fields.limit": 2000 },
+    });
+    assert.equal(indexPatternFor("audit"), "audit-*");
+  });
+
+  it("replaces a current template whose replicas do not fit the domain, and fixes existing indices", async () => {
+    const fake = new FakeOpenSearch();
+    // Installed by an earlier version: the OpenSearch default of one replica, on a one-node domain.
+    const { template: old, ...rest } = indexTemplate("cloudtrail", 1) as { template: { settings: unknown } };
+    fake.templates.set("cloudtrail", {
+      ...rest,
+      template: { ...old, settings: { index: { number_of_shards: "1", number_of_replicas: "1" } } },
+    });
+    assert.deepEqual(await ensureBootstrap(transportOver(fake), "cloudtrail", 90, 0), {
+      template: "updated",
+      policy: "created",
+    });
+    assert.deepEqual(fake.templates.get("cloudtrail"), indexTemplate("cloudtrail", 0));
+    assert.deepEqual(fake.settingsUpdates, [
+      { indices: "cloudtrail-*", body: { index: { number_of_replicas: 0 } } },
+    ]);
+    fake.log.length = 0;
+    assert.deepEqual((await ensureBootstrap(transportOver(fake), "cloudtrail", 90, 0)).template, "present");
+    assert.deepEqual(fake.log, [
+      "GET /_index_template/cloudtrail",
+      "GET /_plugins/_ism/policies/cloudtrail-retention",
+    ]);
   });
 
   it("accepts losing the creation race to another container", async () => {
@@ -99,7 +136,7 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
         return Promise.resolve(fake.handle(method, path, body ?? ""));
       },
     };
-    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 90), {
+    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 90, 1), {
       template: "created",
       policy: "created",
     });
@@ -111,7 +148,7 @@ describe("apps/cloudtrail-indexer bootstrap", () => {
         Promise.resolve({ statusCode: 403, body: '{"message":"no permissions for [indices:admin]"}' }),
     };
     await assert.rejects(
-      ensureBootstrap(transport, "cloudtrail", 90),
+      ensureBootstrap(transport, "cloudtrail", 90, 1),
       /GET \/_index_template\/cloudtrail answered 403: .*no permissions/,
     );
   });

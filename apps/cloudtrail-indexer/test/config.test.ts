@@ -13,6 +13,7 @@ describe("apps/cloudtrail-indexer config", () => {
       failedPrefix: "cloudtrail-failed/",
       indexPrefix: "cloudtrail",
       retentionDays: 90,
+      indexReplicas: 1,
       bulkMaxBytes: 5 * 1024 * 1024,
       maxAttempts: 6,
       messageConcurrency: 2,
@@ -33,7 +34,9 @@ describe("apps/cloudtrail-indexer config", () => {
       MAX_ATTEMPTS: "3",
       MESSAGE_CONCURRENCY: "4",
       LOG_LEVEL: "debug",
+      INDEX_REPLICAS: "0",
     });
+    assert.equal(config.indexReplicas, 0, "a single-node domain's indices get no replica");
     assert.deepEqual(config.openSearch, {
       endpoint: "https://search-logs-abc123.eu-west-1.es.amazonaws.com",
       service: "aoss",

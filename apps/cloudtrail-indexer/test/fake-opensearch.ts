@@ -47,6 +47,8 @@ export class FakeOpenSearch {
   readonly requestSizes: number[] = [];
   readonly templates = new Map<string, unknown>();
   readonly policies = new Map<string, { policy: unknown; seqNo: number }>();
+  /** Bodies of `PUT /<indices>/_settings`, by index expression. */
+  readonly settingsUpdates: { readonly indices: string; readonly body: unknown }[] = [];
   /** Every request seen by {@link handle}: `METHOD path`. */
   readonly log: string[] = [];
   private readonly attempts = new Map<string, number>();
@@ -155,6 +157,11 @@ export class FakeOpenSearch {
         this.templates.set(name, JSON.parse(body));
         return json(200, { acknowledged: true });
       }
+    }
+    const settings = /^\/([^_/][^/]*)\/_settings$/.exec(path);
+    if (settings !== null && method === "PUT") {
+      this.settingsUpdates.push({ indices: settings[1] as string, body: JSON.parse(body) });
+      return json(200, { acknowledged: true });
     }
     const policy = /^\/_plugins\/_ism\/policies\/([^/]+)$/.exec(path);
     if (policy !== null) {

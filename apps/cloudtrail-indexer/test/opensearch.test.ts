@@ -60,11 +60,11 @@ describe("apps/cloudtrail-indexer opensearch transport", () => {
   });
 
   it("carries query strings (ISM updates) and runs the bootstrap over HTTP", async () => {
-    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 90), {
+    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 90, 1), {
       template: "created",
       policy: "created",
     });
-    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 7), {
+    assert.deepEqual(await ensureBootstrap(transport, "cloudtrail", 7, 1), {
       template: "present",
       policy: "updated",
     });

@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { runtimeStatus } from "../../../policy/lambda-runtimes";
 import type { IngestEnvelope } from "../../lib/ingest-record";
 import { TOKENS, auth, request } from "./helpers";
 import type { LocalKinesis } from "./kinesalite";
@@ -45,7 +46,22 @@ describe("log-receiver container image", () => {
       assert.doesNotMatch(image, /:latest\b/, `${image} must not use latest`);
     }
     const final = lines.slice(lines.lastIndexOf(froms[froms.length - 1] ?? ""));
-    assert.match(froms[froms.length - 1] ?? "", /distroless\/nodejs20-debian12:nonroot/);
+    // Node 24 in both stages, the build stage pinned to a release. Distroless builds its Node images
+    // only on Debian 13 since Feb 2026 (https://github.com/GoogleContainerTools/distroless#what-images-are-available).
+    const build = /^FROM node:(\d+)\.\d+\.\d+-bookworm AS build$/.exec(froms[0] ?? "");
+    const runtime = /^FROM gcr\.io\/distroless\/nodejs(\d+)-debian13:nonroot$/.exec(
+      froms[froms.length - 1] ?? "",
+    );
+    assert.ok(build?.[1] !== undefined, `build stage ${froms[0]}`);
+    assert.equal(runtime?.[1], build[1], "the addon runs on the Node major it was built with");
+    // Lambda deprecates a Node runtime at that line's upstream end of life
+    // (https://docs.aws.amazon.com/lambda/latest/dg/runtime-support-policy.html), so its table
+    // also says when this image's Node line stops getting patches: fail from that day on.
+    assert.match(
+      runtimeStatus(`nodejs${build[1]}.x`, new Date()).state,
+      /^(supported|deprecating)$/,
+      `Node ${build[1]} is past its end of life or not in policy/lambda-runtimes.ts`,
+    );
     const users = final.filter((l) => /^USER /i.test(l));
     assert.equal(users.length, 1);
     assert.doesNotMatch(users[0] ?? "", /^USER\s+(root|0)(:|$)/i);

@@ -8,6 +8,8 @@ export interface CommonArgs {
   readonly concurrency?: number;
   readonly insecure: boolean;
   readonly caFile?: string;
+  /** Seconds to keep retrying 401 before giving up (token rotation). */
+  readonly authGraceSeconds?: number;
   readonly quiet: boolean;
 }
 
@@ -49,6 +51,10 @@ Options:
   --concurrency N     batches in flight (default 2)
   --ca FILE           trust this PEM CA or self-signed certificate
   --insecure          accept any certificate (testing only)
+  --auth-grace-seconds S
+                      keep retrying a refused token (401) for S seconds before
+                      giving up, while new tokens reach every receiver task
+                      (default 120; 0: give up at once)
   --quiet             no progress output (errors are still printed)
   --rate N            load: lines per second
   --duration S        load: seconds
@@ -60,8 +66,8 @@ Examples:
   log-sender tail /var/log/syslog --url https://logs.example.com --ca corp-ca.pem
   log-sender load --rate 20000 --duration 30 --url https://127.0.0.1:8443 --insecure
 
-Exit codes: 0 done; 1 usage or runtime error; 2 receiver refused the token or
-the TLS certificate (batches stay spooled); 3 some batches were refused and
+Exit codes: 0 done; 1 usage or runtime error; 2 receiver refused the token
+(past --auth-grace-seconds) or the TLS certificate (batches stay spooled); 3 some batches were refused and
 kept in SPOOL/rejected with the reason.
 `;
 
@@ -74,6 +80,7 @@ const VALUED = new Set([
   "spool",
   "concurrency",
   "ca",
+  "auth-grace-seconds",
   "rate",
   "duration",
 ]);
@@ -151,7 +158,18 @@ function commonArgs(values: Map<string, string>, flags: Set<string>, env: NodeJS
     ...optional("concurrency", positiveNumber(values, "concurrency", true)),
     ...optional("spoolDir", values.get("spool")),
     ...optional("caFile", values.get("ca")),
+    ...optional("authGraceSeconds", nonNegativeNumber(values, "auth-grace-seconds")),
   };
+}
+
+function nonNegativeNumber(values: Map<string, string>, name: string): number | undefined {
+  const raw = values.get(name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`--${name} must be a number of seconds, 0 or more, got ${raw}`);
+  }
+  return value;
 }
 
 function positiveNumber(values: Map<string, string>, name: string, integer = false): number | undefined {

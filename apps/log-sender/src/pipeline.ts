@@ -62,7 +62,10 @@ export function retryDelay(
  * Moves batches from the spool to the receiver with `concurrency` workers.
  * A batch leaves the spool only after a 200; retryable failures are retried
  * forever (the spool is the buffer), 413 splits a batch in two, other refusals
- * move it to `rejected/`, and 401/403/TLS errors stop the run.
+ * move it to `rejected/`, 401 is retried for `authGraceMs` (tokens being
+ * rotated: receiver tasks roll one by one, so for a while some know the new
+ * token and some only the old) and then stops the run like 403 and TLS
+ * errors do, leaving every batch spooled.
  */
 export class Pipeline {
   readonly stats: SendStats = {
@@ -78,6 +81,8 @@ export class Pipeline {
   private workers: Promise<void>[] = [];
   private closed = false;
   private fatal: FatalSendError | undefined;
+  /** When the receiver started refusing the token (reset by any 200); undefined while it accepts it. */
+  private authRefusedSince: number | undefined;
 
   constructor(
     private readonly spool: Spool,
@@ -87,6 +92,8 @@ export class Pipeline {
       readonly retry: RetryPolicy;
       readonly maxSpoolBatches: number;
       readonly reporter: Reporter;
+      /** How long 401 answers are retried before they stop the run; 0: stop at the first. */
+      readonly authGraceMs: number;
       readonly signal?: AbortSignal;
     },
   ) {
@@ -156,15 +163,22 @@ export class Pipeline {
     for (let attempt = 1; !this.stopped; attempt++) {
       const outcome: Outcome = await postBatch(this.target, entry.id, body, this.options.signal);
       if (outcome.kind === "accepted") {
+        this.authRefusedSince = undefined;
         await this.spool.remove(entry);
         this.stats.lines += entry.lines;
         this.stats.bytes += entry.bytes;
         this.stats.batches++;
         return;
       }
-      if (outcome.kind === "rejected") return this.refused(entry, outcome.status, outcome.reason);
+      let retryAfterMs: number | undefined;
+      if (outcome.kind === "rejected") {
+        if (outcome.status !== 401 || this.authGraceLeftMs() <= 0)
+          return this.refused(entry, outcome.status, outcome.reason);
+      } else {
+        retryAfterMs = outcome.retryAfterMs;
+      }
       if (this.stopped) return;
-      const delay = retryDelay(attempt, this.options.retry, outcome.retryAfterMs);
+      const delay = retryDelay(attempt, this.options.retry, retryAfterMs);
       this.stats.retries++;
       this.options.reporter.info(
         `batch ${entry.id} not delivered (${outcome.reason}); retry ${attempt} in ${(delay / 1000).toFixed(1)} s`,
@@ -173,11 +187,34 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Time left to retry 401s, starting the clock at the first one. A token just
+   * added reaches the receiver tasks one deployment at a time, so a 401 may
+   * mean "not yet" rather than "never": say so once, then keep retrying.
+   */
+  private authGraceLeftMs(): number {
+    const now = Date.now();
+    if (this.authRefusedSince === undefined) {
+      this.authRefusedSince = now;
+      if (this.options.authGraceMs > 0) {
+        this.options.reporter.warn(
+          `receiver refused the token (HTTP 401); retrying for up to ${this.options.authGraceMs / 1000} s ` +
+            `in case the tokens are being rotated across its tasks (--auth-grace-seconds); batches stay spooled`,
+        );
+      }
+    }
+    return this.options.authGraceMs - (now - this.authRefusedSince);
+  }
+
   private async refused(entry: SpoolEntry, status: number, reason: string): Promise<void> {
     if (status === 401 || status === 403 || status === 0) {
+      const waited =
+        status === 401 && this.options.authGraceMs > 0
+          ? ` for ${this.options.authGraceMs / 1000} s (--auth-grace-seconds)`
+          : "";
       this.fatal ??= new FatalSendError(
         status,
-        `receiver refused the connection: ${reason}; ${this.spool.depth} batch(es) kept in ${this.spool.dir}`,
+        `receiver refused the connection${waited}: ${reason}; ${this.spool.depth} batch(es) kept in ${this.spool.dir}`,
       );
       this.notify();
       return;

@@ -22,6 +22,8 @@ export interface SenderOptions extends Partial<BatchLimits> {
   /** Batches in flight at once. */
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
+  /** Seconds to keep retrying 401 (tokens being rotated) before stopping. Default 120. */
+  readonly authGraceSeconds?: number;
   /** Producers pause while this many batches wait in the spool. */
   readonly maxSpoolBatches?: number;
   /** Longer lines are cut into pieces of this size (every byte is still sent). */
@@ -50,6 +52,7 @@ export const DEFAULTS = {
   batchBytes: 1024 * 1024,
   concurrency: 2,
   retry: { baseMs: 500, maxMs: 30_000 },
+  authGraceSeconds: 120,
   maxSpoolBatches: 256,
   maxLineBytes: 128 * 1024,
   requestTimeoutMs: 30_000,
@@ -85,6 +88,7 @@ async function run(options: SenderOptions, produce: Producer): Promise<SendSumma
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
     retry: options.retry ?? DEFAULTS.retry,
     maxSpoolBatches: options.maxSpoolBatches ?? DEFAULTS.maxSpoolBatches,
+    authGraceMs: (options.authGraceSeconds ?? DEFAULTS.authGraceSeconds) * 1000,
     reporter,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -41,6 +41,20 @@ describe("parseArgs", () => {
     );
   });
 
+  it("takes --auth-grace-seconds, 0 included (give up at the first 401)", () => {
+    for (const [value, seconds] of [
+      ["0", 0],
+      ["2.5", 2.5],
+      ["300", 300],
+    ] as const) {
+      const parsed = parseArgs(["send", "a.log", "--auth-grace-seconds", value], ENV);
+      assert.ok(parsed.command === "send");
+      assert.equal(parsed.common.authGraceSeconds, seconds);
+    }
+    const without = parseArgs(["send", "a.log"], ENV);
+    assert.ok(without.command === "send" && !("authGraceSeconds" in without.common));
+  });
+
   it("shows help for -h, --help or no command", () => {
     for (const argv of [[], ["-h"], ["send", "--help"]])
       assert.deepEqual(parseArgs(argv, ENV), { command: "help" });
@@ -54,6 +68,8 @@ describe("parseArgs", () => {
       [["load", "--rate", "5"], ENV, /--rate N and --duration S/],
       [["send", "a", "--batch-lines", "1.5"], ENV, /positive integer/],
       [["send", "a", "--bogus"], ENV, /unknown option --bogus/],
+      [["send", "a", "--auth-grace-seconds", "-1"], ENV, /0 or more, got -1/],
+      [["send", "a", "--auth-grace-seconds="], ENV, /0 or more, got $/],
       [["send", "a", "--token"], ENV, /--token needs a value/],
       [["send", "a"], { LOG_SENDER_URL: "http://h" }, /LOG_SENDER_TOKEN/],
       [["send", "a"], { LOG_SENDER_TOKEN: "secret-token-value" }, /LOG_SENDER_URL/],

@@ -72,18 +72,22 @@ describe("log-sender CLI", () => {
     assert.equal(quiet.err, "");
   });
 
-  it("exits 2 when the receiver refuses the token, without printing it", async () => {
+  it("exits 2 when the receiver refuses the token past --auth-grace-seconds, without printing it", async () => {
     stub = await startStubReceiver(() => ({
       status: 401,
       body: '{"error":"bad_token","message":"Token is not valid"}',
     }));
     const { code, err } = await cli(
-      ["send", "-", "--url", stub.url, "--token", TOKEN, "--spool", dir],
+      ["send", "-", "--url", stub.url, "--token", TOKEN, "--spool", dir, "--auth-grace-seconds", "0.2"],
       {},
       "x\n",
     );
     assert.equal(code, 2);
-    assert.match(err, /Token is not valid/);
+    assert.match(err, /retrying for up to 0\.2 s in case the tokens are being rotated/);
+    assert.match(
+      err,
+      /refused the connection for 0\.2 s \(--auth-grace-seconds\): HTTP 401: Token is not valid/,
+    );
     assert.match(err, /kept in/);
     assert.ok(!err.includes(TOKEN));
   });

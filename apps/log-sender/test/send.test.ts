@@ -116,17 +116,60 @@ describe("log-sender delivery", () => {
     assert.equal(fs.readdirSync(path.join(dir, "spool", "rejected")).length, 2);
   });
 
-  it("stops on 401 keeping every batch spooled, and a later run with a good token delivers them", async () => {
+  it("without a grace period, stops at the first 401 keeping every batch spooled; a later run with a good token delivers them", async () => {
     stub = await startStubReceiver((_, __) => undefined);
     const bad = await startStubReceiver(() => ({ status: 401 }));
     const file = path.join(dir, "a.log");
     fs.writeFileSync(file, numbered(0, 15).join("\n"));
     await assert.rejects(
-      sendFiles([file], options({ url: bad.url })),
+      sendFiles([file], options({ url: bad.url, authGraceSeconds: 0 })),
       (e: unknown) => e instanceof FatalSendError && e.status === 401 && !e.message.includes(TOKEN),
     );
     await bad.close();
     assert.ok(fs.readdirSync(path.join(dir, "spool", "batches")).length >= 1);
+    await sendFiles([file], options());
+    assertExactlyOnce(stub, numbered(0, 15));
+  });
+
+  it("retries 401 while the new token reaches the receiver tasks, then delivers every line once", async () => {
+    // Token rotation: the receiver's tasks restart one by one with the new
+    // tokens, so for a while the sender's (new) token is refused.
+    const refuseUntil = Date.now() + 300;
+    stub = await startStubReceiver(() => (Date.now() < refuseUntil ? { status: 401 } : undefined));
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 25).join("\n"));
+    const summary = await sendFiles([file], options({ authGraceSeconds: 10 }));
+    assert.ok(stub.requests.length > 3, `only ${stub.requests.length} requests`);
+    assert.ok(summary.retries >= 1);
+    assert.equal(summary.spoolDepth, 0);
+    assertExactlyOnce(stub, numbered(0, 25));
+    assert.ok(
+      messages.some((m) => /refused the token \(HTTP 401\); retrying for up to 10 s .*rotated/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(!messages.some((m) => m.includes(TOKEN)), "the token is never printed");
+  });
+
+  it("gives up when 401 lasts past the grace period: a clear fatal error, every batch kept in the spool", async () => {
+    const bad = await startStubReceiver(() => ({ status: 401 }));
+    const file = path.join(dir, "a.log");
+    fs.writeFileSync(file, numbered(0, 15).join("\n"));
+    const started = Date.now();
+    await assert.rejects(
+      sendFiles([file], options({ url: bad.url, authGraceSeconds: 0.2 })),
+      (e: unknown) => {
+        assert.ok(e instanceof FatalSendError && e.status === 401);
+        assert.match(e.message, /refused the connection for 0\.2 s \(--auth-grace-seconds\): HTTP 401/);
+        assert.match(e.message, /2 batch\(es\) kept in /);
+        assert.ok(!e.message.includes(TOKEN));
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started >= 200, "gave up before the grace period ended");
+    assert.ok(bad.requests.length > 2, "retried within the grace period");
+    await bad.close();
+    assert.equal(fs.readdirSync(path.join(dir, "spool", "batches")).length, 2);
+    stub = await startStubReceiver();
     await sendFiles([file], options());
     assertExactlyOnce(stub, numbered(0, 15));
   });

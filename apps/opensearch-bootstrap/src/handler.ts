@@ -2,15 +2,19 @@
  * The OpenSearch bootstrap Lambda: signed as the domain's master IAM role, it
  * sets up fine-grained access control so that the CloudTrail indexer and
  * Grafana are let in, and a human can still sign in as the admin user named
- * in the master secret. Invoked by the
- * program (aws.lambda.Invocation) after the domain exists; every run PUTs the
- * full desired state, so re-running changes nothing.
+ * in the master secret. Invoked by the program (aws.lambda.Invocation)
+ * after the domain exists and again whenever the domain is replaced; every
+ * run PUTs the full desired state, so re-running changes nothing. A new
+ * domain refuses its master for a while, so every call is retried (see
+ * `retry.ts`) until the run's deadline.
  */
 import { z } from "zod";
 import type { OpenSearchTransport } from "../../lib/signed-http";
 import { createOpenSearchTransport } from "../../lib/signed-http";
 import type { UserCredentials } from "./secret";
 import { readSecretCredentials } from "./secret";
+import type { Clock } from "./retry";
+import { requestWithRetry, SYSTEM_CLOCK } from "./retry";
 import { SECURITY_API, internalUserBody, securityRequests } from "./security";
 
 /** The invocation payload (the program builds it from the stack's role ARNs). */
@@ -38,6 +42,33 @@ export interface BootstrapDeps {
   /** Returns the admin user's name and password (the password never logged, never returned). */
   readonly readCredentials: () => Promise<UserCredentials>;
   readonly masterRoleArn: string;
+  /** How long one run keeps retrying, ms (also bounded by the invocation's remaining time). Default: {@link DEFAULT_RETRY_FOR_MS}. */
+  readonly retryForMs?: number;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Where retried attempts are reported. Default: `console.warn` (the function's log group). */
+  readonly log?: (message: string) => void;
+}
+
+/** The part of the Lambda context the handler reads. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Ten minutes of retries: a new FGAC domain refuses its master for minutes, not seconds. */
+export const DEFAULT_RETRY_FOR_MS = 10 * 60 * 1000;
+
+/** Kept back from the Lambda timeout, so that a run that gives up returns its error rather than timing out. */
+export const TIMEOUT_MARGIN_MS = 30 * 1000;
+
+/**
+ * When a run stops retrying: `retryForMs` from now, but never later than
+ * {@link TIMEOUT_MARGIN_MS} before the invocation times out.
+ */
+export function retryDeadline(now: number, retryForMs: number, context?: InvocationContext): number {
+  const remaining = context?.getRemainingTimeInMillis();
+  const budget = remaining === undefined ? retryForMs : Math.min(retryForMs, remaining - TIMEOUT_MARGIN_MS);
+  return now + Math.max(0, budget);
 }
 
 const eventSchema = z.object({
@@ -60,12 +91,19 @@ export function parseBootstrapEvent(event: unknown): BootstrapEvent {
 
 /**
  * Builds the handler: PUT the admin user, then the writer role and the role
- * mappings. Throws on the first refused call (with its status and the start
- * of the answer), so the invocation, and with it `pulumi up`, fails visibly.
+ * mappings, each retried while the domain is still coming up. Throws on the
+ * first call refused for good, or still refused at the deadline (with its
+ * status and the start of the answer), so the invocation, and with it
+ * `pulumi up`, fails visibly.
  */
-export function createBootstrapHandler(deps: BootstrapDeps): (event: unknown) => Promise<BootstrapSummary> {
-  return async (event) => {
+export function createBootstrapHandler(
+  deps: BootstrapDeps,
+): (event: unknown, context?: InvocationContext) => Promise<BootstrapSummary> {
+  const clock = deps.clock ?? SYSTEM_CLOCK;
+  const log = deps.log ?? ((message: string) => console.warn(message));
+  return async (event, context) => {
     const input = parseBootstrapEvent(event);
+    const deadline = retryDeadline(clock.now(), deps.retryForMs ?? DEFAULT_RETRY_FOR_MS, context);
     const { username, password } = await deps.readCredentials();
     const requests = securityRequests({ ...input, adminUser: username, masterRoleArn: deps.masterRoleArn });
     const userPath = `${SECURITY_API}/internalusers/${encodeURIComponent(username)}`;
@@ -74,11 +112,12 @@ export function createBootstrapHandler(deps: BootstrapDeps): (event: unknown) =>
       ...requests.map(({ path, body }) => ({ path, body })),
     ];
     for (const call of calls) {
-      const response = await deps.transport.request("PUT", call.path, JSON.stringify(call.body));
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        // The security API's error bodies describe the request, never echo a password.
-        throw new Error(`PUT ${call.path} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
-      }
+      await requestWithRetry(deps.transport, "PUT", call.path, JSON.stringify(call.body), {
+        deadline,
+        clock,
+        onRetry: (what, attempt, reason, delayMs) =>
+          log(`${what} attempt ${attempt} ${reason}; retrying in ${delayMs} ms`),
+      });
     }
     const mappings: Record<string, { backend_roles: string[]; users: string[] }> = {};
     for (const { path, body } of requests) {
@@ -99,6 +138,8 @@ export interface BootstrapEnv {
   readonly masterRoleArn: string;
   /** `AWS_REGION` (set by Lambda). */
   readonly region: string;
+  /** `RETRY_FOR_SECONDS`: how long a run retries (default 600; the invocation's timeout bounds it too). */
+  readonly retryForMs: number;
 }
 
 /**
@@ -111,11 +152,17 @@ export function parseBootstrapEnv(env: NodeJS.ProcessEnv): BootstrapEnv {
   const missing = names.filter((key) => (env[key] ?? "") === "");
   if (missing.length > 0) throw new Error(`Missing environment variables: ${missing.join(", ")}`);
   const endpoint = env.OPENSEARCH_ENDPOINT as string;
+  const retryFor = env.RETRY_FOR_SECONDS ?? "";
+  const retrySeconds = retryFor === "" ? DEFAULT_RETRY_FOR_MS / 1000 : Number(retryFor);
+  if (!Number.isInteger(retrySeconds) || retrySeconds < 0 || retrySeconds > 900) {
+    throw new Error(`RETRY_FOR_SECONDS must be a whole number of seconds from 0 to 900 (got "${retryFor}")`);
+  }
   return {
     endpoint: /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`,
     secretArn: env.MASTER_SECRET_ARN as string,
     masterRoleArn: env.MASTER_ROLE_ARN as string,
     region: env.AWS_REGION as string,
+    retryForMs: retrySeconds * 1000,
   };
 }
 
@@ -124,7 +171,10 @@ export function parseBootstrapEnv(env: NodeJS.ProcessEnv): BootstrapEnv {
  * (Lambda sets them as environment variables) sign both Secrets Manager and
  * OpenSearch requests.
  */
-export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: unknown) => Promise<BootstrapSummary> {
+export function handlerFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Pick<BootstrapDeps, "clock" | "log"> = {},
+): (event: unknown, context?: InvocationContext) => Promise<BootstrapSummary> {
   const config = parseBootstrapEnv(env);
   const credentials = () => {
     const accessKeyId = env.AWS_ACCESS_KEY_ID ?? "";
@@ -145,8 +195,10 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: unknown) => Prom
     credentials,
   });
   return createBootstrapHandler({
+    ...overrides,
     transport,
     masterRoleArn: config.masterRoleArn,
+    retryForMs: config.retryForMs,
     readCredentials: () =>
       readSecretCredentials({
         secretArn: config.secretArn,
@@ -157,10 +209,10 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: unknown) => Prom
   });
 }
 
-let fromEnv: ((event: unknown) => Promise<BootstrapSummary>) | undefined;
+let fromEnv: ((event: unknown, context?: InvocationContext) => Promise<BootstrapSummary>) | undefined;
 
 /** The Lambda entry point; reads the environment on first invocation (importing has no side effects). */
-export const handler = async (event: unknown): Promise<BootstrapSummary> => {
+export const handler = async (event: unknown, context?: InvocationContext): Promise<BootstrapSummary> => {
   fromEnv ??= handlerFromEnv(process.env);
-  return await fromEnv(event);
+  return await fromEnv(event, context);
 };

@@ -7,6 +7,7 @@ import {
   parseBootstrapEnv,
   parseBootstrapEvent,
 } from "../src/handler";
+import type { Clock } from "../src/retry";
 import { credentialsFromSecretString } from "../src/secret";
 
 const MASTER = "arn:aws:iam::123456789012:role/obs-bootstrap-role";
@@ -31,6 +32,11 @@ class FakeDomain {
   readonly store = new Map<string, string>();
   /** Answer this status to PUTs on paths containing the key. */
   refuse: { readonly pathPart: string; readonly status: number } | undefined;
+  /**
+   * Answers of a domain still coming up: each security API request takes the
+   * next entry (a status, or "reset" to drop the connection) until none is left.
+   */
+  readonly initialising: (number | "reset")[] = [];
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -51,6 +57,21 @@ class FakeDomain {
       const path = req.url ?? "";
       if (req.method !== "PUT" || !path.startsWith("/_plugins/_security/api/")) {
         res.writeHead(404).end(JSON.stringify({ status: "NOT_FOUND" }));
+        return;
+      }
+      const answer = this.initialising.shift();
+      if (answer === "reset") {
+        req.socket.destroy();
+        return;
+      }
+      if (answer !== undefined) {
+        res
+          .writeHead(answer)
+          .end(
+            answer === 503
+              ? "OpenSearch Security not initialized."
+              : JSON.stringify({ Message: "security_exception: no permissions" }),
+          );
         return;
       }
       if (this.refuse !== undefined && path.includes(this.refuse.pathPart)) {
@@ -77,6 +98,20 @@ class FakeDomain {
 }
 
 const EVENT = { writerRoleArns: [INDEXER], readerRoleArns: [GRAFANA], indexPattern: "cloudtrail-*" };
+
+/** A clock whose sleeps return at once and move time on, so minutes of backoff take milliseconds. */
+class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(private time = 1_700_000_000_000) {}
+  now(): number {
+    return this.time;
+  }
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.time += ms;
+    return Promise.resolve();
+  }
+}
 
 describe("opensearch-bootstrap handler against a loopback security API", () => {
   let fake: FakeDomain;
@@ -145,13 +180,67 @@ describe("opensearch-bootstrap handler against a loopback security API", () => {
     assert.deepEqual(fake.store, stateAfterFirst);
   });
 
-  it("fails the invocation with the refused call, without the password in the message", async () => {
-    fake.refuse = { pathPart: "rolesmapping/readall", status: 403 };
-    await assert.rejects(handlerFromEnv(env)(EVENT), (error: Error) => {
-      assert.match(error.message, /^PUT \/_plugins\/_security\/api\/rolesmapping\/readall answered 403: /);
+  it("fails the invocation at once with a call refused for good, without the password in the message", async () => {
+    fake.refuse = { pathPart: "rolesmapping/readall", status: 400 };
+    const clock = new FakeClock();
+    await assert.rejects(handlerFromEnv(env, { clock, log: () => {} })(EVENT), (error: Error) => {
+      assert.match(error.message, /^PUT \/_plugins\/_security\/api\/rolesmapping\/readall answered 400: /);
       assert.ok(!error.message.includes(PASSWORD));
       return true;
     });
+    assert.deepEqual(clock.sleeps, [], "a 400 is not retried");
+  });
+
+  // A new FGAC domain is "Active" before it accepts its master: it answers 401/403 until the
+  // master role and access policy take effect, and 503 "OpenSearch Security not initialized"
+  // while the security index is created (AWS documents no status list; seen in
+  // https://github.com/opensearch-project/security/issues/4422 and
+  // https://github.com/awslabs/generative-ai-cdk-constructs/issues/322).
+  it("retries a domain that answers 503, 401, 403, 429 and drops connections, then succeeds", async () => {
+    fake.initialising.push(503, 503, 401, 403, "reset", 429, 502);
+    const clock = new FakeClock();
+    const logged: string[] = [];
+    const summary = await handlerFromEnv(env, { clock, log: (m) => logged.push(m) })(EVENT);
+    assert.equal(summary.applied.length, 6);
+    assert.equal(fake.initialising.length, 0);
+    // 1, 2, 4, 8, 16, 30 (capped), 30 s: one pause per refused attempt.
+    assert.deepEqual(clock.sleeps, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    assert.equal(logged.length, 7);
+    assert.match(
+      logged[0]!,
+      /^PUT \/_plugins\/_security\/api\/internalusers\/admin attempt 1 answered 503: OpenSearch Security not initialized/,
+    );
+    assert.match(logged[4]!, /attempt 5 failed: /, "a dropped connection is retried too");
+    assert.ok(!logged.join("\n").includes(PASSWORD), "the password is never logged");
+    const user = JSON.parse(fake.store.get("/_plugins/_security/api/internalusers/admin") ?? "{}") as {
+      password?: string;
+    };
+    assert.equal(user.password, PASSWORD);
+  });
+
+  it("gives up at the deadline naming the call and its last status", async () => {
+    fake.initialising.push(...Array<number>(1000).fill(403));
+    const clock = new FakeClock();
+    const start = clock.now();
+    await assert.rejects(
+      handlerFromEnv({ ...env, RETRY_FOR_SECONDS: "600" }, { clock, log: () => {} })(EVENT),
+      /^Error: PUT \/_plugins\/_security\/api\/internalusers\/admin answered 403: .*\(gave up after \d+ attempts over \d+ s\)$/,
+    );
+    const waited = clock.now() - start;
+    assert.ok(waited <= 600_000, `stopped within the budget (waited ${waited} ms)`);
+    assert.ok(waited > 600_000 - 30_000, `used the budget (waited ${waited} ms)`);
+    assert.equal(fake.store.size, 0);
+  });
+
+  it("stops retrying in time to return its error before the Lambda timeout", async () => {
+    fake.initialising.push(...Array<number>(1000).fill(503));
+    const clock = new FakeClock();
+    const start = clock.now();
+    // 90 s left in the invocation: retries stop 30 s before it ends, not after the default 10 minutes.
+    const context = { getRemainingTimeInMillis: () => 90_000 - (clock.now() - start) };
+    await assert.rejects(handlerFromEnv(env, { clock, log: () => {} })(EVENT, context), /answered 503/);
+    const waited = clock.now() - start;
+    assert.ok(waited <= 60_000 && waited > 30_000, `retried for most of the 60 s left (waited ${waited} ms)`);
   });
 
   it("names the secret, not its value, when Secrets Manager refuses", async () => {
@@ -182,6 +271,18 @@ describe("opensearch-bootstrap configuration", () => {
     assert.throws(
       () => parseBootstrapEnv({ AWS_REGION: "us-east-1" }),
       /Missing environment variables: OPENSEARCH_ENDPOINT, MASTER_SECRET_ARN, MASTER_ROLE_ARN$/,
+    );
+    const complete = {
+      OPENSEARCH_ENDPOINT: "search-x.us-east-1.es.amazonaws.com",
+      MASTER_SECRET_ARN: SECRET_ARN,
+      MASTER_ROLE_ARN: MASTER,
+      AWS_REGION: "us-east-1",
+    };
+    assert.equal(parseBootstrapEnv(complete).retryForMs, 600_000, "ten minutes of retries by default");
+    assert.equal(parseBootstrapEnv({ ...complete, RETRY_FOR_SECONDS: "120" }).retryForMs, 120_000);
+    assert.throws(
+      () => parseBootstrapEnv({ ...complete, RETRY_FOR_SECONDS: "soon" }),
+      /RETRY_FOR_SECONDS must be a whole number of seconds from 0 to 900 \(got "soon"\)/,
     );
     assert.equal(
       parseBootstrapEnv({

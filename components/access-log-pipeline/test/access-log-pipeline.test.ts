@@ -57,9 +57,9 @@ describe("AccessLogPipeline (mocks)", () => {
     );
   });
 
-  it("runs the bundled transformer on node20/arm64 with its prefixes and JSON logs to its own group", () => {
+  it("runs the bundled transformer on nodejs24.x/arm64 with its prefixes and JSON logs to its own group", () => {
     const fn = resourceNamed(run.resources, "aws:lambda/function:Function", "acc-transformer");
-    assert.equal(fn.props.runtime, "nodejs20.x");
+    assert.equal(fn.props.runtime, "nodejs24.x");
     assert.deepEqual(fn.props.architectures, ["arm64"]);
     assert.equal(fn.props.handler, "index.handler");
     assert.deepEqual(fn.props.environment, {

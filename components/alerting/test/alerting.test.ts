@@ -32,14 +32,22 @@ describe("Alerting (mocks)", () => {
       Statement: Record<string, unknown>[];
     };
     assert.deepEqual(policy.Statement[0], {
-      Sid: "AlarmsAndEventsOfThisAccount",
+      Sid: "AlarmsOfThisAccount",
       Effect: "Allow",
-      Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+      Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Resource: run.outputs.topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
     assert.deepEqual(policy.Statement[1], {
+      Sid: "EventBridgeRules",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: run.outputs.topicArn,
+    });
+    assert.deepEqual(policy.Statement[2], {
       Sid: "PrometheusAlertManagerOfThisAccount",
       Effect: "Allow",
       Principal: { Service: "aps.amazonaws.com" },
@@ -47,7 +55,7 @@ describe("Alerting (mocks)", () => {
       Resource: run.outputs.topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
-    assert.equal(policy.Statement[3]!.Sid, "DenyInsecureTransport");
+    assert.equal(policy.Statement[4]!.Sid, "DenyInsecureTransport");
     assert.equal(
       run.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription").length,
       0,

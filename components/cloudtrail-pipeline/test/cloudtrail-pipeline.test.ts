@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 
+import * as aws from "@pulumi/aws";
+
 import { violations } from "../../../policy/rules";
 import type { ProgramRun } from "../../../test/lib/mocks";
 import { asPolicyInputs, parseJsonInput, resourceNamed, runUnderMocks } from "../../../test/lib/mocks";
@@ -18,6 +20,10 @@ const base: CloudTrailPipelineArgs = {
   tags,
 };
 const TRAIL_ARN = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/ct-trail";
+const withDomainTarget = {
+  endpoint: "search-logs.eu-west-1.es.amazonaws.com",
+  domainArn: "arn:aws:es:eu-west-1:123456789012:domain/logs",
+};
 
 function deploy(args: Partial<CloudTrailPipelineArgs> = {}): Promise<ProgramRun<unknown>> {
   return runUnderMocks("test", NO_CONFIG, () => new CloudTrailPipeline("ct", { ...base, ...args }));
@@ -155,6 +161,28 @@ describe("CloudTrailPipeline (mocks)", () => {
     );
     assert.deepEqual(mapping.props.functionResponseTypes, ["ReportBatchItemFailures"]);
     assert.equal(mapping.props.eventSourceArn, "arn:aws:sqs:eu-west-1:123456789012:ct-new-files");
+    // The pollers start 5 batches at once; capped at the reserved concurrency none is throttled
+    // (a throttle counts a receive towards the DLQ). AWS: maximum concurrency 2–1000, "don't
+    // configure maximum concurrency higher than the function's reserved concurrency":
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+    assert.deepEqual(mapping.props.scalingConfig, { maximumConcurrency: 2 });
+  });
+
+  it("caps the queue mapping at the reserved concurrency and refuses less than Lambda's minimum of 2", async () => {
+    const ten = await deploy({ reservedConcurrency: 10 });
+    assert.deepEqual(
+      [
+        resourceNamed(ten.resources, "aws:lambda/function:Function", "ct-indexer").props
+          .reservedConcurrentExecutions,
+        resourceNamed(ten.resources, "aws:lambda/eventSourceMapping:EventSourceMapping", "ct-from-queue")
+          .props.scalingConfig,
+      ],
+      [10, { maximumConcurrency: 10 }],
+    );
+    assert.deepEqual(cloudTrailPipelineArgProblems({ ...base, reservedConcurrency: 1 }), [
+      "reservedConcurrency must be 2–1000 (got 1): it is also the SQS mapping's maximum concurrency, which Lambda accepts from 2",
+    ]);
+    await assert.rejects(deploy({ reservedConcurrency: 1 }), /reservedConcurrency must be 2–1000 \(got 1\)/);
   });
 
   it("indexer role: exact ARNs, no OpenSearch or VPC grants without a domain", () => {
@@ -186,9 +214,10 @@ describe("CloudTrailPipeline (mocks)", () => {
       },
     });
     const fn = resourceNamed(withDomain.resources, "aws:lambda/function:Function", "ct-indexer");
-    assert.equal(
-      (fn.props.environment as { variables: Record<string, string> }).variables.OPENSEARCH_ENDPOINT,
-      "search-logs.eu-west-1.es.amazonaws.com",
+    const variables = (fn.props.environment as { variables: Record<string, string> }).variables;
+    assert.deepEqual(
+      [variables.OPENSEARCH_ENDPOINT, variables.INDEX_REPLICAS],
+      ["search-logs.eu-west-1.es.amazonaws.com", "1"],
     );
     assert.deepEqual(fn.props.vpcConfig, { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] });
     const policy = parseJsonInput(
@@ -257,6 +286,69 @@ describe("CloudTrailPipeline (mocks)", () => {
     }
   });
 
+  // Lambda's Throttles metric (AWS/Lambda, by FunctionName): invocation requests refused for lack
+  // of concurrency. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+  it("alarms on any throttled indexer invocation, to the alert topic", () => {
+    const alarm = resourceNamed(
+      run.resources,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "ct-indexer-throttles",
+    );
+    const { alarmDescription: _description, ...rest } = alarm.props;
+    assert.deepEqual(rest, {
+      namespace: "AWS/Lambda",
+      metricName: "Throttles",
+      dimensions: { FunctionName: "ct-indexer" },
+      statistic: "Sum",
+      period: 300,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+      tags,
+    });
+  });
+
+  it("feeds the indexer only after the domain's bootstrap, with the domain's replica count", async () => {
+    const withBootstrap = await runUnderMocks("test", NO_CONFIG, () => {
+      const bootstrap = new aws.sns.Topic("stand-in-for-the-bootstrap", {});
+      return new CloudTrailPipeline("ct", {
+        ...base,
+        openSearch: {
+          endpoint: "search-logs.eu-west-1.es.amazonaws.com",
+          domainArn: "arn:aws:es:eu-west-1:123456789012:domain/logs",
+          indexReplicas: 0,
+          dependsOn: [bootstrap],
+        },
+      });
+    });
+    const mapping = resourceNamed(
+      withBootstrap.resources,
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "ct-from-queue",
+    );
+    assert.ok(
+      mapping.dependsOn.includes("aws:sns/topic:Topic::stand-in-for-the-bootstrap"),
+      mapping.dependsOn.join(", "),
+    );
+    assert.ok(mapping.dependsOn.includes("aws:iam/rolePolicy:RolePolicy::ct-indexer-role-policy"));
+    const fn = resourceNamed(withBootstrap.resources, "aws:lambda/function:Function", "ct-indexer");
+    assert.equal(
+      (fn.props.environment as { variables: Record<string, string> }).variables.INDEX_REPLICAS,
+      "0",
+    );
+    assert.ok(
+      !fn.dependsOn.includes("aws:sns/topic:Topic::stand-in-for-the-bootstrap"),
+      "only the mapping waits (no cycle)",
+    );
+    assert.deepEqual(
+      cloudTrailPipelineArgProblems({ ...base, openSearch: { ...withDomainTarget, indexReplicas: 2 } }),
+      ["openSearch.indexReplicas must be 0–1 (got 2)"],
+    );
+  });
+
   it("passes every policy rule", () => {
     assert.deepEqual(violations(asPolicyInputs(run.resources)), []);
   });
@@ -281,7 +373,7 @@ describe("CloudTrailPipeline (mocks)", () => {
       },
     ]);
     assert.deepEqual(cloudTrailPipelineArgProblems({ ...base, reservedConcurrency: 0, indexPrefix: "Bad" }), [
-      "reservedConcurrency must be 1–1000 (got 0)",
+      "reservedConcurrency must be 2–1000 (got 0): it is also the SQS mapping's maximum concurrency, which Lambda accepts from 2",
       'indexPrefix must be a lowercase OpenSearch index prefix (got "Bad")',
     ]);
   });

@@ -226,10 +226,8 @@ describe("FlowLogMonitor (mocks)", () => {
       const policy = JSON.parse(
         String(resourceNamed(run.resources, T.topicPolicy, "flm-alerting-topic-policy").props.policy),
       ) as { Statement: { Sid: string; Principal?: unknown; Condition?: unknown; Resource: unknown }[] };
-      const alarms = policy.Statement.find((s) => s.Sid === "AlarmsAndEventsOfThisAccount");
-      assert.deepEqual(alarms?.Principal, {
-        Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-      });
+      const alarms = policy.Statement.find((s) => s.Sid === "AlarmsOfThisAccount");
+      assert.deepEqual(alarms?.Principal, { Service: "cloudwatch.amazonaws.com" });
       assert.deepEqual(alarms?.Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
       assert.equal(alarms?.Resource, run.outputs.alarmTopicArn);
       assert.equal(

@@ -32,8 +32,10 @@ describe("LogArchive (mocks)", () => {
       [
         "AccountAdministration",
         "CloudWatchLogsOfThisAccount",
-        "CloudTrailEncryptForThisAccount",
+        "CloudTrailDescribeKey",
+        "CloudTrailEncryptLogs",
         "PublishersToEncryptedTopics",
+        "EventBridgeToEncryptedTopics",
         "LogDeliveryOfThisAccount",
         "FirehoseOfThisAccount",
       ],
@@ -153,6 +155,24 @@ describe("LogArchive (mocks)", () => {
     const children = disposable.resources.filter((r) => r.custom);
     assert.ok(children.length >= 15);
     assert.deepEqual([...new Set(children.map((r) => r.parent))], ["arc"]);
+  });
+
+  it("lets CloudTrail use the key for the named trails only", async () => {
+    const run = await runUnderMocks(
+      "test",
+      NO_CONFIG,
+      () => new LogArchive("arc", { trailNames: ["t1"], tags }),
+    );
+    const policy = parseJsonInput<{ Statement: { Sid: string; Condition?: unknown }[] }>(
+      resourceNamed(run.resources, "aws:kms/key:Key", "arc-key").props.policy,
+    );
+    const trail = `arn:aws:cloudtrail:eu-west-1:${MOCK_ACCOUNT}:trail/t1`;
+    for (const sid of ["CloudTrailDescribeKey", "CloudTrailEncryptLogs"]) {
+      const statement = policy.Statement.find((s) => s.Sid === sid);
+      assert.deepEqual((statement?.Condition as Record<string, unknown>).StringEquals, {
+        "aws:SourceArn": [trail],
+      });
+    }
   });
 
   it("rejects invalid arguments with every problem listed", async () => {

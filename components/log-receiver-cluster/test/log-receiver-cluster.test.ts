@@ -13,7 +13,8 @@ import {
   unwrapSecrets,
   parseJsonInput,
 } from "../../../test/lib/mocks";
-import type { LogReceiverClusterArgs } from "..";
+import { selfSignedCertificate } from "../../../test/lib/test-certificate";
+import type { AgentConfigs, LogReceiverClusterArgs } from "..";
 import { LogReceiverCluster, TLS_POLICY } from "..";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
@@ -21,9 +22,12 @@ const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/ingest";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
-const CERT =
-  "-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----";
-const PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----";
+const DOMAIN = "logs.example.com";
+const ZONE = "Z0123456789EXAMPLE";
+const LEAF = selfSignedCertificate([DOMAIN]);
+const INTERMEDIATE = selfSignedCertificate([], "Example Intermediate CA").certificatePem.trim();
+const CERT = `${LEAF.certificatePem}${INTERMEDIATE}\n`;
+const PRIVATE_KEY = LEAF.privateKeyPem;
 
 const base: LogReceiverClusterArgs = {
   streamName: "ingest",
@@ -33,25 +37,57 @@ const base: LogReceiverClusterArgs = {
   tags,
 };
 
-function deploy(args: Partial<LogReceiverClusterArgs>): Promise<ProgramRun<unknown>> {
-  return runUnderMocks("test", NO_CONFIG, () => new LogReceiverCluster("rx", { ...base, ...args }));
+/** The component's outputs that agents see. */
+interface AgentFacing {
+  endpoint: string;
+  agentConfigs: AgentConfigs;
+  caCertificatePem?: string;
 }
 
+function deploy(args: Partial<LogReceiverClusterArgs>): Promise<ProgramRun<AgentFacing>> {
+  return runUnderMocks("test", NO_CONFIG, () => {
+    const rx = new LogReceiverCluster("rx", { ...base, ...args });
+    return {
+      endpoint: rx.endpoint,
+      agentConfigs: rx.agentConfigs,
+      ...(rx.caCertificatePem !== undefined ? { caCertificatePem: rx.caCertificatePem } : {}),
+    };
+  });
+}
+
+/**
+ * INGEST_TOKENS_VERSION of the receiver container: the mocks give the tokens'
+ * SecretVersion a `versionId` that changes with the value, as AWS does.
+ */
+function tokensVersionId(run: ProgramRun<AgentFacing>): string {
+  const task = resourceNamed(run.resources, "aws:ecs/taskDefinition:TaskDefinition", "rx-task");
+  const [container] = parseJsonInput<{ environment: { name: string; value: string }[] }[]>(
+    task.props.containerDefinitions,
+  );
+  const value = container!.environment.find((e) => e.name === "INGEST_TOKENS_VERSION")?.value ?? "";
+  assert.match(value, /^rx-tokens-value-[0-9a-f]{12}$/, "the SecretVersion's versionId");
+  return value;
+}
+
+const prodArgs: Partial<LogReceiverClusterArgs> = {
+  tls: { certificatePem: pulumi.secret(CERT), privateKeyPem: pulumi.secret(PRIVATE_KEY) },
+  domainName: DOMAIN,
+  hostedZoneId: ZONE,
+  ingestTokens: pulumi.secret([{ name: "office", token: "x".repeat(40) }]),
+  minTasks: 2,
+  maxTasks: 8,
+  cpu: 1024,
+  memoryMiB: 2048,
+  natGateways: "OnePerAz",
+  availabilityZoneCount: 3,
+  allowedCidrs: ["198.51.100.0/24", "203.0.113.0/24"],
+  retainData: true,
+};
+
 describe("LogReceiverCluster (mocks)", () => {
-  let prod: ProgramRun<unknown>;
+  let prod: ProgramRun<AgentFacing>;
   before(async () => {
-    prod = await deploy({
-      tls: { certificatePem: pulumi.secret(CERT), privateKeyPem: pulumi.secret(PRIVATE_KEY) },
-      ingestTokens: pulumi.secret([{ name: "office", token: "x".repeat(40) }]),
-      minTasks: 2,
-      maxTasks: 8,
-      cpu: 1024,
-      memoryMiB: 2048,
-      natGateways: "OnePerAz",
-      availabilityZoneCount: 3,
-      allowedCidrs: ["198.51.100.0/24", "203.0.113.0/24"],
-      retainData: true,
-    });
+    prod = await deploy(prodArgs);
   });
 
   it("listens with TLS on 443 with the modern policy and the imported certificate, forwarding to the tasks", () => {
@@ -64,8 +100,8 @@ describe("LogReceiverCluster (mocks)", () => {
     const certificate = prod.resources.find((r) => r.name === "rx-certificate")!;
     assert.ok(containsSecret(certificate.inputs.privateKey), "the private key stays secret");
     assert.deepEqual(unwrapSecrets(certificate.inputs), {
-      certificateBody: "-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----",
-      certificateChain: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----",
+      certificateBody: LEAF.certificatePem.trim(),
+      certificateChain: INTERMEDIATE,
       privateKey: PRIVATE_KEY,
       tags,
     });
@@ -96,6 +132,55 @@ describe("LogReceiverCluster (mocks)", () => {
     );
   });
 
+  it("names the endpoint: an A alias to the NLB in the hosted zone, the name in the endpoint and every agent config", () => {
+    // Alias to an NLB: A record (the NLB is IPv4 only), the NLB's DNS name and canonical zone,
+    // EvaluateTargetHealth so that Route 53 follows the target groups' health.
+    // https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html
+    // https://www.pulumi.com/registry/packages/aws/api-docs/route53/record/
+    const record = prod.resources.find((r) => r.type === "aws:route53/record:Record");
+    assert.equal(record?.name, "rx-dns");
+    assert.deepEqual(unwrapSecrets(record.inputs), {
+      zoneId: ZONE,
+      name: DOMAIN,
+      type: "A",
+      aliases: [
+        {
+          name: "rx-nlb-0123456789.elb.eu-west-1.amazonaws.com",
+          zoneId: "Z2IFOLAFXWLO4F",
+          evaluateTargetHealth: true,
+        },
+      ],
+    });
+    const { endpoint, agentConfigs, caCertificatePem } = prod.outputs;
+    assert.equal(endpoint, "https://logs.example.com/v1/logs");
+    assert.match(agentConfigs.logSender, /--url https:\/\/logs\.example\.com\/v1\/logs --spool \S+$/);
+    assert.match(agentConfigs.fluentBit, /^ {4}Host {9}logs\.example\.com$/m);
+    assert.match(agentConfigs.fluentd, /https:\/\/logs\.example\.com/);
+    for (const config of [agentConfigs.logSender, agentConfigs.fluentBit, agentConfigs.fluentd]) {
+      assert.ok(
+        !config.includes(".elb."),
+        "agents must not be given the NLB's name: the certificate does not cover it",
+      );
+      assert.ok(!/--ca |ca_file/.test(config), "a CA-issued certificate needs no extra trust");
+    }
+    assert.equal(caCertificatePem, undefined, "no self-signed certificate to trust");
+  });
+
+  it("requires a valid domainName with an imported certificate (it cannot name the NLB)", async () => {
+    await assert.rejects(
+      deploy({ ...prodArgs, domainName: undefined, hostedZoneId: undefined }),
+      (error: Error) => {
+        assert.match(error.message, /domainName is required with tls: agents verify the certificate/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      deploy({ ...prodArgs, domainName: "Logs_Example" }),
+      /domainName must be a DNS host name/,
+    );
+    await assert.rejects(deploy({ ...prodArgs, domainName: undefined }), /hostedZoneId needs domainName/);
+  });
+
   it("task definition: Fargate, non-root, read-only root, tokens from Secrets Manager, no plain secrets", () => {
     const task = resourceNamed(prod.resources, "aws:ecs/taskDefinition:TaskDefinition", "rx-task");
     assert.deepEqual([task.props.cpu, task.props.memory, task.props.networkMode], ["1024", "2048", "awsvpc"]);
@@ -108,6 +193,7 @@ describe("LogReceiverCluster (mocks)", () => {
     ]);
     assert.deepEqual(container!.environment, [
       { name: "AWS_REGION", value: "eu-west-1" },
+      { name: "INGEST_TOKENS_VERSION", value: tokensVersionId(prod) },
       { name: "PORT", value: "8080" },
       { name: "PROXY_PROTOCOL", value: "on" },
       { name: "STREAM_NAME", value: "ingest" },
@@ -117,6 +203,40 @@ describe("LogReceiverCluster (mocks)", () => {
       "a token leaked into the task definition",
     );
     assert.match(String(container!.image), /rx-image@sha256:/);
+    assert.ok(!containsSecret(task.inputs.containerDefinitions), "the version id is not a secret");
+  });
+
+  it("rolls the tasks when the tokens change: the secret's version id is in the task definition, no token is", async () => {
+    // ECS injects `secrets` when a container starts and never refreshes them
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html);
+    // a new value is a new secret version with a new VersionId
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-secret-value.html).
+    // So the version id in the container definitions makes a token change register a new
+    // task definition revision, which the service rolls out.
+    const rotated = await deploy({
+      ...prodArgs,
+      ingestTokens: pulumi.secret([
+        { name: "office", token: "x".repeat(40) },
+        { name: "office-2026", token: "y".repeat(40) },
+      ]),
+    });
+    const definitions = (run: ProgramRun<AgentFacing>) =>
+      String(
+        resourceNamed(run.resources, "aws:ecs/taskDefinition:TaskDefinition", "rx-task").props
+          .containerDefinitions,
+      );
+    assert.notEqual(tokensVersionId(rotated), tokensVersionId(prod));
+    assert.notEqual(
+      definitions(rotated),
+      definitions(prod),
+      "same task definition: the tasks keep the old tokens",
+    );
+    assert.equal(
+      definitions(rotated),
+      definitions(prod).replace(tokensVersionId(prod), tokensVersionId(rotated)),
+      "only the version id changes",
+    );
+    for (const token of ["x".repeat(40), "y".repeat(40)]) assert.ok(!definitions(rotated).includes(token));
   });
 
   it("stores the tokens encrypted with the archive key, as a secret value", () => {
@@ -268,6 +388,22 @@ describe("LogReceiverCluster (mocks)", () => {
     });
     const cert = resourceNamed(dev.resources, "tls:index/selfSignedCert:SelfSignedCert", "rx-self-signed");
     assert.deepEqual(cert.props.dnsNames, ["rx-nlb-0123456789.elb.eu-west-1.amazonaws.com"]);
+    assert.equal(dev.outputs.endpoint, "https://rx-nlb-0123456789.elb.eu-west-1.amazonaws.com/v1/logs");
+    // The self-signed certificate (the mocks' certPem) is published for agents to trust.
+    assert.equal(
+      dev.outputs.caCertificatePem,
+      "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----",
+    );
+    assert.match(
+      dev.outputs.agentConfigs.logSender,
+      /pulumi stack output receiverCaCertificatePem > \/etc\/log-sender\/receiver-ca\.pem\n.*\n.*--url https:\/\/rx-nlb-0123456789\.elb\.eu-west-1\.amazonaws\.com\/v1\/logs .* --ca \/etc\/log-sender\/receiver-ca\.pem$/,
+    );
+    assert.match(
+      dev.outputs.agentConfigs.fluentBit,
+      /^ {4}tls\.ca_file {2}\/etc\/fluent-bit\/receiver-ca\.pem$/m,
+    );
+    assert.match(dev.outputs.agentConfigs.fluentBit, /^ {4}tls\.verify {3}On$/m);
+    assert.equal(dev.resources.filter((r) => r.type === "aws:route53/record:Record").length, 0);
     assert.equal(
       resourceNamed(dev.resources, "tls:index/privateKey:PrivateKey", "rx-self-signed-key").props.algorithm,
       "ECDSA",
@@ -280,6 +416,26 @@ describe("LogReceiverCluster (mocks)", () => {
     const version = dev.resources.find((r) => r.name === "rx-tokens-value")!;
     assert.ok(containsSecret(version.inputs.secretString));
     assert.deepEqual(violations(asPolicyInputs(dev.resources)), []);
+  });
+
+  it("dev with domainName: the self-signed certificate covers that name, the endpoint and the agents use it", async () => {
+    const dev = await deploy({
+      allowSelfSignedCertificate: true,
+      allowGeneratedTokens: true,
+      domainName: "logs.dev.example.com",
+      hostedZoneId: "Z0DEV0EXAMPLE",
+    });
+    const cert = resourceNamed(dev.resources, "tls:index/selfSignedCert:SelfSignedCert", "rx-self-signed");
+    assert.deepEqual(cert.props.dnsNames, ["logs.dev.example.com"]);
+    assert.equal(dev.outputs.endpoint, "https://logs.dev.example.com/v1/logs");
+    assert.match(dev.outputs.agentConfigs.fluentBit, /^ {4}Host {9}logs\.dev\.example\.com$/m);
+    assert.match(
+      dev.outputs.agentConfigs.logSender,
+      /--url https:\/\/logs\.dev\.example\.com\/v1\/logs .* --ca /,
+    );
+    const record = resourceNamed(dev.resources, "aws:route53/record:Record", "rx-dns");
+    assert.equal(record.props.zoneId, "Z0DEV0EXAMPLE");
+    assert.equal(record.props.name, "logs.dev.example.com");
   });
 
   it("with AMP: an ADOT sidecar scrapes /metrics on loopback and remote-writes with SigV4; aps:RemoteWrite on that workspace only", async () => {

@@ -11,6 +11,7 @@ import { bundleLambdaCode } from "../../lib/bundle";
 import type { ProgramRun, RecordedResource } from "../../../test/lib/mocks";
 import {
   asPolicyInputs,
+  computedState,
   containsSecret,
   parseJsonInput,
   resourceNamed,
@@ -20,6 +21,8 @@ import {
 import type { ObservabilityStackArgs } from "..";
 import {
   BOOTSTRAP_ENTRY,
+  BOOTSTRAP_RETRY_SECONDS,
+  BOOTSTRAP_TIMEOUT_SECONDS,
   DATA_SOURCE_TYPES,
   dashboardDatasourceUses,
   ObservabilityStack,
@@ -28,6 +31,7 @@ import {
   openSearchAlarmSpecs,
   readDashboards,
   RULES_DIR,
+  TOKEN_ROTATION,
   TOKEN_SECONDS_TO_LIVE,
 } from "..";
 
@@ -420,8 +424,14 @@ describe("ObservabilityStack (mocks)", () => {
           OPENSEARCH_ENDPOINT: "search-obs-domain-0123456789.eu-west-1.es.amazonaws.com",
           MASTER_SECRET_ARN: secretArn,
           MASTER_ROLE_ARN: MASTER_ROLE,
+          RETRY_FOR_SECONDS: "600",
         },
       });
+      // Ten minutes of retries need a longer run than that: 900 s, the most Lambda allows.
+      assert.deepEqual(
+        [fn.props.timeout, BOOTSTRAP_TIMEOUT_SECONDS, BOOTSTRAP_RETRY_SECONDS],
+        [900, 900, 600],
+      );
       // Mocks see the archive only as a marker; its content is checked on the bundle itself.
       assert.ok(
         typeof fn.props.code === "object" && fn.props.code !== null && "__pulumiArchive" in fn.props.code,
@@ -437,11 +447,26 @@ describe("ObservabilityStack (mocks)", () => {
         readerRoleArns: [GRAFANA_ROLE],
         indexPattern: "cloudtrail-*",
       });
-      const triggers = invocation.props.triggers as Record<string, string>;
-      assert.deepEqual(
-        [triggers.writerRoleArns, triggers.readerRoleArns, triggers.indexPattern],
-        [JSON.stringify([INDEXER]), JSON.stringify([GRAFANA_ROLE]), "cloudtrail-*"],
+      // A replaced domain (same name, new endpoint) has an empty security index: the domain's
+      // ARN and endpoint are triggers, so the bootstrap runs again for it.
+      const domain = resourceNamed(prod.resources, TYPES.domain, "obs-domain");
+      const domainState = computedState(domain.type, domain.name, domain.props);
+      const secretVersion = resourceNamed(prod.resources, TYPES.secretVersion, "obs-master-user-value");
+      // passwordVersion and code are computed by the provider; JSON drops those the mocks do not compute.
+      const expectedTriggers: unknown = JSON.parse(
+        JSON.stringify({
+          domainArn: domainState.arn,
+          endpoint: "search-obs-domain-0123456789.eu-west-1.es.amazonaws.com",
+          writerRoleArns: JSON.stringify([INDEXER]),
+          readerRoleArns: JSON.stringify([GRAFANA_ROLE]),
+          indexPattern: "cloudtrail-*",
+          passwordVersion: computedState(secretVersion.type, secretVersion.name, secretVersion.props)
+            .versionId,
+          code: computedState(fn.type, fn.name, fn.props).codeSha256,
+        }),
       );
+      assert.deepEqual(invocation.props.triggers, expectedTriggers);
+      assert.ok(invocation.dependsOn.includes(`${TYPES.domain}::obs-domain`), "runs after the domain exists");
       assert.ok(!JSON.stringify(invocation.props).includes("generated-password"), "no password in the input");
 
       const devInvocation = resourceNamed(dev.resources, TYPES.invocation, "obs-opensearch-bootstrap");
@@ -454,7 +479,7 @@ describe("ObservabilityStack (mocks)", () => {
 
     it("alarms: the recommended set on AWS/ES for this domain and account, to the topic", () => {
       const alarms = ofType(prod, TYPES.alarm).filter((a) => a.name.startsWith("obs-opensearch-"));
-      const specs = openSearchAlarmSpecs({ volumeGiB: 100, dedicatedMasters: true });
+      const specs = openSearchAlarmSpecs({ volumeGiB: 100, dedicatedMasters: true, dataNodes: 3 });
       assert.deepEqual(
         alarms.map((a) => a.name),
         specs.map((s) => `obs-opensearch-${s.name}`),
@@ -477,11 +502,21 @@ describe("ObservabilityStack (mocks)", () => {
           tags,
         });
       }
-      assert.equal(
-        ofType(dev, TYPES.alarm).length,
-        openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false }).length,
+      assert.ok(
+        specs.some((s) => s.name === "cluster-yellow"),
+        "three data nodes: yellow means a lost replica",
+      );
+      // One data node: its replicas can never be placed, so yellow is its normal state (red still alarms).
+      const devAlarms = ofType(dev, TYPES.alarm).map((a) => a.name);
+      assert.deepEqual(
+        devAlarms,
+        openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false, dataNodes: 1 }).map(
+          (s) => `obs-opensearch-${s.name}`,
+        ),
         "no master alarms without dedicated masters",
       );
+      assert.ok(!devAlarms.includes("obs-opensearch-cluster-yellow"));
+      assert.ok(devAlarms.includes("obs-opensearch-cluster-red"));
     });
 
     it("outputs: domain ARN, name, endpoint and the secret's ARN, none of them secret", () => {
@@ -615,6 +650,32 @@ describe("ObservabilityStack (mocks)", () => {
       assert.ok(containsSecret(provider.inputs.auth), "auth is secret");
       assert.equal(provider.props.auth, "glsa_mock_service_account_token");
       assert.equal(provider.props.url, "https://g-obs-grafana.grafana-workspace.eu-west-1.amazonaws.com");
+    });
+
+    it("TOKEN_ROTATION (what the scheduled rotation workflow targets) names the rotation, the token and the Grafana provider", () => {
+      // One resource of each targeted type, so the workflow's targets resolve to
+      // exactly these three and the replaced one is the Rotating the token is named after.
+      const targeted = TOKEN_ROTATION.target.map((type) => ofType(prod, type).map((r) => r.name));
+      assert.deepEqual(targeted, [["obs-grafana-token-rotation"], ["obs-grafana-token"], ["obs-grafana"]]);
+      assert.deepEqual(TOKEN_ROTATION.replace, [TYPES.rotating]);
+      assert.equal(TOKEN_ROTATION.target[2], TYPES.grafanaProvider);
+      // The provider authenticates with the token, so updating it is part of a rotation.
+      const provider = resourceNamed(prod.resources, TYPES.grafanaProvider, "obs-grafana");
+      assert.equal(provider.props.auth, "glsa_mock_service_account_token");
+    });
+
+    it("a destroy never calls the Grafana API: every Grafana resource is deleted with the workspace", () => {
+      // AMG deletes a workspace's dashboards and data sources with it:
+      // https://docs.aws.amazon.com/grafana/latest/userguide/AMG-edit-delete-workspace.html
+      // so deletedWith skips their API deletes when the workspace goes too
+      // (https://www.pulumi.com/docs/iac/concepts/resources/options/deletedwith/),
+      // and an expired token cannot block `pulumi destroy`.
+      const onGrafana = prod.resources.filter((r) => r.type.startsWith("grafana:"));
+      assert.ok(onGrafana.length >= 1 + 5 + readDashboards().length, "folder, data sources, dashboards");
+      for (const resource of onGrafana) {
+        assert.equal(resource.deletedWith, "obs-grafana", `${resource.type} ${resource.name}`);
+      }
+      assert.equal(resourceNamed(prod.resources, TYPES.grafanaWorkspace, "obs-grafana").deletedWith, null);
     });
 
     it("data sources as code with fixed uids, authenticated as the workspace role", () => {

@@ -15,6 +15,7 @@ import {
   GRAFANA_UNSCOPED_ACTIONS,
   grafanaStatements,
   openSearchAlarmSpecs,
+  openSearchIndexReplicas,
   openSearchVersionNumber,
   readDashboards,
   readRuleNamespaces,
@@ -36,7 +37,7 @@ const ALL_METHODS = [
 
 describe("OpenSearch alarm specs", () => {
   it("are AWS's recommended alarms, exactly, with free storage at 20 % of a node's volume in MiB", () => {
-    const rows = openSearchAlarmSpecs({ volumeGiB: 100, dedicatedMasters: false }).map((s) => [
+    const rows = openSearchAlarmSpecs({ volumeGiB: 100, dedicatedMasters: false, dataNodes: 3 }).map((s) => [
       s.name,
       s.metricName,
       s.statistic,
@@ -74,7 +75,7 @@ describe("OpenSearch alarm specs", () => {
       ["kms-key-inaccessible", "KMSKeyInaccessible", "Maximum", "GreaterThanOrEqualToThreshold", 1, 60, 1],
     ]);
     assert.equal(
-      openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false }).find(
+      openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false, dataNodes: 3 }).find(
         (s) => s.name === "free-storage-low",
       )?.threshold,
       2048,
@@ -82,7 +83,7 @@ describe("OpenSearch alarm specs", () => {
   });
 
   it("add the master node's CPU and JVM when dedicated masters run", () => {
-    const extra = openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: true }).slice(10);
+    const extra = openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: true, dataNodes: 3 }).slice(10);
     assert.deepEqual(
       extra.map((s) => [s.metricName, s.threshold, s.period, s.evaluationPeriods]),
       [
@@ -90,6 +91,27 @@ describe("OpenSearch alarm specs", () => {
         ["MasterJVMMemoryPressure", 95, 60, 3],
       ],
     );
+  });
+
+  // "Single-node clusters always initialize with a yellow cluster status because there's no
+  // other node to which OpenSearch Service can assign a replica":
+  // https://docs.aws.amazon.com/opensearch-service/latest/developerguide/handling-errors.html#handling-errors-yellow-cluster-status
+  it("leave out the yellow alarm on one data node, where yellow is the healthy state, and keep red", () => {
+    const names = (dataNodes: number) =>
+      openSearchAlarmSpecs({ volumeGiB: 10, dedicatedMasters: false, dataNodes }).map((s) => s.name);
+    assert.ok(!names(1).includes("cluster-yellow"));
+    assert.ok(names(1).includes("cluster-red"));
+    assert.deepEqual(
+      names(1),
+      names(2).filter((n) => n !== "cluster-yellow"),
+    );
+    assert.ok(names(2).includes("cluster-yellow"));
+  });
+});
+
+describe("openSearchIndexReplicas", () => {
+  it("is one replica from two data nodes on, none on a single node", () => {
+    assert.deepEqual([1, 2, 3, 6, 80].map(openSearchIndexReplicas), [0, 1, 1, 1, 1]);
   });
 });
 

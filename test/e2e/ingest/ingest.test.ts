@@ -289,10 +289,11 @@ describe("ingest end to end: log-sender → log-receiver (TLS) → kinesalite", 
     const corrupt = Buffer.from(gz);
     corrupt.fill(0x41, 10, 14);
     assert.deepEqual(await post(good, corrupt), { status: 400, error: "bad_gzip" });
-    // Through the sender: a wrong token stops it with its batches kept.
+    // Through the sender: a wrong token stops it with its batches kept (no grace period for
+    // token rotation here: the sender would otherwise retry the 401 for 120 s).
     const { file } = logFile(10);
     await assert.rejects(
-      sendFiles([file], senderOptions(target.url, { token: "not-the-token-000000" })),
+      sendFiles([file], senderOptions(target.url, { token: "not-the-token-000000", authGraceSeconds: 0 })),
       (e: unknown) => e instanceof FatalSendError && e.status === 401,
     );
     assert.deepEqual(await readEnvelopes(stream), []);
