@@ -5,6 +5,7 @@ import type { AlarmSpec } from "../lib/alarm";
 import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import { dataStoreOptions } from "../lib/data-protection";
+import { trailArn } from "../lib/iam";
 import { createBundledFunction } from "../lib/lambda";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
@@ -20,7 +21,6 @@ import {
   notificationTopicPolicy,
   fromTopicStatements,
   pipelineTrailName,
-  trailArn,
   trailBucketPolicy,
   trailLogsStatements,
 } from "./policies";

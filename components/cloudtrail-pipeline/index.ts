@@ -14,7 +14,6 @@ export {
   notificationTopicPolicy,
   fromTopicStatements,
   pipelineTrailName,
-  trailArn,
   trailBucketPolicy,
   trailLogsStatements,
 } from "./policies";

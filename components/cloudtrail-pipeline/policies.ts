@@ -15,11 +15,6 @@ export function pipelineTrailName(pipelineName: string): string {
   return `${pipelineName}-trail`;
 }
 
-/** The ARN a trail will have, known before it exists (the bucket policy must name it first). */
-export function trailArn(ctx: AwsContext, trailName: string): string {
-  return `arn:${ctx.partition}:cloudtrail:${ctx.region}:${ctx.accountId}:trail/${trailName}`;
-}
-
 /**
  * Trail bucket: TLS only; CloudTrail may check the ACL and write log files
  * only on behalf of this trail (`aws:SourceArn`), only under this account's

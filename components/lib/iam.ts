@@ -24,6 +24,14 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/**
+ * The ARN a trail will have, known before it exists: the trail bucket's and
+ * the archive key's policies must name it before CloudTrail can create it.
+ */
+export function trailArn(ctx: AwsContext, trailName: string): string {
+  return `arn:${ctx.partition}:cloudtrail:${ctx.region}:${ctx.accountId}:trail/${trailName}`;
+}
+
 /** Wraps statements in a document with the only version AWS recommends. */
 export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };

@@ -1,6 +1,5 @@
 import type { AwsContext, ConditionBlock, PolicyDocument, PolicyStatement } from "../lib/iam";
-import { policyDocument } from "../lib/iam";
-import { trailArn } from "../cloudtrail-pipeline/policies";
+import { policyDocument, trailArn } from "../lib/iam";
 
 const ENCRYPT_DECRYPT = [
   "kms:Encrypt",
