@@ -469,8 +469,13 @@ export function checkNoRefreshOnDestroy(repo: GithubRepo, project: unknown): str
 
 /** Repository variable and secret names of the credentials that can change a stack. */
 const DEPLOY_CREDENTIALS = /\bAWS_ROLE_ARN_[A-Z0-9_]+|\bsecrets\.PULUMI_ACCESS_TOKEN\b/g;
-/** …and of the read-only ones a pull request's preview gets. */
-const PREVIEW_CREDENTIALS = /\bAWS_PREVIEW_ROLE_ARN_[A-Z0-9_]+|\bsecrets\.PULUMI_PREVIEW_ACCESS_TOKEN\b/g;
+/**
+ * …and of the read-only ones a pull request's preview gets, one pair per stack
+ * (`AWS_PREVIEW_ROLE_ARN_PROD`, `PULUMI_PREVIEW_ACCESS_TOKEN_PROD`). The token
+ * is matched without `secrets.` so that a name chosen through the matrix
+ * (`secrets[matrix.token]`) counts too.
+ */
+const PREVIEW_CREDENTIALS = /\bAWS_PREVIEW_ROLE_ARN_[A-Z0-9_]+|\bPULUMI_PREVIEW_ACCESS_TOKEN\w*/g;
 
 /** Every credential name a job mentions anywhere (matrix, env, with, run). */
 function mentions(job: Dict, names: RegExp): string[] {
@@ -493,31 +498,79 @@ function pulumiJobs(repo: GithubRepo): { path: string; id: string; job: Dict; pr
 }
 
 /**
+ * Where each stack's preview runs: the GitHub environment whose OIDC subject
+ * that stack's preview role trusts, or `null` for none (the subject is then
+ * `repo:OWNER/REPO:pull_request`). A stack not listed cannot be previewed.
+ */
+export type PreviewEnvironments = Readonly<Record<string, string | null>>;
+
+/**
  * Preview jobs run a pull request's code, so they must not hold anything that
- * can change a stack: no deploy role variable (`AWS_ROLE_ARN_*`) and no deploy
- * Pulumi token (`secrets.PULUMI_ACCESS_TOKEN`) anywhere in the job, no deploy
- * environment (whose OIDC subject the deploy roles trust), and a preview role
- * (`AWS_PREVIEW_ROLE_ARN_*`) instead.
+ * can change a stack, and a stack whose secrets matter is previewed only
+ * behind an environment with required reviewers. For every preview job:
+ * - no deploy role variable (`AWS_ROLE_ARN_*`) or deploy Pulumi token
+ *   (`secrets.PULUMI_ACCESS_TOKEN`) anywhere in the job, and no deploy
+ *   environment (whose OIDC subject the deploy roles trust) or environment
+ *   chosen by an expression (which this check cannot judge);
+ * - each stack it previews (literal, or through the matrix) runs in exactly
+ *   the environment `previewEnvironments` gives it, with that stack's own
+ *   preview role (`AWS_PREVIEW_ROLE_ARN_<STACK>`) and token
+ *   (`PULUMI_PREVIEW_ACCESS_TOKEN_<STACK>`), and the job mentions no preview
+ *   credential of a stack it does not preview.
  *
  * @param deployEnvironments the environments the deploy roles trust (dev, prod)
+ * @param previewEnvironments the environment of each stack's preview
  * @returns one message per violation
  */
-export function checkPreviewCredentials(repo: GithubRepo, deployEnvironments: readonly string[]): string[] {
+export function checkPreviewCredentials(
+  repo: GithubRepo,
+  deployEnvironments: readonly string[],
+  previewEnvironments: PreviewEnvironments,
+): string[] {
+  const rules = new Map(Object.entries(previewEnvironments));
+  const credentialsOf = (stack: string): string[] => [
+    `AWS_PREVIEW_ROLE_ARN_${stack.toUpperCase()}`,
+    `PULUMI_PREVIEW_ACCESS_TOKEN_${stack.toUpperCase()}`,
+  ];
   return pulumiJobs(repo)
     .filter(({ preview }) => preview)
     .flatMap(({ path, id, job }) => {
       const environment = environmentOf(job);
-      return [
-        ...mentions(job, DEPLOY_CREDENTIALS).map(
-          (name) => `${path}: preview job ${id} uses deploy credential ${name}`,
-        ),
-        ...(environment !== undefined &&
-        (deployEnvironments.includes(environment) || environment.includes("${{"))
-          ? [`${path}: preview job ${id} runs in environment ${environment}, which deploy roles trust`]
-          : []),
-        ...(mentions(job, PREVIEW_CREDENTIALS).some((name) => name.startsWith("AWS_PREVIEW_ROLE_ARN_"))
+      const where = `${path}: preview job ${id}`;
+      const stacks = [
+        ...new Set(pulumiCalls(job, repo).flatMap((call) => stackValues(stackOf(call) ?? "", job))),
+      ];
+      const mentioned = mentions(job, PREVIEW_CREDENTIALS);
+      const own = new Set(stacks.flatMap(credentialsOf));
+      const environmentProblems =
+        environment === undefined
           ? []
-          : [`${path}: preview job ${id} uses no preview role (AWS_PREVIEW_ROLE_ARN_<STACK>)`]),
+          : deployEnvironments.includes(environment)
+            ? [`${where} runs in environment ${environment}, which deploy roles trust`]
+            : environment.includes("${{")
+              ? [`${where} runs in environment ${environment}, an expression this check cannot judge`]
+              : [];
+      const stackProblems = stacks.flatMap((stack) => {
+        const expected = rules.get(stack);
+        if (expected === undefined) return [`${where} previews stack ${stack}, which has no preview rule`];
+        return [
+          ...((environment ?? null) === expected
+            ? []
+            : [
+                `${where} previews ${stack} in environment ${environment ?? "none"}, not ${expected ?? "none"}`,
+              ]),
+          ...credentialsOf(stack)
+            .filter((name) => !mentioned.includes(name))
+            .map((name) => `${where} previews ${stack} without ${name}`),
+        ];
+      });
+      return [
+        ...mentions(job, DEPLOY_CREDENTIALS).map((name) => `${where} uses deploy credential ${name}`),
+        ...environmentProblems,
+        ...stackProblems,
+        ...mentioned
+          .filter((name) => !own.has(name))
+          .map((name) => `${where} uses ${name}, which belongs to no stack it previews`),
       ];
     });
 }

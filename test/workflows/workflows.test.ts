@@ -35,6 +35,13 @@ const DEPLOYS = [
   ROTATION,
 ];
 const STACKS = ["dev", "prod"];
+/**
+ * Where each stack's preview runs: dev in no environment (its preview role
+ * trusts the `pull_request` subject; dev's secrets are readable by pull request
+ * authors by design), prod in `preview-prod`, which has required reviewers and
+ * holds prod's preview token (its role trusts only that environment's subject).
+ */
+const PREVIEW_ENVIRONMENTS = { dev: null, prod: "preview-prod" };
 const SDK_VERSION = (
   JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
@@ -140,8 +147,8 @@ describe(".github workflows and actions", () => {
     assert.deepEqual(checkNoRefreshOnDestroy(repo, PROJECT), []);
   });
 
-  it("give pull request previews only the read-only preview role and token, outside the deploy environments", () => {
-    assert.deepEqual(checkPreviewCredentials(repo, STACKS), []);
+  it("give pull request previews only read-only preview credentials, prod's behind the preview-prod environment", () => {
+    assert.deepEqual(checkPreviewCredentials(repo, STACKS, PREVIEW_ENVIRONMENTS), []);
   });
 
   it("change each stack with its own deploy role, in its own environment", () => {
@@ -605,58 +612,152 @@ describe("workflow checks reject bad files", () => {
   });
 
   describe("checkPreviewCredentials", () => {
-    const preview = (
-      job: Record<string, unknown>,
-      token = "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}",
-    ): unknown =>
-      workflow(
+    const WORKFLOW = ".github/workflows/preview.yml";
+    /** A preview job of `stack` with the given role, token and job-level extras. */
+    const previewJob = (
+      stack: string,
+      credentials: { role: string; token: string },
+      job: Record<string, unknown> = {},
+    ): Record<string, unknown> => ({
+      "runs-on": "ubuntu-24.04",
+      ...job,
+      steps: [
+        callPulumi({
+          command: "preview",
+          stack,
+          refresh: "true",
+          "role-to-assume": credentials.role,
+          "pulumi-access-token": credentials.token,
+        }),
+      ],
+    });
+    const own = (stack: string): { role: string; token: string } => ({
+      role: `\${{ vars.AWS_PREVIEW_ROLE_ARN_${stack.toUpperCase()} }}`,
+      token: `\${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN_${stack.toUpperCase()} }}`,
+    });
+    const devJob = previewJob("dev", own("dev"));
+    const prodJob = previewJob("prod", own("prod"), { environment: "preview-prod" });
+    const RULES = { dev: null, prod: "preview-prod" };
+    const check = (jobs: Record<string, unknown>, rules: Record<string, string | null> = RULES): string[] =>
+      checkPreviewCredentials(
+        withAction({ [WORKFLOW]: { on: "pull_request", permissions: {}, jobs } }),
+        ["dev", "prod"],
+        rules,
+      );
+
+    it("accepts dev ungated and prod in preview-prod, each with its own preview role and token", () => {
+      assert.deepEqual(check({ "preview-dev": devJob, "preview-prod": prodJob }), []);
+    });
+
+    it("flags the deploy role and the deploy Pulumi token", () => {
+      const deploy = { role: "${{ vars.AWS_ROLE_ARN_PROD }}", token: "${{ secrets.PULUMI_ACCESS_TOKEN }}" };
+      assert.deepEqual(check({ p: previewJob("prod", deploy, { environment: "preview-prod" }) }), [
+        `${WORKFLOW}: preview job p uses deploy credential AWS_ROLE_ARN_PROD`,
+        `${WORKFLOW}: preview job p uses deploy credential secrets.PULUMI_ACCESS_TOKEN`,
+        `${WORKFLOW}: preview job p previews prod without AWS_PREVIEW_ROLE_ARN_PROD`,
+        `${WORKFLOW}: preview job p previews prod without PULUMI_PREVIEW_ACCESS_TOKEN_PROD`,
+      ]);
+    });
+
+    it("flags a prod preview outside preview-prod: in no environment, in prod, or in an expression", () => {
+      assert.deepEqual(check({ p: previewJob("prod", own("prod")) }), [
+        `${WORKFLOW}: preview job p previews prod in environment none, not preview-prod`,
+      ]);
+      assert.deepEqual(check({ p: previewJob("prod", own("prod"), { environment: "prod" }) }), [
+        `${WORKFLOW}: preview job p runs in environment prod, which deploy roles trust`,
+        `${WORKFLOW}: preview job p previews prod in environment prod, not preview-prod`,
+      ]);
+      assert.deepEqual(
+        check({ p: previewJob("prod", own("prod"), { environment: { name: "${{ matrix.environment }}" } }) }),
         [
-          callPulumi({
-            command: "preview",
-            stack: "${{ matrix.stack }}",
-            refresh: "true",
-            "role-to-assume": "${{ vars[matrix.role-variable] }}",
-            "pulumi-access-token": token,
-          }),
+          `${WORKFLOW}: preview job p runs in environment \${{ matrix.environment }}, an expression this check cannot judge`,
+          `${WORKFLOW}: preview job p previews prod in environment \${{ matrix.environment }}, not preview-prod`,
         ],
-        job,
-        { on: "pull_request" },
       );
-    const matrix = (prefix: string): Record<string, unknown> => ({
-      strategy: {
-        matrix: {
-          include: [
-            { stack: "dev", "role-variable": `${prefix}_DEV` },
-            { stack: "prod", "role-variable": `${prefix}_PROD` },
-          ],
+    });
+
+    it("flags a dev preview in a deploy environment, or in any environment its role does not trust", () => {
+      assert.deepEqual(check({ d: previewJob("dev", own("dev"), { environment: "dev" }) }), [
+        `${WORKFLOW}: preview job d runs in environment dev, which deploy roles trust`,
+        `${WORKFLOW}: preview job d previews dev in environment dev, not none`,
+      ]);
+      assert.deepEqual(check({ d: previewJob("dev", own("dev"), { environment: "preview-prod" }) }), [
+        `${WORKFLOW}: preview job d previews dev in environment preview-prod, not none`,
+      ]);
+    });
+
+    it("flags prod's preview credentials in the ungated dev job, and the old shared token", () => {
+      assert.deepEqual(check({ d: previewJob("dev", own("prod")) }), [
+        `${WORKFLOW}: preview job d previews dev without AWS_PREVIEW_ROLE_ARN_DEV`,
+        `${WORKFLOW}: preview job d previews dev without PULUMI_PREVIEW_ACCESS_TOKEN_DEV`,
+        `${WORKFLOW}: preview job d uses AWS_PREVIEW_ROLE_ARN_PROD, which belongs to no stack it previews`,
+        `${WORKFLOW}: preview job d uses PULUMI_PREVIEW_ACCESS_TOKEN_PROD, which belongs to no stack it previews`,
+      ]);
+      const shared = { ...own("dev"), token: "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}" };
+      assert.deepEqual(check({ d: previewJob("dev", shared) }), [
+        `${WORKFLOW}: preview job d previews dev without PULUMI_PREVIEW_ACCESS_TOKEN_DEV`,
+        `${WORKFLOW}: preview job d uses PULUMI_PREVIEW_ACCESS_TOKEN, which belongs to no stack it previews`,
+      ]);
+    });
+
+    it("resolves stacks and credentials through the matrix: one ungated job for both stacks is flagged", () => {
+      const matrix = (prefix: string): Record<string, unknown> => ({
+        strategy: {
+          matrix: {
+            include: ["dev", "prod"].map((stack) => ({
+              stack,
+              "role-variable": `${prefix}_${stack.toUpperCase()}`,
+              "token-secret": `PULUMI_PREVIEW_ACCESS_TOKEN_${stack.toUpperCase()}`,
+            })),
+          },
         },
-      },
-    });
-    const check = (doc: unknown): string[] =>
-      checkPreviewCredentials(withAction({ ".github/workflows/preview.yml": doc }), ["dev", "prod"]);
-
-    it("flags deploy roles (even through the matrix) and the deploy Pulumi token", () => {
-      assert.deepEqual(check(preview(matrix("AWS_ROLE_ARN"), "${{ secrets.PULUMI_ACCESS_TOKEN }}")), [
-        ".github/workflows/preview.yml: preview job main uses deploy credential AWS_ROLE_ARN_DEV",
-        ".github/workflows/preview.yml: preview job main uses deploy credential AWS_ROLE_ARN_PROD",
-        ".github/workflows/preview.yml: preview job main uses deploy credential secrets.PULUMI_ACCESS_TOKEN",
-        ".github/workflows/preview.yml: preview job main uses no preview role (AWS_PREVIEW_ROLE_ARN_<STACK>)",
-      ]);
-    });
-
-    it("flags a preview in a deploy environment, or one chosen by an expression", () => {
-      assert.deepEqual(check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "prod" })), [
-        ".github/workflows/preview.yml: preview job main runs in environment prod, which deploy roles trust",
-      ]);
-      assert.equal(
-        check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "${{ matrix.stack }}" })).length,
-        1,
+      });
+      const viaMatrix = {
+        role: "${{ vars[matrix.role-variable] }}",
+        token: "${{ secrets[matrix.token-secret] }}",
+      };
+      assert.deepEqual(
+        check({ m: previewJob("${{ matrix.stack }}", viaMatrix, matrix("AWS_PREVIEW_ROLE_ARN")) }),
+        [`${WORKFLOW}: preview job m previews prod in environment none, not preview-prod`],
+      );
+      assert.deepEqual(
+        check(
+          {
+            m: previewJob("${{ matrix.stack }}", viaMatrix, {
+              ...matrix("AWS_ROLE_ARN"),
+              environment: "preview",
+            }),
+          },
+          { dev: "preview", prod: "preview" },
+        ),
+        [
+          `${WORKFLOW}: preview job m uses deploy credential AWS_ROLE_ARN_DEV`,
+          `${WORKFLOW}: preview job m uses deploy credential AWS_ROLE_ARN_PROD`,
+          `${WORKFLOW}: preview job m previews dev without AWS_PREVIEW_ROLE_ARN_DEV`,
+          `${WORKFLOW}: preview job m previews prod without AWS_PREVIEW_ROLE_ARN_PROD`,
+        ],
+      );
+      assert.deepEqual(
+        check(
+          {
+            m: previewJob("${{ matrix.stack }}", viaMatrix, {
+              ...matrix("AWS_PREVIEW_ROLE_ARN"),
+              environment: "preview",
+            }),
+          },
+          { dev: "preview", prod: "preview" },
+        ),
+        [],
+        "both stacks gated alike",
       );
     });
 
-    it("accepts preview roles and the preview token outside the deploy environments", () => {
-      assert.deepEqual(check(preview(matrix("AWS_PREVIEW_ROLE_ARN"))), []);
-      assert.deepEqual(check(preview({ ...matrix("AWS_PREVIEW_ROLE_ARN"), environment: "preview" })), []);
+    it("flags a stack it has no rule for, such as one chosen by an input", () => {
+      assert.deepEqual(check({ x: previewJob("${{ inputs.stack }}", own("dev")) }), [
+        `${WORKFLOW}: preview job x previews stack \${{ inputs.stack }}, which has no preview rule`,
+        `${WORKFLOW}: preview job x uses AWS_PREVIEW_ROLE_ARN_DEV, which belongs to no stack it previews`,
+        `${WORKFLOW}: preview job x uses PULUMI_PREVIEW_ACCESS_TOKEN_DEV, which belongs to no stack it previews`,
+      ]);
     });
   });
 
@@ -677,10 +778,17 @@ describe("workflow checks reject bad files", () => {
     const check = (doc: unknown): string[] =>
       checkDeployCredentials(withAction({ ".github/workflows/up.yml": doc }));
 
-    it("flags a preview role used to change a stack", () => {
+    it("flags a preview role or a preview token used to change a stack", () => {
       assert.deepEqual(check(up("dev", "${{ vars.AWS_PREVIEW_ROLE_ARN_DEV }}", { environment: "dev" })), [
         ".github/workflows/up.yml: job main changes a stack with preview credential AWS_PREVIEW_ROLE_ARN_DEV",
         ".github/workflows/up.yml: job main changes a stack without a deploy role (AWS_ROLE_ARN_<STACK>)",
+      ]);
+      const withPreviewToken = up("prod", "${{ vars.AWS_ROLE_ARN_PROD }}", {
+        environment: "prod",
+        env: { PULUMI_TOKEN: "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN_PROD }}" },
+      });
+      assert.deepEqual(check(withPreviewToken), [
+        ".github/workflows/up.yml: job main changes a stack with preview credential PULUMI_PREVIEW_ACCESS_TOKEN_PROD",
       ]);
     });
 
