@@ -356,7 +356,66 @@ describe("IAM evaluator (test/lib)", () => {
         "ExplicitDeny",
       );
       assert.equal(evaluate(request(), { identity: [identity], resource: denyAll }), "ExplicitDeny");
-      assert.equal(evaluate(request(), { identity: [identity, denyAll] }), "ExplicitDeny");
+      const identityDeny: PolicyDocument = { Statement: { Effect: "Deny", Action: "s3:*", Resource: "*" } };
+      assert.equal(evaluate(request(), { identity: [identity, identityDeny] }), "ExplicitDeny");
+    });
+
+    it("refuses a policy AWS would refuse as malformed, instead of deciding on it", () => {
+      const malformed: [string, PolicyDocument, "identity" | "resource"][] = [
+        [
+          "no Principal in a resource policy",
+          { Statement: { Effect: "Allow", Action: "s3:*", Resource: "*" } },
+          "resource",
+        ],
+        ["a Principal in an identity policy", denyAll, "identity"],
+        [
+          "Effect in the wrong case",
+          { Statement: { Effect: "allow" as never, Action: "s3:*", Resource: "*" } },
+          "identity",
+        ],
+        ["neither Action nor NotAction", { Statement: { Effect: "Allow", Resource: "*" } }, "identity"],
+        [
+          "Principal with NotPrincipal",
+          {
+            Statement: {
+              Effect: "Allow",
+              Principal: "*",
+              NotPrincipal: { AWS: ROLE },
+              Action: "s3:*",
+              Resource: "*",
+            },
+          },
+          "resource",
+        ],
+      ];
+      for (const [why, policy, kind] of malformed) {
+        assert.throws(
+          () => evaluate(request(), kind === "identity" ? { identity: [policy] } : { resource: policy }),
+          /malformed (identity|resource) policy/,
+          why,
+        );
+      }
+    });
+
+    it("cross-account: the caller's identity policy and the resource's policy must both allow", () => {
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+      const queue = "arn:aws:sqs:eu-west-1:999999999999:their-queue";
+      const fromOurRole = { ...request(), action: "sqs:SendMessage", resource: queue };
+      const ourGrant: PolicyDocument = { Statement: { Effect: "Allow", Action: "sqs:*", Resource: "*" } };
+      const theirGrant: PolicyDocument = {
+        Statement: { Effect: "Allow", Principal: { AWS: ROLE }, Action: "sqs:SendMessage", Resource: queue },
+      };
+      assert.equal(evaluate(fromOurRole, { identity: [ourGrant] }), "ImplicitDeny", "identity alone");
+      assert.equal(evaluate(fromOurRole, { resource: theirGrant }), "ImplicitDeny", "resource alone");
+      assert.equal(evaluate(fromOurRole, { identity: [ourGrant], resource: theirGrant }), "Allow");
+      // S3 ARNs carry no account: it is given.
+      const object = "arn:aws:s3:::their-bucket/key";
+      const put = { ...request(), action: "s3:PutObject", resource: object };
+      const s3Grant: PolicyDocument = {
+        Statement: { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
+      };
+      assert.equal(evaluate(put, { identity: [s3Grant] }), "Allow", "no account known: same account");
+      assert.equal(evaluate(put, { identity: [s3Grant], resourceAccount: "999999999999" }), "ImplicitDeny");
     });
 
     it("same account, other resources: the identity policy or the resource policy suffices", () => {

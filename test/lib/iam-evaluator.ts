@@ -23,8 +23,18 @@
  *   operator), and the `ForAnyValue:` / `ForAllValues:` set operators.
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  *
+ * - Cross-account requests (an IAM caller of one account, a resource of
+ *   another): both the caller's identity policy and the resource's policy
+ *   must allow.
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+ *
+ * A policy AWS would refuse as malformed is refused here too (an `Effect`
+ * other than Allow/Deny, no `Action`/`NotAction`, `Principal` with
+ * `NotPrincipal`, a principal in an identity policy or none in a resource
+ * policy), so a broken document cannot pass a test by accident.
+ *
  * Not modelled (the platform's policies use none of it): policy variables,
- * permissions boundaries, SCPs, session policies, cross-account evaluation.
+ * permissions boundaries, SCPs, session policies.
  */
 
 export interface IamRequest {
@@ -87,12 +97,42 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   return new RegExp(`^${escaped}$`, ignoreCase ? "si" : "s").test(value);
 }
 
-function parseDocument(policy: PolicyDocument | string): Statement[] {
+/** Where a policy is attached: identity policies name no principal, resource policies must. */
+type PolicyKind = "identity" | "resource" | "either";
+
+/** The statement's problems that make AWS refuse the whole policy as malformed. */
+function statementProblems(statement: Statement, kind: PolicyKind): string[] {
+  const problems: string[] = [];
+  const effect: unknown = statement.Effect;
+  if (effect !== "Allow" && effect !== "Deny")
+    problems.push(`Effect must be "Allow" or "Deny" (got ${String(effect)})`);
+  if ((statement.Action === undefined) === (statement.NotAction === undefined)) {
+    problems.push("exactly one of Action and NotAction is required");
+  }
+  if (statement.Resource !== undefined && statement.NotResource !== undefined) {
+    problems.push("Resource and NotResource cannot both be given");
+  }
+  const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
+  if (statement.Principal !== undefined && statement.NotPrincipal !== undefined) {
+    problems.push("Principal and NotPrincipal cannot both be given");
+  }
+  if (kind === "identity" && hasPrincipal) problems.push("an identity policy names no Principal");
+  if (kind === "resource" && !hasPrincipal)
+    problems.push("a resource policy needs a Principal or NotPrincipal");
+  return problems;
+}
+
+function parseDocument(policy: PolicyDocument | string, kind: PolicyKind): Statement[] {
   const doc = (typeof policy === "string" ? JSON.parse(policy) : policy) as PolicyDocument;
   if (doc === null || typeof doc !== "object" || doc.Statement === undefined) {
     throw new Error("not a policy document: no Statement");
   }
-  return [...toList(doc.Statement)];
+  const statements = [...toList(doc.Statement)];
+  const problems = statements.flatMap((statement, i) =>
+    statementProblems(statement, kind).map((p) => `statement ${statement.Sid ?? `#${i}`}: ${p}`),
+  );
+  if (problems.length > 0) throw new Error(`malformed ${kind} policy: ${problems.join("; ")}`);
+  return statements;
 }
 
 function accountOfArn(arn: string): string | undefined {
@@ -309,12 +349,16 @@ function matchesConditions(statement: Statement, context: Map<string, readonly s
   return true;
 }
 
-function evaluateStatements(policy: PolicyDocument | string, request: IamRequest): PolicyResult {
+function evaluateStatements(
+  policy: PolicyDocument | string,
+  request: IamRequest,
+  kind: PolicyKind,
+): PolicyResult {
   const context = fullContext(request);
   let deny = false;
   let allowDirect = false;
   let allowViaAccount = false;
-  for (const statement of parseDocument(policy)) {
+  for (const statement of parseDocument(policy, kind)) {
     const principal = statementPrincipal(statement, request);
     if (principal === "none") continue;
     if (!matchesAction(statement, request.action)) continue;
@@ -334,17 +378,23 @@ function evaluateStatements(policy: PolicyDocument | string, request: IamRequest
  * `evaluate` for what such a delegation really grants.
  */
 export function evaluatePolicy(policy: PolicyDocument | string, request: IamRequest): Decision {
-  const result = evaluateStatements(policy, request);
+  const result = evaluateStatements(policy, request, "either");
   if (result.deny) return "ExplicitDeny";
   return result.allowDirect || result.allowViaAccount ? "Allow" : "ImplicitDeny";
 }
 
 /**
- * Same-account evaluation as AWS documents it: deny in any policy wins;
+ * Evaluation as AWS documents it: deny in any policy wins. Same account: an
  * allow from identity OR resource policy (for KMS: the key policy must allow,
  * directly or by delegating to the account's IAM policies via the root
- * principal). A resource policy that names only the caller's account
- * delegates to IAM and grants nothing by itself.
+ * principal); a resource policy that names only the caller's account
+ * delegates to IAM and grants nothing by itself. An IAM caller and a
+ * resource of different accounts: identity AND resource policy must allow.
+ *
+ * The resource's account comes from its ARN, or from `resourceAccount` for
+ * ARNs without one (S3); without either the request counts as same-account.
+ * Service principals act on behalf of `principalAccount`, so their requests
+ * are decided by the resource policy and its conditions alone.
  */
 export function evaluate(
   request: IamRequest,
@@ -352,13 +402,24 @@ export function evaluate(
     identity?: readonly (PolicyDocument | string)[];
     resource?: PolicyDocument | string;
     resourceKind?: "kms" | "other";
+    resourceAccount?: string;
   },
 ): Decision {
-  const identity = (policies.identity ?? []).map((p) => evaluateStatements(p, request));
+  const identity = (policies.identity ?? []).map((p) => evaluateStatements(p, request, "identity"));
   const resource =
-    policies.resource === undefined ? undefined : evaluateStatements(policies.resource, request);
+    policies.resource === undefined ? undefined : evaluateStatements(policies.resource, request, "resource");
   if (identity.some((r) => r.deny) || resource?.deny === true) return "ExplicitDeny";
   const identityAllows = identity.some((r) => r.allowDirect || r.allowViaAccount);
+  const resourceAccount = policies.resourceAccount ?? (accountOfArn(request.resource) || undefined);
+  if (
+    "aws" in request.principal &&
+    resourceAccount !== undefined &&
+    resourceAccount !== request.principalAccount
+  ) {
+    // Naming the caller's account delegates to that account's IAM policies, which must allow too.
+    const resourceAllows = resource !== undefined && (resource.allowDirect || resource.allowViaAccount);
+    return identityAllows && resourceAllows ? "Allow" : "ImplicitDeny";
+  }
   if (policies.resourceKind === "kms") {
     if (resource === undefined) throw new Error("a KMS request needs the key policy (resource)");
     if (resource.allowDirect) return "Allow";

@@ -298,9 +298,38 @@ describe("AWS services writing into the platform (IAM evaluation of the program'
           targets.flatMap((t) => p.publishToTopic(String(t.props.arn), "events.amazonaws.com", {})),
         );
         for (const target of targets) {
-          const { policy } = p.topic(String(target.props.arn));
-          const other = asService("events.amazonaws.com", "sns:Subscribe", String(target.props.arn));
+          const topicArn = String(target.props.arn);
+          const { policy, keyArn } = p.topic(topicArn);
+          const other = asService("events.amazonaws.com", "sns:Subscribe", topicArn);
           assert.equal(evaluatePolicy(policy, other), "ImplicitDeny", "EventBridge may only publish");
+          // A rule of another account reaches a cross-account target only through an execution
+          // role of its own (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html),
+          // and no such role is admitted, even one allowed everything by its own account.
+          const theirRole = "arn:aws:iam::999999999999:role/their-rule-role";
+          const everything = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"],
+                Resource: "*",
+              },
+            ],
+          });
+          const asTheirRole = (action: string, resource: string): IamRequest => ({
+            principal: { aws: theirRole },
+            principalAccount: "999999999999",
+            action,
+            resource,
+          });
+          assert.equal(
+            p.onResource(topicArn, asTheirRole("sns:Publish", topicArn), [everything]),
+            "ImplicitDeny",
+          );
+          assert.equal(
+            p.onKey(keyArn, asTheirRole("kms:GenerateDataKey", keyArn), [everything]),
+            "ImplicitDeny",
+          );
         }
       });
 
