@@ -10,6 +10,8 @@ export interface CommonArgs {
   readonly caFile?: string;
   /** Seconds to keep retrying 401 before giving up (token rotation). */
   readonly authGraceSeconds?: number;
+  /** send/tail: read the files from their first byte even if they were sent before. */
+  readonly fromStart: boolean;
   readonly quiet: boolean;
 }
 
@@ -47,7 +49,10 @@ Options:
                       command lines are visible to other users)
   --batch-lines N     lines per batch (default 1000)
   --batch-bytes N     uncompressed bytes per batch (default 1048576)
-  --spool DIR         spool directory (default ~/.log-sender/spool)
+  --spool DIR         spool directory (default ~/.log-sender/spool/HOST_PORT-HASH,
+                      one per receiver URL; one process at a time per spool)
+  --from-start        send/tail: read the files from their first byte, even the
+                      parts already sent to this receiver
   --concurrency N     batches in flight (default 2)
   --ca FILE           trust this PEM CA or self-signed certificate
   --insecure          accept any certificate (testing only)
@@ -66,12 +71,14 @@ Examples:
   log-sender tail /var/log/syslog --url https://logs.example.com --ca corp-ca.pem
   log-sender load --rate 20000 --duration 30 --url https://127.0.0.1:8443 --insecure
 
-Exit codes: 0 done; 1 usage or runtime error; 2 receiver refused the token
-(past --auth-grace-seconds) or the TLS certificate (batches stay spooled); 3 some batches were refused and
-kept in SPOOL/rejected with the reason.
+Exit codes: 0 done; 1 usage or runtime error (also: the spool is in use by
+another process); 2 receiver refused the token (past --auth-grace-seconds) or
+the TLS certificate, or the URL is not a receiver (HTTP 404/405/415) — batches
+stay spooled; 3 some batches were refused and kept in SPOOL/rejected with the
+reason.
 `;
 
-const FLAGS = new Set(["insecure", "quiet", "help"]);
+const FLAGS = new Set(["insecure", "quiet", "help", "from-start"]);
 const VALUED = new Set([
   "url",
   "token",
@@ -152,6 +159,7 @@ function commonArgs(values: Map<string, string>, flags: Set<string>, env: NodeJS
     url,
     token,
     insecure: flags.has("insecure"),
+    fromStart: flags.has("from-start"),
     quiet: flags.has("quiet"),
     ...optional("batchLines", positiveNumber(values, "batch-lines", true)),
     ...optional("batchBytes", positiveNumber(values, "batch-bytes", true)),

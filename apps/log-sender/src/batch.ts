@@ -1,13 +1,32 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import os from "node:os";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 
 const gzip = promisify(zlib.gzip);
 
+/**
+ * Which file a batch was read from: the device and inode, plus a fingerprint
+ * of its first bytes (an inode number is reused once a file is deleted, so
+ * dev+ino alone cannot tell a new file from the one read before).
+ */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  /** How many leading bytes the fingerprint covers (the file may have been shorter than FINGERPRINT_BYTES). */
+  readonly fingerprintBytes: number;
+  /** sha256 hex of those bytes. */
+  readonly fingerprint: string;
+}
+
 /** Where a batch's lines came from in a file, so a restart can tell what is already spooled. */
 export interface Origin {
   readonly path: string;
+  /** Device of the file; absent in batches spooled by versions before it was recorded. */
+  readonly dev?: number;
   readonly ino: number;
+  readonly fingerprintBytes?: number;
+  readonly fingerprint?: string;
   /** Offset of the first byte of the batch. */
   readonly start: number;
   /** Offset just past the last line of the batch. */
@@ -23,6 +42,30 @@ export interface Batch {
   /** Uncompressed bytes (lines plus newlines). */
   readonly bytes: number;
   readonly origin?: Origin;
+}
+
+/**
+ * The Idempotency-Key of a batch read from a file: a hash of the host, the
+ * file (device, inode), the byte range and the bytes sent. Reading the same
+ * range again — after a crash lost the saved offset of a batch that had
+ * already been delivered, or after --from-start — yields the same key, and
+ * the receiver derives line ids from the key and the line's position, so the
+ * same lines get the same ids. The host keeps two machines sending identical
+ * files apart; the content hash keeps a file rewritten in place (same inode,
+ * same offsets, other lines) from reusing ids of lines it no longer holds.
+ */
+export function batchIdFor(
+  origin: Pick<Origin, "ino" | "start" | "end"> & { readonly dev?: number },
+  raw: Buffer,
+  host: string = os.hostname(),
+): string {
+  const hash = createHash("sha256")
+    .update(
+      `log-sender/batch/v1\0${host}\0${origin.dev ?? ""}\0${origin.ino}\0${origin.start}\0${origin.end}\0`,
+    )
+    .update(raw)
+    .digest("hex");
+  return `f-${hash.slice(0, 40)}`;
 }
 
 /** Size of the batches to build; whichever is reached first closes a batch. */
@@ -74,8 +117,12 @@ export class LineBatch {
     this.end = offset;
   }
 
-  /** Gzips the held lines into a batch and empties the holder; undefined when nothing is held. */
-  async take(origin?: { path: string; ino: number }): Promise<Batch | undefined> {
+  /**
+   * Gzips the held lines into a batch and empties the holder; undefined when
+   * nothing is held. With an origin (a file) the id is derived from it
+   * ({@link batchIdFor}); without (a stream) it is random.
+   */
+  async take(origin?: Omit<Origin, "start" | "end">): Promise<Batch | undefined> {
     if (this.lines.length === 0) {
       // Offsets may still have moved past empty lines: keep them moving.
       this.start = this.end;
@@ -83,12 +130,14 @@ export class LineBatch {
     }
     const parts: Buffer[] = [];
     for (const line of this.lines) parts.push(line, NEWLINE);
+    const raw = Buffer.concat(parts, this.bytes);
+    const range = { start: this.start, end: this.end };
     const batch: Batch = {
-      id: randomUUID(),
-      body: await gzip(Buffer.concat(parts, this.bytes)),
+      id: origin === undefined ? randomUUID() : batchIdFor({ ...origin, ...range }, raw),
+      body: await gzip(raw),
       lines: this.lines.length,
       bytes: this.bytes,
-      ...(origin === undefined ? {} : { origin: { ...origin, start: this.start, end: this.end } }),
+      ...(origin === undefined ? {} : { origin: { ...origin, ...range } }),
     };
     this.lines = [];
     this.bytes = 0;

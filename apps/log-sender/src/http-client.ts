@@ -30,20 +30,30 @@ export type Outcome =
   | { readonly kind: "rejected"; readonly status: number; readonly reason: string };
 
 /**
+ * The intake URL a `--url` stands for (a bare base URL gets `/v1/logs`), as
+ * a string; spools keep their state per this URL.
+ * @throws Error for an invalid or non-HTTP URL.
+ */
+export function intakeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`--url ${raw} is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error("--url must be http:// or https://");
+  if (url.pathname === "/" || url.pathname === "") url.pathname = "/v1/logs";
+  return url.href;
+}
+
+/**
  * Resolves the intake URL (a bare base URL gets `/v1/logs`) and builds a
  * keep-alive agent with the requested TLS trust.
  * @throws Error for an invalid URL or an unreadable CA file.
  */
 export function createTarget(options: TargetOptions): Target {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new Error(`--url ${options.url} is not a valid URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new Error("--url must be http:// or https://");
-  if (url.pathname === "/" || url.pathname === "") url.pathname = "/v1/logs";
+  const url = new URL(intakeUrl(options.url));
   const agent =
     url.protocol === "https:"
       ? new https.Agent({

@@ -33,7 +33,10 @@ export interface SendStats {
   readonly rejectedFiles: string[];
 }
 
-/** The receiver refused the credentials or the TLS identity: nothing can be sent until a person fixes it. */
+/**
+ * The receiver refused the credentials or the TLS identity, or the URL is not
+ * a receiver's intake endpoint: nothing can be sent until a person fixes it.
+ */
 export class FatalSendError extends Error {
   constructor(
     readonly status: number,
@@ -45,8 +48,12 @@ export class FatalSendError extends Error {
 }
 
 /**
- * Delay before attempt `attempt + 1` of a batch: the server's Retry-After when
- * it gave one, else full-jitter exponential backoff.
+ * Delay before attempt `attempt + 1` of a batch: full-jitter exponential
+ * backoff, added to the server's Retry-After when it gave one. Retry-After is
+ * a minimum, not a meeting time: senders that all wait exactly that long come
+ * back at the same moment (a receiver restarting tells every client "1 s").
+ * Retry-After: https://www.rfc-editor.org/rfc/rfc9110#field.retry-after;
+ * full jitter: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
 export function retryDelay(
   attempt: number,
@@ -54,15 +61,22 @@ export function retryDelay(
   retryAfterMs: number | undefined,
   random: () => number = Math.random,
 ): number {
-  if (retryAfterMs !== undefined) return retryAfterMs;
-  return Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+  const jitter = Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+  return (retryAfterMs ?? 0) + jitter;
 }
+
+/**
+ * Answers that mean the URL does not lead to a log-receiver intake endpoint
+ * (a wrong path, a web server or proxy in the way): no batch can succeed
+ * there, so they stop the run instead of moving batch after batch aside.
+ */
+export const CONFIGURATION_STATUSES: ReadonlySet<number> = new Set([404, 405, 415]);
 
 /**
  * Moves batches from the spool to the receiver with `concurrency` workers.
  * A batch leaves the spool only after a 200; retryable failures are retried
- * forever (the spool is the buffer), 413 splits a batch in two, other refusals
- * move it to `rejected/`, 401 is retried for `authGraceMs` (tokens being
+ * forever (the spool is the buffer), 413 splits a batch in two, 404/405/415
+ * (a wrong URL) stop the run, other refusals move it to `rejected/`, 401 is retried for `authGraceMs` (tokens being
  * rotated: receiver tasks roll one by one, so for a while some know the new
  * token and some only the old) and then stops the run like 403 and TLS
  * errors do, leaving every batch spooled.
@@ -207,6 +221,15 @@ export class Pipeline {
   }
 
   private async refused(entry: SpoolEntry, status: number, reason: string): Promise<void> {
+    if (CONFIGURATION_STATUSES.has(status)) {
+      this.fatal ??= new FatalSendError(
+        status,
+        `${this.target.url.href} is not a log-receiver intake endpoint (${reason}); check --url ` +
+          `(a receiver takes POST https://HOST/v1/logs); ${this.spool.depth} batch(es) kept in ${this.spool.dir}`,
+      );
+      this.notify();
+      return;
+    }
     if (status === 401 || status === 403 || status === 0) {
       const waited =
         status === 401 && this.options.authGraceMs > 0

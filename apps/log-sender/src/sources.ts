@@ -3,9 +3,11 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import type { BatchLimits } from "./batch";
+import { createHash } from "node:crypto";
+import type { BatchLimits, FileIdentity } from "./batch";
 import { LineBatch } from "./batch";
-import { createTarget } from "./http-client";
+import { createTarget, intakeUrl } from "./http-client";
+import { FINGERPRINT_BYTES, snapshot } from "./identity";
 import { LineSplitter } from "./lines";
 import type { Reporter, RetryPolicy, SendStats } from "./pipeline";
 import { Pipeline, sleep } from "./pipeline";
@@ -15,8 +17,10 @@ import { Spool } from "./spool";
 export interface SenderOptions extends Partial<BatchLimits> {
   readonly url: string;
   readonly token: string;
-  /** Spool directory. Default ~/.log-sender/spool. */
+  /** Spool directory. Default {@link defaultSpoolDir} (one per receiver URL). */
   readonly spoolDir?: string;
+  /** `send`/`tail`: read the named files from their first byte, ignoring what was sent before. Default false. */
+  readonly fromStart?: boolean;
   readonly insecure?: boolean;
   readonly caFile?: string;
   /** Batches in flight at once. */
@@ -63,9 +67,22 @@ export const DEFAULTS = {
 
 const SILENT: Reporter = { info: () => undefined, warn: () => undefined };
 
-/** The default spool directory, per user. */
-export function defaultSpoolDir(): string {
+/** Where versions before per-receiver spools kept theirs. */
+function legacySpoolDir(): string {
   return path.join(os.homedir(), ".log-sender", "spool");
+}
+
+/**
+ * The default spool directory: per user and per receiver URL
+ * (`~/.log-sender/spool/<host>_<port>-<hash>`), so senders to different
+ * receivers neither share a lock nor see each other's batches.
+ */
+export function defaultSpoolDir(url: string): string {
+  const target = new URL(intakeUrl(url));
+  const port = target.port === "" ? (target.protocol === "https:" ? "443" : "80") : target.port;
+  const hash = createHash("sha256").update(target.href).digest("hex").slice(0, 8);
+  const host = target.hostname.replace(/[^A-Za-z0-9.-]/g, "_");
+  return path.join(legacySpoolDir(), `${host}_${port}-${hash}`);
 }
 
 type Producer = (pipeline: Pipeline, spool: Spool) => Promise<void>;
@@ -74,9 +91,39 @@ type Producer = (pipeline: Pipeline, spool: Spool) => Promise<void>;
 async function run(options: SenderOptions, produce: Producer): Promise<SendSummary> {
   const started = Date.now();
   const reporter = options.reporter ?? SILENT;
-  const spool = await Spool.open(options.spoolDir ?? defaultSpoolDir());
+  const url = intakeUrl(options.url);
+  if (options.spoolDir === undefined) await warnAboutLegacySpool(reporter);
+  const spool = await Spool.open(options.spoolDir ?? defaultSpoolDir(url), url);
+  try {
+    return await runWith(spool, options, reporter, started, produce);
+  } finally {
+    await spool.close();
+  }
+}
+
+/** Batches an older version left in the shared default spool are not sent by per-receiver spools: say so. */
+async function warnAboutLegacySpool(reporter: Reporter): Promise<void> {
+  const batches = await fs.readdir(path.join(legacySpoolDir(), "batches")).catch(() => []);
+  if (batches.some((name) => name.endsWith(".batch"))) {
+    reporter.warn(
+      `${legacySpoolDir()} holds batches of an older log-sender; send them with --spool ${legacySpoolDir()} and the same --url`,
+    );
+  }
+}
+
+async function runWith(
+  spool: Spool,
+  options: SenderOptions,
+  reporter: Reporter,
+  started: number,
+  produce: Producer,
+): Promise<SendSummary> {
   if (spool.depth > 0)
     reporter.info(`resuming: ${spool.depth} batch(es) left in ${spool.dir} by an earlier run`);
+  if (spool.otherDepth > 0)
+    reporter.info(
+      `${spool.otherDepth} batch(es) in ${spool.dir} are for other receivers; left for runs sending there`,
+    );
   const target = createTarget({
     url: options.url,
     token: options.token,
@@ -137,7 +184,7 @@ class FileReader {
   private constructor(
     readonly file: string,
     private handle: FileHandle,
-    private ino: number,
+    private identity: FileIdentity,
     start: number,
     private readonly options: SenderOptions,
     private readonly pipeline: Pipeline,
@@ -149,20 +196,35 @@ class FileReader {
     this.batch.resetAt(start);
   }
 
+  /**
+   * Opens `file` at the offset saved for this receiver (0 with `fromStart`).
+   * `name` is how messages call the file (as the user gave it).
+   */
   static async open(
     file: string,
+    name: string,
     options: SenderOptions,
     pipeline: Pipeline,
     spool: Spool,
   ): Promise<FileReader> {
     const handle = await fs.open(file, "r");
-    const { ino, size } = await handle.stat();
-    let start = spool.resumeOffset(file, ino);
-    if (start > size) {
-      (options.reporter ?? SILENT).info(`${file} is shorter than when last read: reading it from the start`);
-      start = 0;
+    const reporter = options.reporter ?? SILENT;
+    try {
+      const current = await snapshot(handle);
+      let start = options.fromStart === true ? 0 : spool.resumeOffset(file, current);
+      if (start > current.size) {
+        reporter.info(`${name} is shorter than when last read: reading it from the start`);
+        start = 0;
+      } else if (start > 0 && start === current.size) {
+        reporter.info(`${name}: already sent up to byte ${start}; --from-start to send again`);
+      } else if (start > 0) {
+        reporter.info(`${name}: resuming at byte ${start} (already sent before)`);
+      }
+      return new FileReader(file, handle, current.identity, start, options, pipeline, spool);
+    } catch (error) {
+      await handle.close();
+      throw error;
     }
-    return new FileReader(file, handle, ino, start, options, pipeline, spool);
   }
 
   /** Reads what is there now; returns false when the run stopped. */
@@ -201,12 +263,12 @@ class FileReader {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // renamed, not yet recreated
       throw error;
     }
-    if (current.ino !== this.ino) {
+    if (current.ino !== this.identity.ino || current.dev !== this.identity.dev) {
       // Rotated: drain the old file (still open) to its end, then switch.
       if (!(await this.readAvailable()) || !(await this.finishFile())) return false;
       await this.handle.close();
       this.handle = await fs.open(this.file, "r");
-      this.ino = (await this.handle.stat()).ino;
+      this.identity = (await snapshot(this.handle)).identity;
       this.restartAt0();
       (this.options.reporter ?? SILENT).info(`${this.file} was rotated: following the new file`);
     } else if (current.size < this.position) {
@@ -230,10 +292,25 @@ class FileReader {
 
   /** Spools the held lines, then records the position (in this order, so a crash cannot skip lines). */
   private async commit(): Promise<boolean> {
-    const batch = await this.batch.take({ path: this.file, ino: this.ino });
+    await this.refreshFingerprint();
+    const batch = await this.batch.take({ path: this.file, ...this.identity });
     if (batch !== undefined && !(await this.pipeline.enqueue(batch))) return false;
-    await this.spool.saveOffset(this.file, { ino: this.ino, offset: this.batch.end });
+    await this.spool.saveOffset(this.file, this.identity, this.batch.end);
     return true;
+  }
+
+  /**
+   * A file opened while shorter than FINGERPRINT_BYTES (a log just created)
+   * got a short fingerprint; widen it once more bytes are there, so a later
+   * file at the same inode is told apart by more than a few bytes.
+   */
+  private async refreshFingerprint(): Promise<void> {
+    if (
+      this.identity.fingerprintBytes >= FINGERPRINT_BYTES ||
+      this.position <= this.identity.fingerprintBytes
+    )
+      return;
+    this.identity = (await snapshot(this.handle)).identity;
   }
 }
 
@@ -245,7 +322,7 @@ class FileReader {
 export function sendFiles(files: readonly string[], options: SenderOptions): Promise<SendSummary> {
   return run(options, async (pipeline, spool) => {
     for (const file of files) {
-      const reader = await FileReader.open(path.resolve(file), options, pipeline, spool);
+      const reader = await FileReader.open(path.resolve(file), file, options, pipeline, spool);
       try {
         if (!(await reader.readAvailable()) || !(await reader.finishFile())) return;
       } finally {
@@ -290,7 +367,7 @@ export function tailFile(file: string, options: SenderOptions): Promise<SendSumm
     let reader: FileReader | undefined;
     while (reader === undefined && !pipeline.stopped) {
       try {
-        reader = await FileReader.open(absolute, options, pipeline, spool);
+        reader = await FileReader.open(absolute, file, options, pipeline, spool);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
         await sleep(pollMs, options.signal);

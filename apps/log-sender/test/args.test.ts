@@ -14,6 +14,7 @@ describe("parseArgs", () => {
         url: ENV.LOG_SENDER_URL,
         token: ENV.LOG_SENDER_TOKEN,
         insecure: false,
+        fromStart: false,
         quiet: true,
         batchLines: 50,
       },
@@ -29,6 +30,7 @@ describe("parseArgs", () => {
         url: "http://h:1",
         token: "t2",
         insecure: false,
+        fromStart: false,
         quiet: false,
         caFile: "ca.pem",
         spoolDir: "/s",
@@ -113,9 +115,23 @@ describe("response handling", () => {
     assert.equal(parseRetryAfter(undefined, now), undefined);
   });
 
-  it("waits Retry-After when given, else full-jitter backoff within its cap", () => {
+  it("waits at least Retry-After plus full-jitter backoff, so clients told the same time spread out", () => {
     const policy = { baseMs: 100, maxMs: 1000 };
-    assert.equal(retryDelay(1, policy, 2500), 2500);
+    assert.equal(
+      retryDelay(1, policy, 2500, () => 0),
+      2500,
+      "Retry-After is the minimum",
+    );
+    assert.equal(
+      retryDelay(3, policy, 2500, () => 0.5),
+      2700,
+      "jitter on top of Retry-After",
+    );
+    // Two clients answered "Retry-After: 1" by a restarting receiver do not come back together.
+    assert.notEqual(
+      retryDelay(1, policy, 1000, () => 0.1),
+      retryDelay(1, policy, 1000, () => 0.9),
+    );
     assert.equal(
       retryDelay(3, policy, undefined, () => 0.5),
       200,

@@ -92,6 +92,47 @@ describe("log-sender CLI", () => {
     assert.ok(!err.includes(TOKEN));
   });
 
+  it("exits 2 with a message about --url when the URL is not a receiver (404)", async () => {
+    stub = await startStubReceiver(() => ({ status: 404, body: "Not Found" }));
+    const { code, err } = await cli(
+      ["send", "-", "--url", `${stub.url}/wrong`, "--token", TOKEN, "--spool", dir],
+      {},
+      "x\n",
+    );
+    assert.equal(code, 2, err);
+    assert.match(err, /\/wrong is not a log-receiver intake endpoint \(HTTP 404: Not Found\); check --url/);
+  });
+
+  it("exits 1 naming the other process when the spool is in use", async () => {
+    stub = await startStubReceiver();
+    fs.mkdirSync(dir, { recursive: true });
+    // This test process stands for the other sender: it is alive.
+    fs.writeFileSync(
+      path.join(dir, "lock"),
+      JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: "2024-05-01T00:00:00.000Z" }),
+    );
+    const { code, err } = await cli(
+      ["send", "-", "--url", stub.url, "--token", TOKEN, "--spool", dir],
+      {},
+      "x\n",
+    );
+    assert.equal(code, 1);
+    assert.match(err, new RegExp(`in use by log-sender process ${process.pid} .*started 2024-05-01`));
+    assert.equal(stub.requests.length, 0);
+  });
+
+  it("says a file was already sent, and --from-start sends it again", async () => {
+    stub = await startStubReceiver();
+    const file = path.join(dir, "access.log");
+    fs.writeFileSync(file, "a\nb\n");
+    const args = ["send", file, "--url", stub.url, "--token", TOKEN, "--spool", path.join(dir, "spool")];
+    assert.equal((await cli(args)).code, 0);
+    const again = await cli(args);
+    assert.match(again.err, /access\.log: already sent up to byte 4; --from-start to send again/);
+    const forced = await cli([...args, "--from-start"]);
+    assert.match(forced.err, /done: 2 lines/);
+  });
+
   it("exits 3 when a batch was refused for good", async () => {
     stub = await startStubReceiver(() => ({ status: 400 }));
     const { code, err } = await cli(
