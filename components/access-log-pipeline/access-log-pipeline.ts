@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import {
+  METRICS_NAMESPACE,
+  PARSED_LINES_METRIC,
+  REJECTED_LINES_METRIC,
+  SERVICE_DIMENSION,
+} from "../../apps/access-log-transformer/src/metrics";
 import type { AlarmSpec } from "../lib/alarm";
 import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
@@ -46,6 +52,12 @@ export interface AccessLogPipelineArgs {
    * always parsed. Default: every source.
    */
   readonly accessLogSources?: readonly string[];
+  /**
+   * Share of rejected lines, rejected / (parsed + rejected), that alarms when
+   * every one of three 5-minute periods reaches it (0 < share ≤ 1): a format change in
+   * nginx sends every line to `access-errors/`. Default: 0.05.
+   */
+  readonly rejectedShareAlarmThreshold?: number;
   /** Glue database name (lowercase, digits, underscores). Default: derived from the component name. */
   readonly glueDatabaseName?: string;
   /** Tags for every resource. Default: none. */
@@ -59,6 +71,7 @@ const DEFAULTS = {
   memoryMiB: 512,
   timeoutSeconds: 60,
   logRetentionDays: 14,
+  rejectedShareAlarmThreshold: 0.05,
   tags: {},
 } as const;
 
@@ -79,6 +92,11 @@ export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): strin
     ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
     ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
   ];
+  // A share, not a count: rangeProblems wants integers.
+  const share = args.rejectedShareAlarmThreshold ?? DEFAULTS.rejectedShareAlarmThreshold;
+  if (!(share > 0 && share <= 1)) {
+    problems.push(`rejectedShareAlarmThreshold must be a share in (0, 1] (got ${share})`);
+  }
   for (const source of args.accessLogSources ?? []) {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(source))
       problems.push(`accessLogSources: "${source}" is not a token name`);
@@ -110,6 +128,8 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
     const tags = args.tags ?? DEFAULTS.tags;
     const ctx = awsContext(this);
     const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+    // The `service` dimension of the transformer's metrics, one per pipeline.
+    const serviceName = `${name}-transformer`;
 
     const failureQueue = createSecureQueue(
       `${name}-failed-batches`,
@@ -161,6 +181,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
           ARCHIVE_BUCKET: args.archiveBucketName,
           ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
           ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
+          POWERTOOLS_SERVICE_NAME: serviceName,
           ...(args.accessLogSources !== undefined && args.accessLogSources.length > 0
             ? { ACCESS_LOG_SOURCES: args.accessLogSources.join(",") }
             : {}),
@@ -225,6 +246,38 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
         statistic: "Maximum",
         period: 300,
         threshold: 1,
+      },
+    );
+
+    const lineCount = (id: string, metricName: string) => ({
+      id,
+      returnData: false,
+      metric: {
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensions: { [SERVICE_DIMENSION]: serviceName },
+        stat: "Sum",
+        period: 300,
+      },
+    });
+    alarm(
+      "rejected-lines",
+      "Most lines the transformer reads are rejected (see access-errors/): has the nginx log format changed?",
+      {
+        metricQueries: [
+          lineCount("parsed", PARSED_LINES_METRIC),
+          lineCount("rejected", REJECTED_LINES_METRIC),
+          {
+            id: "share",
+            label: "rejected / (parsed + rejected)",
+            // A period with no lines has a share of 0, not a division by zero.
+            expression: "IF((parsed + rejected) > 0, rejected / (parsed + rejected), 0)",
+            returnData: true,
+          },
+        ],
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        threshold: args.rejectedShareAlarmThreshold ?? DEFAULTS.rejectedShareAlarmThreshold,
       },
     );
 

@@ -1,6 +1,6 @@
 /** Columns of `access/` objects: the transformer's JSON fields (DESIGN.md §7), in its order. */
 export const ACCESS_LOG_COLUMNS: readonly { name: string; type: string; comment: string }[] = [
-  { name: "remoteaddr", type: "string", comment: "client address, IPv4 or IPv6" },
+  { name: "remoteaddr", type: "string", comment: "client address, IPv4 or IPv6, or unix:" },
   { name: "remoteuser", type: "string", comment: "basic-auth user, null for -" },
   { name: "timelocal", type: "string", comment: "$time_local as logged" },
   { name: "time", type: "string", comment: "request time, ISO-8601 UTC (from_iso8601_timestamp(time))" },
@@ -11,6 +11,11 @@ export const ACCESS_LOG_COLUMNS: readonly { name: string; type: string; comment:
   { name: "bytessent", type: "bigint", comment: "$body_bytes_sent" },
   { name: "referrer", type: "string", comment: "null for -" },
   { name: "useragent", type: "string", comment: "null for -" },
+  {
+    name: "extra",
+    type: "array<string>",
+    comment: "quoted fields after the user agent (main: $http_x_forwarded_for first); null for combined",
+  },
 ];
 
 const PARTITIONS = [

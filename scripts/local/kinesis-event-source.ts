@@ -1,16 +1,47 @@
 /**
  * A local stand-in for Lambda's Kinesis event source mapping: polls every
- * shard of a stream (kinesalite on loopback), hands batches to a handler in
- * the real `KinesisStreamEvent` shape, and honours `batchItemFailures` the
- * way Lambda does — the batch is retried from the lowest failed sequence
- * number, and after `maxRetries` the failed range is reported as dead-lettered
- * (Lambda's on-failure destination) and skipped.
+ * shard of a stream (kinesalite on loopback) and hands batches to a handler in
+ * the real `KinesisStreamEvent` shape, with the error handling the
+ * AccessLogPipeline's mapping has in AWS
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html):
+ *
+ * - a function error (the handler throws, or has not returned after the
+ *   function timeout) splits the batch in two when `bisectBatchOnFunctionError`
+ *   is on, and the halves are retried one after the other; splitting does not
+ *   count toward the retry quota;
+ * - a partial batch response (`batchItemFailures`) checkpoints just before the
+ *   lowest reported sequence number and retries only the records from there;
+ *   an empty or unknown item identifier fails the whole batch;
+ * - a batch that still fails after `maxRetries` retries is discarded and
+ *   described to `onDeadLetter` (the on-failure destination), and the shard
+ *   moves on.
+ *
+ * What the stand-in cannot do like Lambda: a timed-out handler is not frozen.
+ * Its writes so far stay (as in AWS), but its promise keeps running, so a
+ * test that wants "nothing more after the timeout" makes its fake slow write
+ * never finish.
  */
 import type { _Record as KinesisRecord, KinesisClient } from "@aws-sdk/client-kinesis";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+
+/** What Lambda sends to an on-failure destination about a discarded batch (its `KinesisBatchInfo` part). */
+export interface DiscardedBatch {
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize: number;
+  readonly streamArn: string;
+  /** `RetryAttemptsExhausted`, as in Lambda's `requestContext.condition`. */
+  readonly condition: "RetryAttemptsExhausted";
+  /** Invocations of these records, the first one included. */
+  readonly approximateInvokeCount: number;
+  /** The last error (function error, timeout or batch item failures). */
+  readonly reason: string;
+}
 
 export interface KinesisEventSourceOptions {
   readonly kinesis: KinesisClient;
@@ -21,28 +52,56 @@ export interface KinesisEventSourceOptions {
   readonly batchSize?: number;
   /** Pause between polls of an idle shard. Default: 200 ms. */
   readonly idleMs?: number;
-  /** Retries of a failing batch before its records are dead-lettered. Default: 3. */
+  /** Retries of a failing batch before its records are discarded (Lambda's `MaximumRetryAttempts`). Default: 3. */
   readonly maxRetries?: number;
-  /** Called for each dead-lettered batch (the stand-in for the on-failure queue). */
+  /**
+   * Split a batch in two on a function error and retry the halves (Lambda's
+   * `BisectBatchOnFunctionError`). Default: true, as the AccessLogPipeline
+   * configures its mapping.
+   */
+  readonly bisectBatchOnFunctionError?: boolean;
+  /**
+   * A handler that has not returned after this long has failed (Lambda's
+   * function timeout). Default: 60 000 ms, the AccessLogPipeline's default
+   * `timeoutSeconds`.
+   */
+  readonly functionTimeoutMs?: number;
+  /** Pause before retry n is `min(maxRetryDelayMs, 50 ms × 2^n)`; bisected halves run at once. Default: 1000 ms. */
+  readonly maxRetryDelayMs?: number;
+  /** Called for each discarded batch (the stand-in for the on-failure destination). */
   readonly onDeadLetter?: (
     shardId: string,
     firstSequenceNumber: string,
     count: number,
     reason: string,
+    batch: DiscardedBatch,
   ) => void;
+}
+
+export interface KinesisEventSourceStats {
+  invocations: number;
+  /** Records of batches that succeeded. */
+  records: number;
+  /** Retries that counted toward the quota. */
+  retries: number;
+  /** Batches split in two after a function error. */
+  bisections: number;
+  /** Invocations that ran past the function timeout. */
+  timeouts: number;
+  deadLettered: number;
 }
 
 export interface KinesisEventSource {
   /** Resolves once every shard has been read up to its end at the time of the call. */
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
-  readonly stats: { invocations: number; records: number; retries: number; deadLettered: number };
+  readonly stats: KinesisEventSourceStats;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toEvent(
-  records: KinesisRecord[],
+  records: readonly KinesisRecord[],
   shardId: string,
   streamArn: string,
   region: string,
@@ -67,7 +126,54 @@ function toEvent(
   };
 }
 
-/** Starts polling; stop() waits for the batch in flight to finish. */
+/** How one invocation of a batch ended. */
+export type InvocationOutcome =
+  | { readonly kind: "success" }
+  /** Records from `index` on failed (a valid partial batch response). */
+  | { readonly kind: "partial"; readonly index: number; readonly reason: string }
+  /** The whole batch failed: thrown error, timeout, or an unusable batch item failure. */
+  | { readonly kind: "error"; readonly reason: string; readonly functionError: boolean };
+
+/**
+ * Reads a handler's response as Lambda does: no response or an empty list is
+ * success; the lowest listed sequence number is the checkpoint; an empty,
+ * missing or unknown item identifier fails the whole batch.
+ */
+export function readBatchResponse(
+  response: KinesisStreamBatchResponse | void,
+  sequenceNumbers: readonly string[],
+): InvocationOutcome {
+  const failures = response?.batchItemFailures ?? [];
+  if (failures.length === 0) return { kind: "success" };
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const failure of failures) {
+    const index =
+      typeof failure?.itemIdentifier === "string" && failure.itemIdentifier !== ""
+        ? sequenceNumbers.indexOf(failure.itemIdentifier)
+        : -1;
+    if (index < 0) {
+      return {
+        kind: "error",
+        reason: `batch item failure ${JSON.stringify(failure?.itemIdentifier)} names no record of the batch`,
+        functionError: false,
+      };
+    }
+    lowest = Math.min(lowest, index);
+  }
+  return { kind: "partial", index: lowest, reason: `${failures.length} batch item failure(s)` };
+}
+
+/** A batch still to deliver, and how often its records were retried so far. */
+interface PendingBatch {
+  readonly records: readonly KinesisRecord[];
+  readonly retries: number;
+  readonly invocations: number;
+}
+
+/**
+ * Starts polling; stop() waits for the batch in flight to finish (a handler
+ * past its timeout is no longer waited for).
+ */
 export async function startKinesisEventSource(
   options: KinesisEventSourceOptions,
 ): Promise<KinesisEventSource> {
@@ -75,29 +181,126 @@ export async function startKinesisEventSource(
   const batchSize = options.batchSize ?? 500;
   const idleMs = options.idleMs ?? 200;
   const maxRetries = options.maxRetries ?? 3;
+  const bisect = options.bisectBatchOnFunctionError ?? true;
+  const timeoutMs = options.functionTimeoutMs ?? 60_000;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 1000;
   const streamArn = `arn:aws:kinesis:${region}:000000000000:stream/${streamName}`;
-  const stats = { invocations: 0, records: 0, retries: 0, deadLettered: 0 };
+  const stats: KinesisEventSourceStats = {
+    invocations: 0,
+    records: 0,
+    retries: 0,
+    bisections: 0,
+    timeouts: 0,
+    deadLettered: 0,
+  };
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
   let stopping = false;
   /** Per shard: true when the last read returned nothing (the shard is drained). */
   const idle = new Map<string, boolean>();
   let waiters: (() => void)[] = [];
 
-  const iteratorAt = async (shardId: string, type: "TRIM_HORIZON" | "AT_SEQUENCE_NUMBER", seq?: string) =>
+  const iteratorAt = async (shardId: string) =>
     (
       await kinesis.send(
         new GetShardIteratorCommand({
           StreamName: streamName,
           ShardId: shardId,
-          ShardIteratorType: type,
-          ...(seq !== undefined ? { StartingSequenceNumber: seq } : {}),
+          ShardIteratorType: "TRIM_HORIZON",
         }),
       )
     ).ShardIterator;
 
+  /** One invocation with Lambda's timeout: a handler still running after it has failed. */
+  const invoke = async (shardId: string, records: readonly KinesisRecord[]): Promise<InvocationOutcome> => {
+    stats.invocations++;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    const running = handler(toEvent(records, shardId, streamArn, region));
+    // A timed-out handler may still reject later; that is not this source's error any more.
+    running.catch(() => undefined);
+    try {
+      const result = await Promise.race([running, timedOut]);
+      if (result === "timeout") {
+        stats.timeouts++;
+        // Lambda's own message for a function that ran out of time.
+        return {
+          kind: "error",
+          reason: `Task timed out after ${timeoutMs / 1000} seconds`,
+          functionError: true,
+        };
+      }
+      return readBatchResponse(
+        result,
+        records.map((r) => r.SequenceNumber!),
+      );
+    } catch (error) {
+      return {
+        kind: "error",
+        reason: error instanceof Error ? error.message : String(error),
+        functionError: true,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const discard = (shardId: string, batch: PendingBatch, reason: string) => {
+    const first = batch.records[0]!;
+    const last = batch.records[batch.records.length - 1]!;
+    stats.deadLettered += batch.records.length;
+    options.onDeadLetter?.(shardId, first.SequenceNumber!, batch.records.length, reason, {
+      shardId,
+      startSequenceNumber: first.SequenceNumber!,
+      endSequenceNumber: last.SequenceNumber!,
+      batchSize: batch.records.length,
+      streamArn,
+      condition: "RetryAttemptsExhausted",
+      approximateInvokeCount: batch.invocations,
+      reason,
+    });
+  };
+
+  /** Delivers one page of records until every part has succeeded or been discarded. */
+  const deliver = async (shardId: string, records: readonly KinesisRecord[]): Promise<void> => {
+    // In shard order: the head must be done before anything after it is delivered.
+    const queue: PendingBatch[] = [{ records, retries: 0, invocations: 0 }];
+    while (queue.length > 0 && !stopping) {
+      const batch = queue.shift()!;
+      const invoked = { ...batch, invocations: batch.invocations + 1 };
+      const outcome = await invoke(shardId, batch.records);
+      if (outcome.kind === "success") {
+        stats.records += batch.records.length;
+        continue;
+      }
+      let remaining = invoked;
+      if (outcome.kind === "partial") {
+        // Checkpoint before the lowest failed record; only the rest is retried.
+        stats.records += outcome.index;
+        remaining = { ...invoked, records: batch.records.slice(outcome.index) };
+      } else if (outcome.functionError && bisect && batch.records.length > 1) {
+        // Splitting does not count toward the retry quota.
+        stats.bisections++;
+        const half = Math.ceil(batch.records.length / 2);
+        queue.unshift(
+          { ...invoked, records: batch.records.slice(0, half) },
+          { ...invoked, records: batch.records.slice(half) },
+        );
+        continue;
+      }
+      if (remaining.retries >= maxRetries) {
+        discard(shardId, remaining, outcome.reason);
+        continue;
+      }
+      stats.retries++;
+      await sleep(Math.min(maxRetryDelayMs, 50 * 2 ** (remaining.retries + 1)));
+      queue.unshift({ ...remaining, retries: remaining.retries + 1 });
+    }
+  };
+
   const pollShard = async (shardId: string): Promise<void> => {
-    let iterator = await iteratorAt(shardId, "TRIM_HORIZON");
-    let attempts = 0;
+    let iterator = await iteratorAt(shardId);
     while (!stopping && iterator !== undefined) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
       const records = page.Records ?? [];
@@ -112,43 +315,7 @@ export async function startKinesisEventSource(
         continue;
       }
       idle.set(shardId, false);
-      stats.invocations++;
-      let failedFrom: string | undefined;
-      let reason = "";
-      try {
-        const response = await handler(toEvent(records, shardId, streamArn, region));
-        const failures = response?.batchItemFailures ?? [];
-        if (failures.length > 0) {
-          // Lambda resumes from the lowest reported sequence number.
-          failedFrom = failures
-            .map((f) => f.itemIdentifier)
-            .reduce((lowest, id) => (BigInt(id) < BigInt(lowest) ? id : lowest));
-          reason = `${failures.length} batch item failure(s)`;
-        }
-      } catch (error) {
-        failedFrom = records[0]!.SequenceNumber!;
-        reason = error instanceof Error ? error.message : String(error);
-      }
-      if (failedFrom === undefined) {
-        stats.records += records.length;
-        attempts = 0;
-        iterator = page.NextShardIterator;
-        continue;
-      }
-      const done = records.filter((r) => BigInt(r.SequenceNumber!) < BigInt(failedFrom));
-      stats.records += done.length;
-      if (attempts < maxRetries) {
-        attempts++;
-        stats.retries++;
-        await sleep(Math.min(1000, 50 * 2 ** attempts));
-        iterator = await iteratorAt(shardId, "AT_SEQUENCE_NUMBER", failedFrom);
-        continue;
-      }
-      // Retries exhausted: dead-letter the failed part of the batch and move on, as Lambda does.
-      const dropped = records.length - done.length;
-      stats.deadLettered += dropped;
-      options.onDeadLetter?.(shardId, failedFrom, dropped, reason);
-      attempts = 0;
+      await deliver(shardId, records);
       iterator = page.NextShardIterator;
     }
   };

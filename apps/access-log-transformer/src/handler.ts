@@ -5,12 +5,12 @@
  *
  * Failure reporting: Lambda (ReportBatchItemFailures on a Kinesis source)
  * checkpoints just before the lowest reported sequence number and retries
- * from there. Every key of a batch carries the batch's first sequence number,
- * so the only retry that overwrites the earlier attempt's objects instead of
- * writing the same lines again under new keys is one that starts at that
- * first record. So when any write of a shard's batch fails, that first record
- * is reported; the objects that did succeed are rewritten with identical
- * content by the retry.
+ * from there. Objects are named after the first record that contributed to
+ * them (see `transformShardBatch`), and an object of small records can hold
+ * records from anywhere in the batch, so the only retry that rewrites every
+ * object it repeats is one that starts at the batch's first record. So when
+ * any write of a shard's batch fails, that first record is reported; the
+ * objects that did succeed are rewritten with identical content by the retry.
  */
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
@@ -18,6 +18,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import pino from "pino";
 import { DEFAULT_ACCESS_PREFIX, DEFAULT_ERROR_PREFIX, shardIdOf } from "./keys";
+import { type BatchFigures, type MetricsSink, powertoolsMetricsSink } from "./metrics";
 import { type OutputObject, transformShardBatch } from "./transform";
 
 const gzip = promisify(gzipCallback);
@@ -46,6 +47,12 @@ export interface HandlerOptions {
   readonly accessLogSources?: readonly string[];
   /** Default: pino to stdout (CloudWatch Logs in Lambda). */
   readonly logger?: Logger;
+  /**
+   * Receives parsed and rejected line counts per shard batch after each
+   * invocation. Default: none (the Lambda entry point passes Powertools EMF
+   * metrics; local runs stay quiet).
+   */
+  readonly metrics?: MetricsSink;
 }
 
 /** A Kinesis-triggered handler. */
@@ -63,7 +70,9 @@ const CONTENT_TYPE = "application/gzip";
  * Builds a handler around injected clients. Each shard's records (an event
  * normally holds one shard) are transformed and written independently; the
  * response lists, for each shard with a failed write, the first sequence
- * number of its batch.
+ * number of its batch. A thrown error or a timeout instead makes Lambda
+ * bisect the batch; the keys are chosen so that the halves rewrite what the
+ * failed attempt wrote.
  */
 export function createHandler(options: HandlerOptions): KinesisHandler {
   const prefixes = {
@@ -88,8 +97,12 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
 
   return async (event) => {
     const batchItemFailures: KinesisStreamBatchResponse["batchItemFailures"] = [];
+    const figures: BatchFigures[] = [];
     for (const [shardId, records] of groupByShard(event.Records)) {
       const output = transformShardBatch(shardId, records, prefixes);
+      // Counted whether or not the writes succeed: a retry counts the same
+      // lines again on both sides, which leaves the rejected share as it is.
+      figures.push({ parsedLines: output.parsedLines, rejectedLines: output.rejectedLines });
       const results = await Promise.allSettled(output.objects.map(write));
       const failed = output.objects.filter((_, i) => results[i]?.status === "rejected");
       const counts = {
@@ -112,6 +125,7 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
       logger.error({ ...counts, errors }, "batch not written; reporting its first record for retry");
       batchItemFailures.push({ itemIdentifier: output.firstSequenceNumber });
     }
+    options.metrics?.(figures);
     return { batchItemFailures };
   };
 }
@@ -134,12 +148,15 @@ export interface EnvironmentSettings {
   readonly accessPrefix: string;
   readonly errorPrefix: string;
   readonly accessLogSources?: readonly string[];
+  /** The `service` dimension of the metrics. */
+  readonly serviceName?: string;
 }
 
 /**
- * Reads `ARCHIVE_BUCKET` (required), `ACCESS_PREFIX`, `ERROR_PREFIX` and
+ * Reads `ARCHIVE_BUCKET` (required), `ACCESS_PREFIX`, `ERROR_PREFIX`,
  * `ACCESS_LOG_SOURCES` (comma-separated ingest token names whose lines are
- * access logs; unset or empty: every source).
+ * access logs; unset or empty: every source) and `POWERTOOLS_SERVICE_NAME`
+ * (the metrics' `service` dimension).
  *
  * @throws Error naming the missing variable.
  */
@@ -157,6 +174,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): EnvironmentSett
     accessPrefix: env.ACCESS_PREFIX || DEFAULT_ACCESS_PREFIX,
     errorPrefix: env.ERROR_PREFIX || DEFAULT_ERROR_PREFIX,
     ...(sources.length > 0 ? { accessLogSources: sources } : {}),
+    ...(env.POWERTOOLS_SERVICE_NAME ? { serviceName: env.POWERTOOLS_SERVICE_NAME } : {}),
   };
 }
 
@@ -168,6 +186,13 @@ let environmentHandler: KinesisHandler | undefined;
  * and a missing variable fails the invocation with a clear message.
  */
 export const handler: KinesisHandler = async (event) => {
-  environmentHandler ??= createHandler({ s3: new S3Client({}), ...settingsFromEnvironment(process.env) });
+  if (environmentHandler === undefined) {
+    const settings = settingsFromEnvironment(process.env);
+    environmentHandler = createHandler({
+      s3: new S3Client({}),
+      ...settings,
+      metrics: powertoolsMetricsSink(settings.serviceName),
+    });
+  }
   return environmentHandler(event);
 };

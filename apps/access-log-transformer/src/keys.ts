@@ -1,8 +1,9 @@
 /**
  * S3 object keys of the transformer's output. Keys are a pure function of the
- * batch (shard, first sequence number) and of the partition hour, so a retried
- * batch overwrites the objects of its earlier attempt instead of adding
- * duplicates, and batches of different shards never collide (the source's
+ * partition hour, the shard and the first record that contributed to the
+ * object (not of the batch, which Lambda splits differently on each retry),
+ * so a retry overwrites the objects of its earlier attempt instead of adding
+ * duplicates, and shards never collide (the source's
  * `YYYY/MM/DD/HH/nginx_access_log_MMSS.json` did both).
  */
 
@@ -24,7 +25,7 @@ export interface ObjectKeyParts {
   readonly time: string;
   /** Kinesis shard id, e.g. `shardId-000000000000`. */
   readonly shardId: string;
-  /** Sequence number of the first record of the batch (the same in every key of a batch). */
+  /** Sequence number of the first record that contributed to the object. */
   readonly firstSequenceNumber: string;
 }
 

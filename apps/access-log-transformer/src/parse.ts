@@ -3,6 +3,12 @@
  *
  *     $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"
  *
+ * and for formats that add quoted fields after it, such as the official
+ * nginx image's default `main` (`combined` + ` "$http_x_forwarded_for"`).
+ * Lines written with `escape=json` parse too: nginx then writes `\"`, `\\`
+ * and `\uNNNN` escapes and logs an empty value as `""` (and an empty
+ * `$remote_user` as nothing), which become null like `-`.
+ *
  * The scanner works on UTF-8 bytes, which is how lines arrive from Kinesis,
  * and records where each field lies instead of building strings: the
  * transformer copies those byte ranges straight into its JSON output
@@ -38,7 +44,16 @@ export interface AccessLogRecord {
   readonly referrer: string | null;
   /** `null` when nginx logged `-`. */
   readonly useragent: string | null;
+  /**
+   * Quoted fields after the user agent, in order, as logged (`-` and `""` →
+   * null); absent when there are none. `main` logs `$http_x_forwarded_for`
+   * here.
+   */
+  readonly extra?: readonly (string | null)[];
 }
+
+/** Quoted fields accepted after the user agent. */
+export const MAX_EXTRA_FIELDS = 8;
 
 /** Outcome of {@link parseAccessLogLineDetailed}: exactly one of `record` and `error` is set. */
 export type ParseResult =
@@ -79,6 +94,10 @@ export class AccessLogFields {
   referrerEnd = -1;
   useragentStart = -1;
   useragentEnd = -1;
+  /** Quoted fields after the user agent: how many, and where (start -1: null). */
+  extraCount = 0;
+  readonly extraStarts = new Int32Array(MAX_EXTRA_FIELDS);
+  readonly extraEnds = new Int32Array(MAX_EXTRA_FIELDS);
   /**
    * True when the quoted fields hold only printable ASCII without `\`, so
    * none of their bytes needs JSON escaping (the writer then copies them
@@ -98,6 +117,7 @@ const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
+const UNIX = [0x75, 0x6e, 0x69, 0x78, COLON];
 
 /** `$time_local` always has this shape: `dd/Mon/yyyy:HH:MM:SS +hhmm`. */
 const TIME_LOCAL_LENGTH = 26;
@@ -138,7 +158,7 @@ export function parseAccessLogLineDetailed(line: string): ParseResult {
 function toRecord(bytes: Buffer, f: AccessLogFields): AccessLogRecord {
   const text = (start: number, end: number): string | null =>
     start < 0 ? null : bytes.toString("utf8", start, end);
-  return {
+  const record: AccessLogRecord = {
     remoteaddr: bytes.toString("latin1", f.addrStart, f.addrEnd),
     remoteuser: text(f.userStart, f.userEnd),
     timelocal: bytes.toString("latin1", f.timelocalStart, f.timelocalStart + TIME_LOCAL_LENGTH),
@@ -151,6 +171,10 @@ function toRecord(bytes: Buffer, f: AccessLogFields): AccessLogRecord {
     referrer: text(f.referrerStart, f.referrerEnd),
     useragent: text(f.useragentStart, f.useragentEnd),
   };
+  if (f.extraCount === 0) return record;
+  const extra: (string | null)[] = [];
+  for (let i = 0; i < f.extraCount; i++) extra.push(text(f.extraStarts[i]!, f.extraEnds[i]!));
+  return { ...record, extra };
 }
 
 /**
@@ -167,7 +191,7 @@ export function scanAccessLogLine(
 ): string | undefined {
   const addrEnd = indexOfByte(buf, SPACE, start, end);
   if (addrEnd <= start) return "no remote address";
-  if (!isIpAddress(buf, start, addrEnd)) {
+  if (!isClientAddress(buf, start, addrEnd)) {
     return `remote address ${clip(buf, start, addrEnd)} is not an IPv4 or IPv6 address`;
   }
   if (addrEnd + 2 >= end || buf[addrEnd + 1] !== DASH || buf[addrEnd + 2] !== SPACE) {
@@ -183,7 +207,8 @@ export function scanAccessLogLine(
   while (userEnd >= 0 && buf[userEnd + 1] !== OPEN_BRACKET)
     userEnd = indexOfByte(buf, SPACE, userEnd + 1, end);
   if (userEnd < 0 || userEnd + 1 >= end) return "no [time_local] field";
-  const userIsDash = isDash(buf, userStart, userEnd);
+  // escape=json logs an empty $remote_user as nothing instead of "-".
+  const userIsDash = userEnd === userStart || isDash(buf, userStart, userEnd);
   out.userStart = userIsDash ? -1 : userStart;
   out.userEnd = userIsDash ? -1 : userEnd;
 
@@ -225,15 +250,29 @@ export function scanAccessLogLine(
   }
   const agentEnd = closingQuote(buf, referrerEnd + 3, end);
   if (agentEnd < 0) return "unterminated user-agent field";
-  if (agentEnd !== end - 1) return "unexpected text after the user-agent field";
+  let extraCount = 0;
+  for (pos = agentEnd + 1; pos < end; extraCount++) {
+    if (pos + 1 >= end || buf[pos] !== SPACE || buf[pos + 1] !== QUOTE) {
+      return "unexpected text after the user-agent field";
+    }
+    if (extraCount === MAX_EXTRA_FIELDS)
+      return `more than ${MAX_EXTRA_FIELDS} quoted fields after the user agent`;
+    const fieldEnd = closingQuote(buf, pos + 2, end);
+    if (fieldEnd < 0) return "unterminated quoted field after the user agent";
+    const isNull = isEmptyValue(buf, pos + 2, fieldEnd);
+    out.extraStarts[extraCount] = isNull ? -1 : pos + 2;
+    out.extraEnds[extraCount] = isNull ? -1 : fieldEnd;
+    pos = fieldEnd + 1;
+  }
+  out.extraCount = extraCount;
 
   out.plainQuotedFields = quotedFieldsArePlain;
   out.statuscode = statuscode;
   out.bytessent = bytessent;
-  const referrerIsDash = isDash(buf, bytesEnd + 2, referrerEnd);
+  const referrerIsDash = isEmptyValue(buf, bytesEnd + 2, referrerEnd);
   out.referrerStart = referrerIsDash ? -1 : bytesEnd + 2;
   out.referrerEnd = referrerIsDash ? -1 : referrerEnd;
-  const agentIsDash = isDash(buf, referrerEnd + 3, agentEnd);
+  const agentIsDash = isEmptyValue(buf, referrerEnd + 3, agentEnd);
   out.useragentStart = agentIsDash ? -1 : referrerEnd + 3;
   out.useragentEnd = agentIsDash ? -1 : agentEnd;
   splitRequest(buf, requestStart, requestEnd, out);
@@ -241,22 +280,29 @@ export function scanAccessLogLine(
 }
 
 /**
- * Splits `$request` into method, target and protocol. `"GET /"` (HTTP/0.9)
- * has no protocol; a target containing spaces keeps them. Anything else that
- * is not `-` is kept whole as the url with method and protocol null, so the
- * bytes a scanner or a TLS client sent stay visible.
+ * Splits `$request` into method, target and protocol the way nginx's request
+ * parser reads the line: any run of spaces separates the three (nginx serves
+ * `GET  /x  HTTP/1.1` as `/x`), `"GET /"` (HTTP/0.9) has no protocol, and a
+ * target containing spaces keeps them (nginx logs such a request, with a
+ * 400). Anything else that is not `-` is kept whole as the url with method
+ * and protocol null, so the bytes a scanner or a TLS client sent stay visible.
  */
 function splitRequest(buf: Uint8Array, start: number, end: number, out: AccessLogFields): void {
   out.methodStart = out.methodEnd = out.protocolStart = out.protocolEnd = -1;
   const methodEnd = indexOfByte(buf, SPACE, start, end);
-  if (methodEnd > start && methodEnd < end - 1 && isMethod(buf, start, methodEnd)) {
-    const lastSpace = lastIndexOfByte(buf, SPACE, methodEnd, end);
-    const hasProtocol = lastSpace > methodEnd && isProtocol(buf, lastSpace + 1, end);
-    if (!hasProtocol || lastSpace > methodEnd + 1) {
+  if (methodEnd > start && isMethod(buf, start, methodEnd)) {
+    let urlStart = methodEnd + 1;
+    while (urlStart < end && buf[urlStart] === SPACE) urlStart++;
+    const lastSpace = lastIndexOfByte(buf, SPACE, urlStart, end);
+    const hasProtocol = lastSpace > urlStart && isProtocol(buf, lastSpace + 1, end);
+    let urlEnd = hasProtocol ? lastSpace : end;
+    while (urlEnd > urlStart && buf[urlEnd - 1] === SPACE) urlEnd--;
+    // `GET HTTP/1.1` lacks a target: nginx reads no request line there either.
+    if (urlEnd > urlStart && (hasProtocol || !isProtocol(buf, urlStart, urlEnd))) {
       out.methodStart = start;
       out.methodEnd = methodEnd;
-      out.urlStart = methodEnd + 1;
-      out.urlEnd = hasProtocol ? lastSpace : end;
+      out.urlStart = urlStart;
+      out.urlEnd = urlEnd;
       if (hasProtocol) {
         out.protocolStart = lastSpace + 1;
         out.protocolEnd = end;
@@ -271,6 +317,11 @@ function splitRequest(buf: Uint8Array, start: number, end: number, out: AccessLo
 /** nginx logs an empty or missing value as `-`. */
 function isDash(buf: Uint8Array, start: number, end: number): boolean {
   return end === start + 1 && buf[start] === DASH;
+}
+
+/** `-`, or `""` as `escape=json` logs an empty value. */
+function isEmptyValue(buf: Uint8Array, start: number, end: number): boolean {
+  return end === start || isDash(buf, start, end);
 }
 
 /** Keeps error messages short when a field is huge (e.g. a whole binary blob). */
@@ -331,12 +382,13 @@ function digitsValue(buf: Uint8Array, start: number, end: number): number {
 
 /**
  * IPv4 is checked inline because it is the common case; IPv6 (any form node
- * accepts, including `::ffff:1.2.3.4` and zone ids) goes to `net.isIPv6`.
+ * accepts, including `::ffff:1.2.3.4` and zone ids) goes to `net.isIPv6`;
+ * `unix:` is what nginx logs for a client on a UNIX-domain socket.
  */
-function isIpAddress(buf: Uint8Array, start: number, end: number): boolean {
-  return indexOfByte(buf, COLON, start, end) >= 0
-    ? isIPv6(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1"))
-    : isIPv4(buf, start, end);
+function isClientAddress(buf: Uint8Array, start: number, end: number): boolean {
+  if (indexOfByte(buf, COLON, start, end) < 0) return isIPv4(buf, start, end);
+  if (end - start === UNIX.length && UNIX.every((byte, i) => buf[start + i] === byte)) return true;
+  return isIPv6(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1"));
 }
 
 /** Dotted quad with octets 0–255 and no leading zeros (the form nginx prints and `net.isIPv4` accepts). */

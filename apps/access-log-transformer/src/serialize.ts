@@ -31,8 +31,9 @@ const STATUS_JSON = Array.from({ length: 1000 }, (_, status) =>
 );
 const K_REFERRER = ascii(',"referrer":');
 const K_USERAGENT = ascii(',"useragent":');
+const K_EXTRA = ascii(',"extra":[');
 const NULL = ascii("null");
-/** Bytes one line needs besides its own fields: keys, quotes, time and numbers. */
+/** Bytes one line needs besides its own fields: keys, quotes, time, numbers and the extra fields' commas and nulls. */
 const LINE_OVERHEAD = 512;
 /** An input byte becomes at most 6 output bytes (`\u00XX`). */
 const MAX_EXPANSION = 6;
@@ -40,6 +41,8 @@ const MAX_EXPANSION = 6;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
 const HEX = ascii("0123456789abcdef");
 
 /** A growing buffer of JSON lines (each ends with "\n"). */
@@ -88,6 +91,14 @@ export class JsonLinesBuffer {
     o = quoted(dst, o, src, fields.referrerStart, fields.referrerEnd);
     o = writeBytes(dst, o, K_USERAGENT);
     o = quoted(dst, o, src, fields.useragentStart, fields.useragentEnd);
+    if (fields.extraCount > 0) {
+      o = writeBytes(dst, o, K_EXTRA);
+      for (let i = 0; i < fields.extraCount; i++) {
+        if (i > 0) dst[o++] = COMMA;
+        o = quoted(dst, o, src, fields.extraStarts[i] as number, fields.extraEnds[i] as number);
+      }
+      dst[o++] = CLOSE_BRACKET;
+    }
     dst[o++] = 0x7d;
     dst[o++] = NEWLINE;
     this.length = o;

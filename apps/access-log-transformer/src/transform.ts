@@ -9,7 +9,15 @@ import { AccessLogFields, scanAccessLogLine } from "./parse";
 import { decodeRecordData, lineText } from "./records";
 import { JsonLinesBuffer } from "./serialize";
 
-/** Key prefixes of the two outputs, and which receiver sources carry access logs. */
+/**
+ * A record whose data is at least this large (decoded bytes) gets objects of
+ * its own (see {@link transformShardBatch}). The log-receiver packs records up
+ * to 1 MiB under load, so its busy records land here; fluentd and raw
+ * `PutRecord` producers write one line per record, far below it.
+ */
+export const DEFAULT_SOLO_RECORD_BYTES = 256 * 1024;
+
+/** Key prefixes of the two outputs, which receiver sources carry access logs, and the grouping rule. */
 export interface OutputPrefixes {
   readonly accessPrefix: string;
   readonly errorPrefix: string;
@@ -21,6 +29,8 @@ export interface OutputPrefixes {
    * always parsed. Default: every source.
    */
   readonly accessLogSources?: ReadonlySet<string>;
+  /** Records of at least this many decoded bytes get objects of their own. Default: {@link DEFAULT_SOLO_RECORD_BYTES}. */
+  readonly soloRecordBytes?: number;
 }
 
 /** One S3 object to write. */
@@ -34,9 +44,9 @@ export interface OutputObject {
 /** Everything one shard's batch turns into. */
 export interface ShardOutput {
   readonly shardId: string;
-  /** Lowest sequence number of the batch; in every key, and the checkpoint to report if a write fails. */
+  /** Lowest sequence number of the batch: the checkpoint to report if a write fails. */
   readonly firstSequenceNumber: string;
-  /** Access objects (one per request hour) sorted by key, then the error object if any line was rejected. */
+  /** Access objects sorted by key, then error objects sorted by key. */
   readonly objects: readonly OutputObject[];
   readonly records: number;
   readonly parsedLines: number;
@@ -46,12 +56,71 @@ export interface ShardOutput {
 }
 
 /**
+ * The objects of one output (access or errors): lines grouped by partition
+ * hour and named after the first record that contributed to the group.
+ */
+class ObjectGroups {
+  private readonly groups = new Map<
+    string,
+    { hour: string; sequenceNumber: string; buffer: JsonLinesBuffer }
+  >();
+
+  /**
+   * The buffer of `hour` for a record: its own group when `solo`, else the
+   * hour's group of small records, named after the first one that reaches it
+   * (records come in ascending sequence order).
+   */
+  buffer(hour: string, sequenceNumber: string, solo: boolean, capacity?: number): JsonLinesBuffer {
+    const id = solo ? `${hour} ${sequenceNumber}` : hour;
+    let group = this.groups.get(id);
+    if (group === undefined) {
+      group = { hour, sequenceNumber, buffer: new JsonLinesBuffer(capacity) };
+      this.groups.set(id, group);
+    }
+    return group.buffer;
+  }
+
+  objects(prefix: string, shardId: string): OutputObject[] {
+    return [...this.groups.values()]
+      .map(({ hour, sequenceNumber, buffer }) => ({
+        key: objectKey({ prefix, time: hour, shardId, firstSequenceNumber: sequenceNumber }),
+        body: buffer.contents(),
+        lines: buffer.lines,
+      }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
+
+const bySequenceNumber = (a: KinesisStreamRecord, b: KinesisStreamRecord): number =>
+  compareSequenceNumbers(a.kinesis.sequenceNumber, b.kinesis.sequenceNumber);
+
+/**
  * Parses every line of one shard's records and groups the results into
- * objects: one per hour of request time under the access prefix, and one for
- * rejected lines under the error prefix. Error objects are partitioned by the
- * Kinesis arrival time of the batch's first record, not by processing time,
- * so that a retried batch computes the same key and overwrites its earlier
- * attempt. The same batch always gives the same keys and bytes.
+ * objects under the access prefix (by hour of request time) and the error
+ * prefix (by hour of the record's Kinesis arrival time, so that a retry
+ * computes the same hour, unlike processing time).
+ *
+ * Each object is named after the first record that contributed to it, never
+ * after the batch, because Lambda does not retry the same batch: with
+ * `BisectBatchOnFunctionError` a batch that timed out after some writes comes
+ * back as two halves, and a partial-failure retry starts mid-batch. Grouping:
+ *
+ * - a record of at least `soloRecordBytes` (the receiver's packed records)
+ *   gets objects of its own, keyed by its sequence number: the same record
+ *   gives the same keys and bytes in whatever batch it arrives, so any split
+ *   of a batch rewrites the same objects, identically, in any order;
+ * - smaller records (fluentd, raw producers: one line each) share one object
+ *   per hour per invocation, named after the first of them in that hour;
+ *   objects per record would multiply PUTs and Athena's file count by the line
+ *   rate. When a split cuts such a group, the half holding its first record
+ *   rewrites the key with the lines up to the split and the other half names
+ *   the rest after its own first record; a half with none of the group's
+ *   records before the split rewrites the whole group under the same key.
+ *   Either way each line ends up in S3 once, provided the retry's writes land
+ *   after the failed attempt's (Lambda starts the retry after the attempt
+ *   ended).
+ *
+ * The same records always give the same keys and bytes, in any order.
  *
  * @param records the records of one shard, in any order; must not be empty.
  */
@@ -60,37 +129,49 @@ export function transformShardBatch(
   records: readonly KinesisStreamRecord[],
   prefixes: OutputPrefixes,
 ): ShardOutput {
-  const first = records.reduce((lowest, record) =>
-    compareSequenceNumbers(record.kinesis.sequenceNumber, lowest.kinesis.sequenceNumber) < 0
-      ? record
-      : lowest,
-  );
-  const firstSequenceNumber = first.kinesis.sequenceNumber;
-  const byHour = new Map<string, JsonLinesBuffer>();
-  // JSON lines are under twice the size of the log lines, and twice the
-  // base64 length is over 2.6 times the raw bytes; one hour usually holds the
-  // whole batch, so sizing for that avoids regrowing.
-  const capacity = 2 * records.reduce((sum, record) => sum + record.kinesis.data.length, 0);
-  const rejected = new JsonLinesBuffer();
+  // Lambda delivers a shard's records in order; sort only if they are not.
+  const ordered = records.every((record, i) => i === 0 || bySequenceNumber(records[i - 1]!, record) < 0)
+    ? records
+    : [...records].sort(bySequenceNumber);
+  const firstSequenceNumber = ordered[0]!.kinesis.sequenceNumber;
+  const soloBytes = prefixes.soloRecordBytes ?? DEFAULT_SOLO_RECORD_BYTES;
+  const access = new ObjectGroups();
+  const errors = new ObjectGroups();
   const fields = new AccessLogFields();
-  // Lines of a batch mostly share an hour; the scanner hands back the same
-  // time string for the same second, so an identity check skips the map.
-  let lastTime = "";
-  let lastOutput: JsonLinesBuffer | undefined;
-  let parsedLines = 0;
-  let skippedLines = 0;
   const sources = prefixes.accessLogSources;
+  let parsedLines = 0;
+  let rejectedLines = 0;
+  let skippedLines = 0;
 
-  records.forEach((record, recordIndex) => {
-    const { sequenceNumber, data } = record.kinesis;
-    for (const line of decodeRecordData(Buffer.from(data, "base64"), recordIndex)) {
+  const decoded = ordered.map((record) => Buffer.from(record.kinesis.data, "base64"));
+  // JSON lines are under twice the size of the log lines; one hour usually
+  // holds the whole group, so sizing for that avoids regrowing.
+  const sharedCapacity =
+    2 * decoded.reduce((sum, data) => sum + (data.length < soloBytes ? data.length : 0), 0);
+
+  ordered.forEach((record, recordIndex) => {
+    const { sequenceNumber, approximateArrivalTimestamp } = record.kinesis;
+    const data = decoded[recordIndex]!;
+    const solo = data.length >= soloBytes;
+    const capacity = solo ? 2 * data.length : sharedCapacity;
+    // Lines of a record mostly share an hour; the scanner hands back the same
+    // time string for the same second, so an identity check skips the map.
+    let lastTime = "";
+    let lastOutput: JsonLinesBuffer | undefined;
+    let rejectedOutput: JsonLinesBuffer | undefined;
+    for (const line of decodeRecordData(data, recordIndex)) {
       if (sources !== undefined && line.source !== undefined && !sources.has(line.source)) {
         skippedLines++;
         continue;
       }
       const reason = line.error ?? scanAccessLogLine(line.bytes, line.start, line.end, fields);
       if (reason !== undefined) {
-        rejected.appendRejected({
+        rejectedOutput ??= errors.buffer(
+          new Date(approximateArrivalTimestamp * 1000).toISOString().slice(0, 13),
+          sequenceNumber,
+          solo,
+        );
+        rejectedOutput.appendRejected({
           reason,
           line: lineText(line),
           shardId,
@@ -98,45 +179,28 @@ export function transformShardBatch(
           lineIndex: line.lineIndex,
           ...(line.id === undefined ? {} : { id: line.id }),
         });
+        rejectedLines++;
         continue;
       }
       if (lastOutput === undefined || fields.time !== lastTime) {
-        const hour = fields.time.slice(0, 13);
-        let output = byHour.get(hour);
-        if (output === undefined) {
-          output = new JsonLinesBuffer(capacity);
-          byHour.set(hour, output);
-        }
         lastTime = fields.time;
-        lastOutput = output;
+        lastOutput = access.buffer(fields.time.slice(0, 13), sequenceNumber, solo, capacity);
       }
       lastOutput.appendAccessLog(line.bytes, line.start, line.end, fields);
       parsedLines++;
     }
   });
 
-  const objects: OutputObject[] = [...byHour]
-    .map(([hour, output]) => ({
-      key: objectKey({ prefix: prefixes.accessPrefix, time: hour, shardId, firstSequenceNumber }),
-      body: output.contents(),
-      lines: output.lines,
-    }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (rejected.lines > 0) {
-    const arrival = new Date(first.kinesis.approximateArrivalTimestamp * 1000).toISOString();
-    objects.push({
-      key: objectKey({ prefix: prefixes.errorPrefix, time: arrival, shardId, firstSequenceNumber }),
-      body: rejected.contents(),
-      lines: rejected.lines,
-    });
-  }
   return {
     shardId,
     firstSequenceNumber,
-    objects,
+    objects: [
+      ...access.objects(prefixes.accessPrefix, shardId),
+      ...errors.objects(prefixes.errorPrefix, shardId),
+    ],
     records: records.length,
     parsedLines,
-    rejectedLines: rejected.lines,
+    rejectedLines,
     skippedLines,
   };
 }

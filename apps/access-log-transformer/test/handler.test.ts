@@ -81,7 +81,8 @@ describe("createHandler", () => {
       s3.sorted().map((p) => [p.key, p.body]),
       [
         [
-          "access-errors/year=2023/month=11/day=14/hour=22/shardId-000000000000-100.json.gz",
+          // Named after the record that contributed the rejected line.
+          "access-errors/year=2023/month=11/day=14/hour=22/shardId-000000000000-101.json.gz",
           `${JSON.stringify({
             reason: 'remote address "broken" is not an IPv4 or IPv6 address',
             line: "broken line",

@@ -62,7 +62,11 @@ const quotedText = fc
 /** `-` (null) or a value. */
 const nullableQuoted = fc.option(quotedText, { nil: null });
 
-/** Valid combined lines from parts, with the record expected of each. */
+/**
+ * Valid combined lines from parts, with the record expected of each; some
+ * with quoted fields after the user agent (`main` and the like) and some with
+ * runs of spaces in the request line, which nginx reads as one.
+ */
 export const combinedLine: fc.Arbitrary<GeneratedLine> = fc
   .record({
     remoteaddr: fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom("::1", "::ffff:1.2.3.4")),
@@ -82,6 +86,8 @@ export const combinedLine: fc.Arbitrary<GeneratedLine> = fc
     bytessent: fc.nat({ max: 1e12 }),
     referrer: nullableQuoted,
     useragent: nullableQuoted,
+    extra: fc.option(fc.array(nullableQuoted, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    requestSpaces: fc.constantFrom(" ", " ", " ", "  ", "   "),
   })
   .map((p) => {
     const seconds = Math.floor(p.instant / 1000) * 1000;
@@ -91,10 +97,13 @@ export const combinedLine: fc.Arbitrary<GeneratedLine> = fc
       `${pad(local.getUTCDate())}/${MONTHS[local.getUTCMonth()]}/${pad(local.getUTCFullYear(), 4)}:` +
       `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ` +
       `${p.offsetMinutes < 0 ? "-" : "+"}${pad(Math.floor(offset / 60))}${pad(offset % 60)}`;
-    const request = p.protocol === null ? `${p.method} ${p.url}` : `${p.method} ${p.url} ${p.protocol}`;
+    const sp = p.requestSpaces;
+    const request =
+      p.protocol === null ? `${p.method}${sp}${p.url}` : `${p.method}${sp}${p.url}${sp}${p.protocol}`;
+    const extra = p.extra === undefined ? "" : p.extra.map((value) => ` "${value ?? "-"}"`).join("");
     const line =
       `${p.remoteaddr} - ${p.remoteuser ?? "-"} [${timelocal}] "${request}" ${p.statuscode} ${p.bytessent} ` +
-      `"${p.referrer ?? "-"}" "${p.useragent ?? "-"}"`;
+      `"${p.referrer ?? "-"}" "${p.useragent ?? "-"}"${extra}`;
     const expected: AccessLogRecord = {
       remoteaddr: p.remoteaddr,
       remoteuser: p.remoteuser,
@@ -107,6 +116,7 @@ export const combinedLine: fc.Arbitrary<GeneratedLine> = fc
       bytessent: p.bytessent,
       referrer: p.referrer,
       useragent: p.useragent,
+      ...(p.extra === undefined ? {} : { extra: p.extra }),
     };
     return { line, expected };
   });

@@ -228,6 +228,74 @@ describe("parseAccessLogLine", () => {
     });
   });
 
+  describe("nginx formats and clients beyond combined", () => {
+    // Lines as nginx 1.22.1 wrote them on loopback, with the official image's
+    // `main` format (combined + "$http_x_forwarded_for") and the same format
+    // with `escape=json`.
+    const MAIN = {
+      doubledSpaces: '127.0.0.1 - - [03/Dec/2026:16:50:19 +0000] "GET  /x  HTTP/1.1" 200 3 "-" "-" "-"',
+      escaped:
+        '127.0.0.1 - - [03/Dec/2026:16:50:19 +0000] "GET /q?a=\\x22b\\x22\\x5Cc HTTP/1.1" 200 3 "-" ' +
+        '"ag \\x22q\\x22 \\x5C \\xC3\\xBC\\x01" "10.0.0.1, 10.0.0.2"',
+      unix: 'unix: - - [03/Dec/2026:16:50:19 +0000] "GET /unix HTTP/1.1" 200 3 "-" "-" "-"',
+      spaceInTarget: '127.0.0.1 - - [03/Dec/2026:16:50:19 +0000] "GET /a b HTTP/1.1" 400 157 "-" "-" "-"',
+    };
+    const JSON_ESCAPED = {
+      doubledSpaces: '127.0.0.1 -  [03/Dec/2026:16:50:19 +0000] "GET  /x  HTTP/1.1" 200 3 "" "" ""',
+      escaped:
+        '127.0.0.1 -  [03/Dec/2026:16:50:19 +0000] "GET /q?a=\\"b\\"\\\\c HTTP/1.1" 200 3 "" ' +
+        '"ag \\"q\\" \\\\ ü\\u0001" "10.0.0.1, 10.0.0.2"',
+      unix: 'unix: -  [03/Dec/2026:16:50:19 +0000] "GET /unix HTTP/1.1" 200 3 "" "" ""',
+    };
+
+    it("reads the request line as nginx does: runs of spaces separate method, target and protocol", () => {
+      for (const line of [MAIN.doubledSpaces, JSON_ESCAPED.doubledSpaces]) {
+        const record = parse(line);
+        assert.deepEqual([record.method, record.url, record.protocol], ["GET", "/x", "HTTP/1.1"]);
+      }
+      assert.equal(parse(MAIN.spaceInTarget).url, "/a b");
+      assert.deepEqual(
+        [parse(withPart({ request: "GET   /" })).url, parse(withPart({ request: "GET /x " })).url],
+        ["/", "/x"],
+      );
+    });
+
+    it("keeps the main format's X-Forwarded-For and other quoted fields after the user agent", () => {
+      assert.deepEqual(parse(MAIN.escaped).extra, ["10.0.0.1, 10.0.0.2"]);
+      assert.equal(parse(MAIN.escaped).useragent, "ag \\x22q\\x22 \\x5C \\xC3\\xBC\\x01");
+      assert.deepEqual(parse(MAIN.doubledSpaces).extra, [null]);
+      assert.deepEqual(parse(`${LINE} "a" "-" "c d"`).extra, ["a", null, "c d"]);
+      assert.equal(parse(LINE).extra, undefined, "combined lines have no extra key");
+    });
+
+    it("accepts unix: clients", () => {
+      assert.equal(parse(MAIN.unix).remoteaddr, "unix:");
+      assert.equal(parse(JSON_ESCAPED.unix).remoteaddr, "unix:");
+      assert.match(rejection(withPart({ addr: "unix:/x" })), /is not an IPv4 or IPv6 address/);
+    });
+
+    it("parses escape=json lines: escapes kept as logged, empty values null", () => {
+      const record = parse(JSON_ESCAPED.escaped);
+      assert.equal(record.url, '/q?a=\\"b\\"\\\\c');
+      assert.equal(record.useragent, 'ag \\"q\\" \\\\ ü\\u0001');
+      assert.deepEqual(
+        [record.remoteuser, record.referrer, record.extra],
+        [null, null, ["10.0.0.1, 10.0.0.2"]],
+      );
+      const empty = parse(JSON_ESCAPED.doubledSpaces);
+      assert.deepEqual(
+        [empty.remoteuser, empty.referrer, empty.useragent, empty.extra],
+        [null, null, null, [null]],
+      );
+    });
+
+    it("still rejects unquoted text after the user agent and too many quoted fields", () => {
+      assert.match(rejection(`${LINE} 0.005`), /unexpected text after the user-agent field/);
+      assert.match(rejection(`${LINE} "a" "b`), /unterminated quoted field/);
+      assert.match(rejection(LINE + ' "x"'.repeat(9)), /more than 8 quoted fields/);
+    });
+  });
+
   describe("rejects lines that are not combined lines, saying why", () => {
     const cases: [string, string, RegExp][] = [
       ["an empty line", "", /no remote address/],

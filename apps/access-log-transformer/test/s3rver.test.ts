@@ -82,7 +82,7 @@ describe("access-log-transformer against s3rver", () => {
         arrival: 1_710_054_000,
       }),
       kinesisRecord({ sequenceNumber: "4950002", data: JSON.stringify({ log: `${LINES[2]}\n` }) }),
-      kinesisRecord({ sequenceNumber: "4950003", data: "GET / HTTP/1.1" }),
+      kinesisRecord({ sequenceNumber: "4950003", data: "GET / HTTP/1.1", arrival: 1_710_054_001 }),
     ]);
 
     assert.deepEqual(await handler(event), { batchItemFailures: [] });
@@ -94,7 +94,10 @@ describe("access-log-transformer against s3rver", () => {
       json(LINES[0]) + json(LINES[2]),
     );
     assert.equal(await readObject(`access/year=2024/month=03/day=10/hour=07/${suffix}`), json(LINES[1]));
-    const errors = await readObject(`access-errors/year=2024/month=03/day=10/hour=07/${suffix}`);
+    // Named after the record that contributed the rejected line, in the hour it arrived.
+    const errors = await readObject(
+      "access-errors/year=2024/month=03/day=10/hour=07/shardId-000000000000-4950003.json.gz",
+    );
     assert.deepEqual(JSON.parse(errors), {
       reason: 'remote address "GET" is not an IPv4 or IPv6 address',
       line: "GET / HTTP/1.1",

@@ -32,7 +32,7 @@ function batch() {
 }
 
 describe("transformShardBatch", () => {
-  it("writes one access object per request hour, keyed by shard and first sequence number", () => {
+  it("writes one access object per request hour, keyed by shard and the first contributing record", () => {
     const output = transformShardBatch(SHARD, batch(), PREFIXES);
     assert.equal(output.firstSequenceNumber, FIRST);
     assert.deepEqual(
@@ -68,7 +68,7 @@ describe("transformShardBatch", () => {
     );
   });
 
-  it("partitions errors by the first record's arrival time, which a retry does not change", () => {
+  it("partitions errors by their record's arrival time, which a retry does not change", () => {
     const records = [
       kinesisRecord({ shardId: SHARD, sequenceNumber: "5", data: "garbage", arrival: 1_700_000_000.5 }),
     ];

@@ -4,6 +4,12 @@ import { violations } from "../../../policy/rules";
 import type { ProgramRun } from "../../../test/lib/mocks";
 import { asPolicyInputs, parseJsonInput, resourceNamed, runUnderMocks } from "../../../test/lib/mocks";
 import { bundleLambdaCode } from "../../lib/bundle";
+import {
+  METRICS_NAMESPACE,
+  PARSED_LINES_METRIC,
+  REJECTED_LINES_METRIC,
+  SERVICE_DIMENSION,
+} from "../../../apps/access-log-transformer/src/metrics";
 import { AccessLogPipeline, accessLogPipelineArgProblems, accessLogTableInputs, TRANSFORMER_ENTRY } from "..";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
@@ -63,7 +69,12 @@ describe("AccessLogPipeline (mocks)", () => {
     assert.deepEqual(fn.props.architectures, ["arm64"]);
     assert.equal(fn.props.handler, "index.handler");
     assert.deepEqual(fn.props.environment, {
-      variables: { ARCHIVE_BUCKET: "archive", ACCESS_PREFIX: "access/", ERROR_PREFIX: "access-errors/" },
+      variables: {
+        ARCHIVE_BUCKET: "archive",
+        ACCESS_PREFIX: "access/",
+        ERROR_PREFIX: "access-errors/",
+        POWERTOOLS_SERVICE_NAME: "acc-transformer",
+      },
     });
     assert.deepEqual(fn.props.loggingConfig, { logFormat: "JSON", logGroup: "acc-transformer-logs" });
     // Mocks see the archive only as a marker; its content is checked on the bundle itself below.
@@ -135,6 +146,51 @@ describe("AccessLogPipeline (mocks)", () => {
     }
   });
 
+  it("alarms when the rejected share of lines stays high, from the transformer's own EMF metrics", () => {
+    // Metric math in an alarm (MetricDataQuery, IF(condition, trueValue, falseValue)):
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+    const alarm = resourceNamed(
+      run.resources,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "acc-rejected-lines",
+    );
+    const metric = (metricName: string) => ({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensions: { [SERVICE_DIMENSION]: "acc-transformer" },
+      stat: "Sum",
+      period: 300,
+    });
+    assert.deepEqual(alarm.props.metricQueries, [
+      { id: "parsed", returnData: false, metric: metric(PARSED_LINES_METRIC) },
+      { id: "rejected", returnData: false, metric: metric(REJECTED_LINES_METRIC) },
+      {
+        id: "share",
+        label: "rejected / (parsed + rejected)",
+        expression: "IF((parsed + rejected) > 0, rejected / (parsed + rejected), 0)",
+        returnData: true,
+      },
+    ]);
+    assert.deepEqual(
+      [
+        alarm.props.evaluationPeriods,
+        alarm.props.datapointsToAlarm,
+        alarm.props.threshold,
+        alarm.props.treatMissingData,
+      ],
+      [3, 3, 0.05, "notBreaching"],
+    );
+    assert.equal(alarm.props.comparisonOperator, "GreaterThanOrEqualToThreshold");
+    assert.deepEqual(alarm.props.alarmActions, [TOPIC]);
+    // The dimension the alarm reads is the service name the function is given.
+    const fn = resourceNamed(run.resources, "aws:lambda/function:Function", "acc-transformer");
+    assert.equal(
+      (fn.props.environment as { variables: Record<string, string> }).variables.POWERTOOLS_SERVICE_NAME,
+      "acc-transformer",
+    );
+    assert.deepEqual(accessLogPipelineArgProblems({ ...base, rejectedShareAlarmThreshold: 1.5 }).length, 1);
+  });
+
   it("Glue table over access/ with JSON SerDe and hourly partition projection", () => {
     const table = resourceNamed(run.resources, "aws:glue/catalogTable:CatalogTable", "acc-table");
     assert.equal(table.props.databaseName, "acc_logs");
@@ -176,6 +232,7 @@ describe("AccessLogPipeline (mocks)", () => {
         "bytessent",
         "referrer",
         "useragent",
+        "extra",
       ],
     );
   });
