@@ -14,7 +14,17 @@ import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
 import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES, archiveLifecycleRules } from "../log-archive/lifecycle";
+import {
+  DEFAULT_OUTAGE_TOLERANCE_SECONDS,
+  DEFAULT_VISIBILITY_BACKOFF,
+  receivesToCover,
+} from "../../apps/cloudtrail-indexer/src/backoff";
 import { indexPatternFor } from "../../apps/cloudtrail-indexer/src/bootstrap";
+import {
+  METRICS_NAMESPACE,
+  REJECTED_RECORDS_METRIC,
+  SERVICE_DIMENSION,
+} from "../../apps/cloudtrail-indexer/src/metrics";
 import { CIS_FILTERS, CIS_NAMESPACE } from "./cis-filters";
 import {
   indexerStatements,
@@ -38,6 +48,17 @@ export const cloudTrailIndexPattern: (indexPrefix: string) => string = indexPatt
  * executions the indexer may have.
  */
 export const MIN_SQS_MAXIMUM_CONCURRENCY = 2;
+
+/**
+ * Receives before a trail file goes to the dead-letter queue: the indexer
+ * hides a failed message 60 s, doubling per receive (capped at 12 h), so 10
+ * receives span 8.5 h — an OpenSearch outage of 6 h is over before the last
+ * one (see `receivesToCover`). The old fixed 720 s × 5 gave up after 48 minutes.
+ */
+export const DEFAULT_MAX_RECEIVE_COUNT = receivesToCover(
+  DEFAULT_OUTAGE_TOLERANCE_SECONDS,
+  DEFAULT_VISIBILITY_BACKOFF,
+);
 
 /** The handler the indexer Lambda runs, bundled from source at deploy time. */
 export const INDEXER_ENTRY = "apps/cloudtrail-indexer/src/handler.ts";
@@ -98,7 +119,10 @@ export interface CloudTrailPipelineArgs {
   /** Indexer memory and timeout. Default: 512 MiB, 120 s. */
   readonly memoryMiB?: number;
   readonly timeoutSeconds?: number;
-  /** Receives before a message goes to the dead-letter queue. Default: 5. */
+  /**
+   * Receives before a message goes to the dead-letter queue. Default:
+   * {@link DEFAULT_MAX_RECEIVE_COUNT} (10: with the indexer's backoff, 8.5 h of retries).
+   */
   readonly maxReceiveCount?: number;
   /** Tags for every resource. Default: none. */
   readonly tags?: Tags;
@@ -116,7 +140,7 @@ const DEFAULTS = {
   reservedConcurrency: 2,
   memoryMiB: 512,
   timeoutSeconds: 120,
-  maxReceiveCount: 5,
+  maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
   tags: {},
 } as const;
 
@@ -424,6 +448,9 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
           FAILED_PREFIX: ARCHIVE_PREFIXES.cloudTrailFailed,
           INDEX_PREFIX: args.indexPrefix ?? DEFAULTS.indexPrefix,
           RETENTION_DAYS: String(args.indexRetentionDays ?? DEFAULTS.indexRetentionDays),
+          // The backoff DEFAULT_MAX_RECEIVE_COUNT was computed for, and the metrics' `service` dimension.
+          RETRY_BASE_SECONDS: String(DEFAULT_VISIBILITY_BACKOFF.baseSeconds),
+          POWERTOOLS_SERVICE_NAME: `${name}-indexer`,
           ...(openSearch !== undefined
             ? {
                 OPENSEARCH_ENDPOINT: openSearch.endpoint,
@@ -501,6 +528,19 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
         namespace: "AWS/Lambda",
         metricName: "Throttles",
         dimensions: { FunctionName: indexer.name },
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      },
+    );
+
+    pipelineAlarm(
+      "rejected-records",
+      "OpenSearch rejected CloudTrail events as documents (mapping or parse errors) or events had no eventID/eventTime: they are in cloudtrail-failed/, not in the index.",
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: REJECTED_RECORDS_METRIC,
+        dimensions: { [SERVICE_DIMENSION]: `${name}-indexer` },
         statistic: "Sum",
         period: 300,
         threshold: 1,

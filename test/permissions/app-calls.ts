@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { parse as parseYaml } from "yaml";
 
@@ -20,6 +21,7 @@ import {
   settingsFromEnvironment,
 } from "../../apps/access-log-transformer/src/handler";
 import { kinesisEvent, kinesisRecord } from "../../apps/access-log-transformer/test/helpers";
+import { queueUrlFromArn } from "../../apps/cloudtrail-indexer/src/backoff";
 import { ensureBootstrap } from "../../apps/cloudtrail-indexer/src/bootstrap";
 import { createHandler as createIndexer } from "../../apps/cloudtrail-indexer/src/handler";
 import { openSearchBulkSink } from "../../apps/cloudtrail-indexer/src/opensearch";
@@ -283,8 +285,9 @@ function openSearchCalls(
 
 /**
  * The CloudTrail indexer: its handler run on one SQS message announcing a
- * trail file (read, split, archived, one record refused), then the
- * OpenSearch calls of its bootstrap and of one `_bulk`.
+ * trail file (read, split, archived, one record refused) and one it cannot
+ * read (failed, so backed off with ChangeMessageVisibility on its queue),
+ * then the OpenSearch calls of its bootstrap and of one `_bulk`.
  */
 export async function indexerRole(program: RecordedProgram): Promise<AppRole> {
   const fn = functionNamed(program, "-cloudtrail-indexer");
@@ -304,8 +307,19 @@ export async function indexerRole(program: RecordedProgram): Promise<AppRole> {
   const trailKey = `AWSLogs/${MOCK_ACCOUNT}/CloudTrail/${MOCK_REGION}/2024/03/01/${MOCK_ACCOUNT}_CloudTrail_${MOCK_REGION}_20240301T1200Z_a1.json.gz`;
   const unindexable = { ...CONSOLE_LOGIN, eventID: undefined };
   const { client, commands } = recordingS3(() => logFile([...REAL_RECORDS, unindexable]));
+  const mapping = program.one("aws:lambda/eventSourceMapping:EventSourceMapping", `of ${fn.name}`, (m) =>
+    [fn.state.arn, fn.name].includes(m.props.functionName),
+  );
+  const queueArn = mapping.props.eventSourceArn as string;
+  const visibility: ChangeMessageVisibilityCommand[] = [];
   const handler = createIndexer({
     s3: client,
+    sqs: {
+      send: (command) => {
+        visibility.push(command);
+        return Promise.resolve({});
+      },
+    },
     archiveBucket: config.archiveBucket,
     eventsPrefix: config.eventsPrefix,
     failedPrefix: config.failedPrefix,
@@ -323,10 +337,32 @@ export async function indexerRole(program: RecordedProgram): Promise<AppRole> {
       ],
     }),
   };
-  const event = { Records: [{ messageId: "m1", body: JSON.stringify(body) }] } as unknown as SQSEvent;
+  const record = {
+    eventSourceARN: queueArn,
+    receiptHandle: "r",
+    attributes: { ApproximateReceiveCount: "1" },
+  };
+  const event = {
+    Records: [
+      { ...record, messageId: "m1", body: JSON.stringify(body) },
+      { ...record, messageId: "unreadable", body: "not a notification" },
+    ],
+  } as unknown as SQSEvent;
   const result = await handler(event);
-  if (result.batchItemFailures.length > 0) throw new Error("the indexer failed its message");
+  if (result.batchItemFailures.map((f) => f.itemIdentifier).join() !== "unreadable") {
+    throw new Error(
+      `the indexer failed ${JSON.stringify(result.batchItemFailures)}, not only the unreadable message`,
+    );
+  }
   const calls = [...lambdaCalls(program, fn), ...callsOfCommands(program, commands, "indexer")];
+  for (const { input } of visibility) {
+    if (input.QueueUrl !== queueUrlFromArn(queueArn)) throw new Error(`backoff on ${input.QueueUrl}`);
+    calls.push({
+      why: "indexer backs off a failed message",
+      action: "sqs:ChangeMessageVisibility",
+      resource: queueArn,
+    });
+  }
   if (config.openSearch !== undefined) {
     const { transport, requests } = recordingTransport();
     await ensureBootstrap(transport, config.indexPrefix, config.retentionDays);

@@ -166,10 +166,9 @@ const UNUSED_ON_PURPOSE: Record<AppName, readonly string[]> = {
   receiverTask: [],
   receiverExecution: [],
   transformer: [],
-  // The Lambda page lists ReceiveMessage, DeleteMessage and GetQueueAttributes for an SQS mapping
-  // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html); AWS CDK's SqsEventSource
-  // grants ChangeMessageVisibility as well, so it is kept. HEAD is read-only, the same as GET.
-  indexer: ["sqs:ChangeMessageVisibility", "es:ESHttpHead"],
+  // ChangeMessageVisibility is a real call now (the indexer's backoff of failed messages).
+  // HEAD is read-only, the same as GET.
+  indexer: ["es:ESHttpHead"],
   // The fine-grained access control master keeps every method for repairs by hand (policies.ts).
   bootstrap: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPatch", "es:ESHttpDelete"],
 };

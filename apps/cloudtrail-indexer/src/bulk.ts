@@ -144,7 +144,10 @@ export type ItemOutcome =
   | { readonly kind: "indexed" }
   | { readonly kind: "duplicate" }
   | { readonly kind: "retry"; readonly status: number; readonly reason: string }
-  | { readonly kind: "rejected"; readonly status: number; readonly reason: string };
+  /** The document itself is at fault: it goes to the failed prefix and the message succeeds. */
+  | { readonly kind: "rejected"; readonly status: number; readonly reason: string }
+  /** The domain refuses writes (permissions, missing index, block): the message must fail and wait. */
+  | { readonly kind: "refused"; readonly status: number; readonly reason: string };
 
 interface BulkItemResult {
   readonly status?: number;
@@ -156,6 +159,32 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/**
+ * Bulk item error types that say the document cannot be indexed as it is
+ * (mapping conflicts, unparsable fields, field-limit overflows): retrying the
+ * same bytes can never succeed, so the record is kept in the failed prefix.
+ * Anything else that is not 2xx/409/429/5xx — 401/403/404, a cluster or index
+ * block, a closed index — is about the domain, not the document, and fails
+ * the message so that it is retried once the domain is fixed.
+ */
+export const DOCUMENT_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "mapper_parsing_exception",
+  "document_parsing_exception",
+  "illegal_argument_exception",
+  "strict_dynamic_mapping_exception",
+  "mapper_exception",
+  "parse_exception",
+  "json_parse_exception",
+  "x_content_parse_exception",
+  "number_format_exception",
+]);
+
+/** Errors that are blocks (read-only index, flood-stage disk watermark, write block), whatever their status. */
+const BLOCK_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "cluster_block_exception",
+  "index_create_block_exception",
+]);
+
 function describeError(result: BulkItemResult): string {
   const error = result.error;
   if (error === undefined) return `status ${result.status ?? "missing"}`;
@@ -163,12 +192,21 @@ function describeError(result: BulkItemResult): string {
   return [error.type, error.reason].filter((part) => part !== undefined).join(": ");
 }
 
-/** Classifies one item status: 2xx done, 409 already indexed (done), 429/5xx retry, other 4xx rejected. */
-export function itemOutcome(status: number, reason: string): ItemOutcome {
+/**
+ * Classifies one item: 2xx done, 409 already indexed (done), a block
+ * refused (even as 429: a flood-stage block lasts until disk is freed), other
+ * 429/5xx retried, 400 with a {@link DOCUMENT_ERROR_TYPES} type rejected,
+ * everything else refused.
+ */
+export function itemOutcome(status: number, reason: string, type?: string): ItemOutcome {
   if (status >= 200 && status < 300) return { kind: "indexed" };
   if (status === 409) return { kind: "duplicate" };
+  if (type !== undefined && BLOCK_ERROR_TYPES.has(type)) return { kind: "refused", status, reason };
   if (isRetryableStatus(status)) return { kind: "retry", status, reason };
-  return { kind: "rejected", status, reason };
+  if (status === 400 && type !== undefined && DOCUMENT_ERROR_TYPES.has(type)) {
+    return { kind: "rejected", status, reason };
+  }
+  return { kind: "refused", status, reason };
 }
 
 /**
@@ -193,6 +231,7 @@ export function parseBulkItems(body: string, expected: number): ItemOutcome[] {
   return items.map((entry: unknown) => {
     const result = Object.values(entry as Record<string, BulkItemResult>)[0] ?? {};
     const status = typeof result.status === "number" ? result.status : 0;
-    return itemOutcome(status, describeError(result));
+    const type = typeof result.error === "object" ? result.error.type : undefined;
+    return itemOutcome(status, describeError(result), type);
   });
 }

@@ -3,6 +3,7 @@
  * and validated once, with every problem reported in one message.
  */
 import { DEFAULT_FAILED_PREFIX, DEFAULT_EVENTS_PREFIX } from "./archive";
+import { DEFAULT_VISIBILITY_BACKOFF } from "./backoff";
 import { DEFAULT_BULK_MAX_BYTES, DEFAULT_INDEX_PREFIX } from "./bulk";
 import { DEFAULT_RETRY_POLICY } from "./indexer";
 
@@ -32,6 +33,10 @@ export interface IndexerConfig {
   readonly messageConcurrency: number;
   /** `LOG_LEVEL` (default `info`). */
   readonly logLevel: string;
+  /** `RETRY_BASE_SECONDS` (default 60): a failed message is hidden this long, doubling per receive, up to 12 h. */
+  readonly retryBaseSeconds: number;
+  /** `POWERTOOLS_SERVICE_NAME` (default `cloudtrail-indexer`): the `service` dimension of the metrics. */
+  readonly serviceName: string;
 }
 
 const INDEX_PREFIX = /^[a-z0-9][a-z0-9._-]{0,200}$/;
@@ -95,6 +100,8 @@ export function parseIndexerEnv(env: NodeJS.ProcessEnv): IndexerConfig {
     maxAttempts: integer("MAX_ATTEMPTS", DEFAULT_RETRY_POLICY.maxAttempts, 1, 20),
     messageConcurrency: integer("MESSAGE_CONCURRENCY", 2, 1, 10),
     logLevel,
+    retryBaseSeconds: integer("RETRY_BASE_SECONDS", DEFAULT_VISIBILITY_BACKOFF.baseSeconds, 1, 3600),
+    serviceName: text("POWERTOOLS_SERVICE_NAME", "cloudtrail-indexer"),
   };
   if (problems.length > 0) {
     throw new Error(`cloudtrail-indexer configuration is invalid:\n  - ${problems.join("\n  - ")}`);

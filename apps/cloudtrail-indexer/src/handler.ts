@@ -1,18 +1,23 @@
 /**
  * The SQS-triggered Lambda: for each message, the CloudTrail log files it
- * announces are streamed from S3, split into events, written as NDJSON gzip to
- * the archive bucket and, when an OpenSearch endpoint is configured, indexed
- * with `_bulk` (`_id` = `eventID`, so redelivery never duplicates).
+ * announces are streamed from S3, split into events and written as NDJSON
+ * gzip to the archive bucket first — the record of truth for Athena, written
+ * whatever OpenSearch does — then, when an OpenSearch endpoint is configured,
+ * streamed again and indexed with `_bulk` (`_id` = `eventID`, so redelivery
+ * never duplicates).
  *
  * A message is reported in `batchItemFailures` only when something about it
- * truly failed (unreadable or corrupt file, OpenSearch unreachable or
- * throttling past the retry budget, S3 write failed); SQS then redelivers it,
- * and after the queue's maxReceiveCount it lands in the DLQ. Other messages of
- * the batch are unaffected. Records that cannot be indexed (mapping errors,
- * no `eventID`) are not failures: they are kept in the failed prefix with
- * their reason.
+ * truly failed (unreadable or corrupt file, OpenSearch unreachable, refusing
+ * writes or throttling past the retry budget, S3 write failed); its
+ * visibility is then set to an exponential backoff by receive count
+ * (`ChangeMessageVisibility`, see `backoff.ts`), so an outage of hours costs a
+ * few receives, and only after the queue's maxReceiveCount does it land in the
+ * DLQ. Other messages of the batch are unaffected. Records that cannot be
+ * indexed as they are (document errors, no `eventID`) are not failures: they
+ * are kept in the failed prefix with their reason and counted in a metric.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { Readable } from "node:stream";
 import pino from "pino";
@@ -25,6 +30,8 @@ import {
   GzipNdjson,
   PartitionedWriter,
 } from "./archive";
+import type { VisibilityBackoff } from "./backoff";
+import { DEFAULT_VISIBILITY_BACKOFF, queueUrlFromArn, visibilityBackoffSeconds } from "./backoff";
 import { ensureBootstrap, once } from "./bootstrap";
 import type { BulkItem, BulkSink } from "./bulk";
 import { BulkBatcher, DEFAULT_BULK_MAX_BYTES, DEFAULT_INDEX_PREFIX, isBulkItem, prepareRecord } from "./bulk";
@@ -33,6 +40,8 @@ import type { IndexResult, RetryPolicy } from "./indexer";
 import { DEFAULT_RETRY_POLICY, indexItems } from "./indexer";
 import type { S3ObjectRef } from "./notifications";
 import { unwrapMessage } from "./notifications";
+import type { MetricsSink } from "./metrics";
+import { powertoolsMetricsSink } from "./metrics";
 import { createOpenSearchTransport, openSearchBulkSink } from "./opensearch";
 import type { RawCloudTrailRecord } from "./split";
 import { splitCloudTrailStream } from "./split";
@@ -43,6 +52,11 @@ export interface Logger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+}
+
+/** The one SQS call of the indexer (an `SQSClient` fits; tests pass wrappers). */
+export interface VisibilityClient {
+  send(command: ChangeMessageVisibilityCommand): Promise<unknown>;
 }
 
 /** Dependencies and settings of {@link createHandler}. */
@@ -69,6 +83,14 @@ export interface HandlerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Default: discards everything. */
   readonly logger?: Logger;
+  /** Backs failed messages off (`ChangeMessageVisibility`); absent: they return after the queue's visibility timeout. */
+  readonly sqs?: VisibilityClient;
+  /** Overrides of {@link DEFAULT_VISIBILITY_BACKOFF}. */
+  readonly backoff?: Partial<VisibilityBackoff>;
+  /** Queue URL of a record's `eventSourceARN` (default {@link queueUrlFromArn}; local queues have other URLs). */
+  readonly queueUrlOf?: (queueArn: string) => string;
+  /** Receives each invocation's figures (default: none). */
+  readonly metrics?: MetricsSink;
 }
 
 /** Counts of one object or message, as logged. */
@@ -135,6 +157,8 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
   const concurrency = options.messageConcurrency ?? 2;
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const logger = options.logger ?? SILENT;
+  const backoff: VisibilityBackoff = { ...DEFAULT_VISIBILITY_BACKOFF, ...options.backoff };
+  const queueUrlOf = options.queueUrlOf ?? queueUrlFromArn;
 
   async function put(key: string, body: Buffer): Promise<void> {
     await s3.send(
@@ -147,36 +171,77 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     );
   }
 
-  async function processObject(source: S3ObjectRef): Promise<Counts> {
-    const counts = zeroCounts();
-    counts.objects = 1;
-    const started = Date.now();
+  async function open(source: S3ObjectRef): Promise<Readable> {
     const response = await s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key }));
     if (!(response.Body instanceof Readable)) {
       throw new Error(`s3://${source.bucket}/${source.key} has no body stream`);
     }
-    const events = new PartitionedWriter((day) => eventsKey(eventsPrefix, day, source));
-    let failed: GzipNdjson | undefined; // rare: created on the first failed record
-    const sourceRef = { bucket: source.bucket, key: source.key };
-    const keepFailed = (
-      record: RawCloudTrailRecord,
-      reason: string,
-      extra: { status?: number; index?: string },
-    ) =>
-      (failed ??= new GzipNdjson()).write(
-        failedLine({
-          reason,
-          ...extra,
-          ...(record.eventID === undefined ? {} : { eventID: record.eventID }),
-          source: sourceRef,
-          recordJson: record.json,
-        }),
-      );
+    return response.Body;
+  }
 
+  /** The failed-records object of one source, created on the first record (failures are rare). */
+  function failedRecords(source: S3ObjectRef) {
+    let out: GzipNdjson | undefined;
+    const sourceRef = { bucket: source.bucket, key: source.key };
+    return {
+      keep: (record: RawCloudTrailRecord, reason: string, extra: { status?: number; index?: string }) =>
+        (out ??= new GzipNdjson()).write(
+          failedLine({
+            reason,
+            ...extra,
+            ...(record.eventID === undefined ? {} : { eventID: record.eventID }),
+            source: sourceRef,
+            recordJson: record.json,
+          }),
+        ),
+      discard: () => out?.discard(),
+      put: async () => {
+        if (out !== undefined) await put(failedKey(failedPrefix, source), await out.finish());
+      },
+    };
+  }
+
+  /**
+   * Pass 1: the S3 copy. Every event to its day's NDJSON object, records that
+   * cannot be indexed to the failed prefix; nothing is written for a file that
+   * turns out corrupt (its retry writes it whole). Keys depend only on the
+   * source, so a retry overwrites.
+   */
+  async function archiveObject(source: S3ObjectRef, counts: Counts): Promise<void> {
+    const events = new PartitionedWriter((day) => eventsKey(eventsPrefix, day, source));
+    const failed = failedRecords(source);
+    try {
+      for await (const record of splitCloudTrailStream(await open(source))) {
+        counts.records++;
+        const prepared = prepareRecord(record, indexPrefix);
+        if (!isBulkItem(prepared)) {
+          counts.unindexable++;
+          await failed.keep(record, prepared.reason, {});
+          continue;
+        }
+        await events.write(prepared.day, record.json);
+        counts.archived++;
+      }
+    } catch (error) {
+      events.discard();
+      failed.discard();
+      throw error;
+    }
+    for (const part of await events.finish()) await put(part.key, part.body);
+    await failed.put();
+  }
+
+  /**
+   * Pass 2: the file streamed again into `_bulk`, one request in flight while
+   * the next batch is split. When OpenSearch rejects documents, the failed
+   * object is rewritten with them and the unindexable records of pass 1.
+   */
+  async function indexObject(source: S3ObjectRef, bulkSink: BulkSink, counts: Counts): Promise<void> {
+    const failed = failedRecords(source);
+    let rejected = 0;
     const batcher = new BulkBatcher(bulkMaxBytes);
-    // One bulk request in flight while the next batch is being split.
     let inflight: Promise<void> = Promise.resolve();
-    const send = async (bulkSink: BulkSink, items: BulkItem[]): Promise<void> => {
+    const send = async (items: BulkItem[]): Promise<void> => {
       await inflight;
       const request = (async () => {
         const result: IndexResult = await indexItems(bulkSink, items, retry);
@@ -185,41 +250,43 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
         counts.retries += result.retries;
         counts.splits += result.splits;
         counts.rejected += result.rejected.length;
+        rejected += result.rejected.length;
         for (const { item, status, reason } of result.rejected) {
-          await keepFailed(item.record, reason, { status, index: item.index });
+          await failed.keep(item.record, reason, { status, index: item.index });
         }
       })();
       request.catch(() => undefined); // surfaced by the next `await inflight`
       inflight = request;
     };
-
     try {
-      for await (const record of splitCloudTrailStream(response.Body)) {
-        counts.records++;
+      for await (const record of splitCloudTrailStream(await open(source))) {
         const prepared = prepareRecord(record, indexPrefix);
         if (!isBulkItem(prepared)) {
-          counts.unindexable++;
-          await keepFailed(record, prepared.reason, {});
+          await failed.keep(record, prepared.reason, {});
           continue;
         }
-        await events.write(prepared.day, record.json);
-        counts.archived++;
-        if (sink !== undefined) {
-          const full = batcher.add(prepared);
-          if (full !== undefined) await send(sink, full);
-        }
+        const full = batcher.add(prepared);
+        if (full !== undefined) await send(full);
       }
       const rest = batcher.take();
-      if (sink !== undefined && rest.length > 0) await send(sink, rest);
+      if (rest.length > 0) await send(rest);
       await inflight;
     } catch (error) {
       await inflight.catch(() => undefined);
-      events.discard();
-      failed?.discard();
+      failed.discard();
       throw error;
     }
-    for (const part of await events.finish()) await put(part.key, part.body);
-    if (failed !== undefined) await put(failedKey(failedPrefix, source), await failed.finish());
+    if (rejected > 0) await failed.put();
+    else failed.discard();
+  }
+
+  /** Both passes, or only the S3 copy when OpenSearch is not to be used now (`index` false). */
+  async function processObject(source: S3ObjectRef, index: boolean): Promise<Counts> {
+    const counts = zeroCounts();
+    counts.objects = 1;
+    const started = Date.now();
+    await archiveObject(source, counts);
+    if (sink !== undefined && index) await indexObject(source, sink, counts);
     logger.info(
       { bucket: source.bucket, key: source.key, size: source.size, ms: Date.now() - started, ...counts },
       "object done",
@@ -227,32 +294,58 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     return counts;
   }
 
-  async function processMessage(message: SQSRecord): Promise<Counts> {
+  async function processMessage(message: SQSRecord, index: boolean): Promise<Counts> {
     const counts = zeroCounts();
     const { objects, skipped } = unwrapMessage(message.body);
     if (skipped.length > 0) logger.info({ messageId: message.messageId, skipped }, "skipped");
-    for (const object of objects) addCounts(counts, await processObject(object));
+    for (const object of objects) addCounts(counts, await processObject(object, index));
     return counts;
+  }
+
+  /** Hides a failed message for its backoff; a failure here only logs (the queue's own timeout applies). */
+  async function backOff(message: SQSRecord): Promise<void> {
+    if (options.sqs === undefined) return;
+    const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? "1");
+    const seconds = visibilityBackoffSeconds(receiveCount, backoff);
+    try {
+      await options.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrlOf(message.eventSourceARN),
+          ReceiptHandle: message.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+      logger.info(
+        { messageId: message.messageId, receiveCount, backoffSeconds: seconds },
+        "message backed off",
+      );
+    } catch (error) {
+      logger.warn({ messageId: message.messageId, error: errorText(error) }, "backoff failed");
+    }
   }
 
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const messages = event.Records;
+    let index = true;
     if (bootstrap !== undefined) {
       try {
         await bootstrap();
       } catch (error) {
-        // Indexing without the template would create indices with exploded dynamic mappings.
+        // Indexing without the template would create indices with exploded dynamic mappings:
+        // the S3 copy is still written, and every message announcing a file fails for a retry.
         logger.error({ error: errorText(error), messages: messages.length }, "bootstrap failed");
-        return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.messageId })) };
+        index = false;
       }
     }
     const total = zeroCounts();
-    const failures: string[] = [];
+    const failures: SQSRecord[] = [];
     await forEachLimit(messages, concurrency, async (message) => {
       try {
-        addCounts(total, await processMessage(message));
+        const counts = await processMessage(message, index);
+        addCounts(total, counts);
+        if (!index && counts.objects > 0) failures.push(message);
       } catch (error) {
-        failures.push(message.messageId);
+        failures.push(message);
         logger.warn(
           {
             messageId: message.messageId,
@@ -263,8 +356,15 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
         );
       }
     });
+    await forEachLimit(failures, concurrency, backOff);
     logger.info({ messages: messages.length, failed: failures.length, ...total }, "batch done");
-    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+    options.metrics?.({
+      messages: messages.length,
+      failedMessages: failures.length,
+      indexed: total.indexed,
+      rejected: total.rejected + total.unindexable,
+    });
+    return { batchItemFailures: failures.map((m) => ({ itemIdentifier: m.messageId })) };
   };
 }
 
@@ -279,6 +379,7 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: SQSEvent) => Pro
   const config = parseIndexerEnv(env);
   const logger = pino({ level: config.logLevel, base: { app: "cloudtrail-indexer" } });
   const s3 = new S3Client({ region: config.region });
+  const sqs = new SQSClient({ region: config.region });
   let sink: BulkSink | undefined;
   let bootstrap: (() => Promise<unknown>) | undefined;
   if (config.openSearch !== undefined) {
@@ -314,6 +415,9 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: SQSEvent) => Pro
     messageConcurrency: config.messageConcurrency,
     retry: { maxAttempts: config.maxAttempts },
     logger,
+    sqs,
+    backoff: { baseSeconds: config.retryBaseSeconds },
+    metrics: powertoolsMetricsSink(config.serviceName),
   });
 }
 

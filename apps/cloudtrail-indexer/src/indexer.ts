@@ -2,8 +2,10 @@
  * Sends bulk items to a {@link BulkSink} until each one is done or rejected:
  * 2xx and 409 (already indexed by an earlier attempt) are done; 429/5xx items
  * and failed requests are retried with jittered exponential backoff, for a
- * bounded number of attempts; other 4xx items (mapping errors) are rejected
- * with their reason; a 413 for the whole request halves the batch.
+ * bounded number of attempts; document errors (400 mapping/parsing) are
+ * rejected with their reason; 401/403/404 and blocks, for an item or the
+ * whole request, are refusals that fail the message (nothing is dropped while
+ * the domain is misconfigured or read-only); a 413 for the whole request halves the batch.
  */
 import type { BulkItem, BulkSink } from "./bulk";
 import { bulkBody, isRetryableStatus, parseBulkItems } from "./bulk";
@@ -64,6 +66,21 @@ export class RetriesExhaustedError extends Error {
   override readonly name = "RetriesExhaustedError";
 }
 
+/**
+ * The domain refuses writes (401/403/404, a cluster or index block): retrying
+ * within this invocation cannot help, and the records must not be filed as
+ * bad documents. The message fails and SQS redelivers it after its backoff.
+ */
+export class IndexingRefusedError extends Error {
+  override readonly name = "IndexingRefusedError";
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(`OpenSearch refused the write (${status}): ${reason}`);
+  }
+}
+
 /** Creates an all-zero result. */
 export function emptyIndexResult(): IndexResult {
   return { indexed: 0, duplicates: 0, retries: 0, splits: 0, rejected: [] };
@@ -73,7 +90,7 @@ export function emptyIndexResult(): IndexResult {
  * Indexes `items` (one bounded batch) through `sink`, accumulating into `result`.
  *
  * @throws RetriesExhaustedError when some items were still throttled or failing after `maxAttempts`;
- *   Error for a request-level answer that retrying cannot fix (e.g. 401/403).
+ *   IndexingRefusedError for an answer (request or item) that says the domain refuses writes (401/403/404, blocks).
  */
 export async function indexItems(
   sink: BulkSink,
@@ -123,10 +140,15 @@ export async function indexItems(
       continue;
     }
     if (statusCode < 200 || statusCode >= 300) {
-      throw new Error(`_bulk answered ${statusCode}: ${response.body.slice(0, 300)}`);
+      throw new IndexingRefusedError(
+        statusCode,
+        `_bulk answered ${statusCode}: ${response.body.slice(0, 300)}`,
+      );
     }
     const outcomes = parseBulkItems(response.body, pending.length);
     const again: BulkItem[] = [];
+    const refused = outcomes.find((outcome) => outcome.kind === "refused");
+    if (refused !== undefined) throw new IndexingRefusedError(refused.status, refused.reason);
     outcomes.forEach((outcome, i) => {
       const item = pending[i] as BulkItem;
       switch (outcome.kind) {
@@ -142,6 +164,8 @@ export async function indexItems(
           break;
         case "rejected":
           result.rejected.push({ item, status: outcome.status, reason: outcome.reason });
+          break;
+        case "refused": // thrown above
           break;
       }
     });

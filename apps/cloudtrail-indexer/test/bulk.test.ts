@@ -138,7 +138,38 @@ describe("apps/cloudtrail-indexer bulk", () => {
     assert.deepEqual(itemOutcome(409, "exists"), { kind: "duplicate" });
     assert.deepEqual(itemOutcome(429, "busy"), { kind: "retry", status: 429, reason: "busy" });
     assert.deepEqual(itemOutcome(503, "down"), { kind: "retry", status: 503, reason: "down" });
-    assert.deepEqual(itemOutcome(400, "mapping"), { kind: "rejected", status: 400, reason: "mapping" });
+    assert.deepEqual(itemOutcome(400, "mapping", "mapper_parsing_exception"), {
+      kind: "rejected",
+      status: 400,
+      reason: "mapping",
+    });
+  });
+
+  // Bulk item error types: https://docs.opensearch.org/latest/api-reference/document-apis/bulk/ (per-item
+  // `error.type`); blocks as the AWS knowledge center shows them (403 FORBIDDEN/8 write block, /6 cluster
+  // read-only, 429 TOO_MANY_REQUESTS/12 flood-stage read-only-allow-delete):
+  // https://repost.aws/knowledge-center/opensearch-403-clusterblockexception
+  it("files only document errors as rejected; auth, missing index and blocks are refusals", () => {
+    for (const type of [
+      "mapper_parsing_exception",
+      "document_parsing_exception",
+      "illegal_argument_exception",
+    ]) {
+      assert.equal(itemOutcome(400, type, type).kind, "rejected", type);
+    }
+    const refused: [number, string | undefined][] = [
+      [401, undefined],
+      [403, "security_exception"],
+      [404, "index_not_found_exception"],
+      [403, "cluster_block_exception"],
+      [429, "cluster_block_exception"], // flood-stage watermark: retrying within seconds cannot help
+      [403, "index_create_block_exception"],
+      [400, "index_closed_exception"],
+      [400, undefined],
+    ];
+    for (const [status, type] of refused) {
+      assert.equal(itemOutcome(status, "r", type).kind, "refused", `${status} ${type}`);
+    }
   });
 
   it("reads per-item results of a bulk response", () => {

@@ -18,6 +18,8 @@ describe("apps/cloudtrail-indexer config", () => {
       maxAttempts: 6,
       messageConcurrency: 2,
       logLevel: "info",
+      retryBaseSeconds: 60,
+      serviceName: "cloudtrail-indexer",
     });
   });
 

@@ -9,6 +9,48 @@ import http from "node:http";
 import type { HttpResponse } from "../src/bootstrap";
 import type { BulkResponse, BulkSink } from "../src/bulk";
 
+/**
+ * A fault of a whole bulk request: an HTTP status for the request (401
+ * unauthenticated, 403 denied by the access policy, 404 no such path, 503
+ * unavailable), or every item answered with an index-level error: a write
+ * block (403 `cluster_block_exception`), the flood-stage disk watermark's
+ * read-only-allow-delete block (429 `cluster_block_exception`), or a missing
+ * index with auto-creation off (404 `index_not_found_exception`).
+ */
+export type RequestFault = 401 | 403 | 404 | 503 | "write-block" | "flood-stage" | "index-missing";
+
+const ITEM_FAULTS = {
+  "write-block": {
+    status: 403,
+    error: {
+      type: "cluster_block_exception",
+      reason: "index [cloudtrail] blocked by: [FORBIDDEN/8/index write (api)];",
+    },
+  },
+  "flood-stage": {
+    status: 429,
+    error: {
+      type: "cluster_block_exception",
+      reason:
+        "index [cloudtrail] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];",
+    },
+  },
+  "index-missing": {
+    status: 404,
+    error: {
+      type: "index_not_found_exception",
+      reason: "no such index [cloudtrail] and [action.auto_create_index] is [false]",
+    },
+  },
+} as const;
+
+const REQUEST_FAULTS = {
+  401: { message: "Authentication required" },
+  403: { Message: "User: anonymous is not authorized to perform: es:ESHttpPost" },
+  404: { error: { type: "resource_not_found_exception", reason: "no such path" }, status: 404 },
+  503: { error: "unavailable" },
+} as const;
+
 /** Faults, each keyed by eventID unless said otherwise. */
 export interface Faults {
   /** Answer 429 for an event's first N attempts (not stored). */
@@ -21,6 +63,10 @@ export interface Faults {
   tooLarge?: { readonly overBytes: number; times: number };
   /** Answer the next N bulk requests with 503 for the whole request. */
   unavailable?: number;
+  /** Answer the next bulk requests with these faults, one each, in order (consumed). */
+  requests?: RequestFault[];
+  /** Answer every bulk request with this fault until cleared: an outage, a block that stays. */
+  outage?: RequestFault;
 }
 
 interface StoredDoc {
@@ -68,6 +114,8 @@ export class FakeOpenSearch {
       this.requestStatuses.push(413);
       return { statusCode: 413, body: "<html><body>413 Request Entity Too Large</body></html>" };
     }
+    const fault = this.faults.requests?.shift() ?? this.faults.outage;
+    if (fault !== undefined) return this.fail(fault, body);
     if ((this.faults.unavailable ?? 0) > 0) {
       this.faults.unavailable = (this.faults.unavailable ?? 0) - 1;
       this.requestStatuses.push(503);
@@ -91,6 +139,27 @@ export class FakeOpenSearch {
     }
     this.requestStatuses.push(200);
     return json(200, { took: 1, errors, items });
+  }
+
+  /** Answers a {@link RequestFault}; nothing is stored. */
+  private fail(fault: RequestFault, body: string): BulkResponse {
+    if (typeof fault === "number") {
+      this.requestStatuses.push(fault);
+      return json(fault, REQUEST_FAULTS[fault]);
+    }
+    const answer = ITEM_FAULTS[fault];
+    const items = body
+      .split("\n")
+      .filter((_, i) => i % 2 === 0)
+      .filter((line) => line !== "")
+      .map((line) => {
+        const { _index, _id } =
+          (JSON.parse(line) as { create?: { _index?: string; _id?: string } }).create ?? {};
+        this.count(answer.status);
+        return { create: { _index, _id, ...answer } };
+      });
+    this.requestStatuses.push(200);
+    return json(200, { took: 1, errors: true, items });
   }
 
   private badRequest(reason: string): BulkResponse {
@@ -144,6 +213,9 @@ export class FakeOpenSearch {
     const [path = "", query = ""] = pathAndQuery.split("?", 2);
     this.log.push(`${method} ${path}`);
     if (method === "POST" && path === "/_bulk") return this.bulk(body);
+    // A domain that is down or denies the caller answers every path alike (the bootstrap's too).
+    const outage = this.faults.outage;
+    if (typeof outage === "number") return json(outage, REQUEST_FAULTS[outage]);
     const template = /^\/_index_template\/([^/]+)$/.exec(path);
     if (template !== null) {
       const name = template[1] as string;

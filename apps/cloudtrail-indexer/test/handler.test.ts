@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { gzipSync } from "node:zlib";
 import { eventsKey, failedKey } from "../src/archive";
+import type { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { BulkSink } from "../src/bulk";
-import type { HandlerOptions, Logger } from "../src/handler";
+import type { HandlerOptions, Logger, VisibilityClient } from "../src/handler";
+import type { BatchFigures } from "../src/metrics";
 import { createHandler } from "../src/handler";
 import type { CloudTrailEvent } from "../src/split";
+import type { RequestFault } from "./fake-opensearch";
 import { FakeOpenSearch } from "./fake-opensearch";
 import {
   ACCESS_DENIED,
@@ -26,13 +29,13 @@ const ARCHIVE = "archive-bucket";
 const DAY = { year: "2024", month: "03", day: "01" };
 
 /** An SQS record as Lambda's event source mapping delivers it. */
-function sqsRecord(messageId: string, body: unknown): SQSRecord {
+function sqsRecord(messageId: string, body: unknown, receiveCount = 1): SQSRecord {
   return {
     messageId,
     receiptHandle: `handle-${messageId}`,
     body: typeof body === "string" ? body : JSON.stringify(body),
     attributes: {
-      ApproximateReceiveCount: "1",
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: "1709294700000",
       SenderId: "AIDAEXAMPLE",
       ApproximateFirstReceiveTimestamp: "1709294700001",
@@ -256,19 +259,25 @@ describe("apps/cloudtrail-indexer handler", function () {
     assert.match(logger.lines.find((l) => l.level === "warn")?.text ?? "", /RetriesExhaustedError/);
   });
 
-  it("fails every message when the bootstrap fails, and retries it next time", async () => {
+  it("fails every message announcing a file when the bootstrap fails, after its S3 copy; retries it next time", async () => {
     let attempts = 0;
     const run = handler({
       bootstrap: () =>
         ++attempts === 1 ? Promise.reject(new Error("403 from OpenSearch")) : Promise.resolve(),
     });
     await local.put(TRAIL, trailKey("boot"), logFile([CONSOLE_LOGIN]));
-    const event = sqsEvent(sqsRecord("a", notification(trailKey("boot"))), sqsRecord("b", notification()));
-    assert.deepEqual(await run(event), {
-      batchItemFailures: [{ itemIdentifier: "a" }, { itemIdentifier: "b" }],
-    });
+    const event = sqsEvent(
+      sqsRecord("a", notification(trailKey("boot"))),
+      sqsRecord("nothing", notification()),
+    );
+    assert.deepEqual(await run(event), { batchItemFailures: [{ itemIdentifier: "a" }] });
     assert.equal(fake.requestSizes.length, 0);
+    const source = { bucket: TRAIL, key: trailKey("boot") };
+    assert.deepEqual(await local.getNdjsonGz(ARCHIVE, eventsKey("cloudtrail-events/", DAY, source)), [
+      CONSOLE_LOGIN,
+    ]);
     assert.deepEqual(await run(event), { batchItemFailures: [] });
+    assert.ok(fake.docs.has(String(CONSOLE_LOGIN.eventID)));
   });
 
   it("logs counts, never event bodies, at info level", async () => {
@@ -285,5 +294,75 @@ describe("apps/cloudtrail-indexer handler", function () {
     assert.ok(info.some((l) => /"message":"object done"/.test(l.text) && /"records":2/.test(l.text)));
     assert.ok(info.some((l) => /"message":"batch done"/.test(l.text) && /"indexed":2/.test(l.text)));
     for (const line of logger.lines) assert.ok(!line.text.includes("TOP-SECRET-PAYLOAD"), line.text);
+  });
+
+  it("fails the message, files nothing, on 401/403/404 and blocks; the S3 copy is written regardless", async () => {
+    const faults: RequestFault[] = [401, 403, 404, 503, "write-block", "flood-stage", "index-missing"];
+    for (const fault of faults) {
+      const key = trailKey(`refused-${fault}`);
+      await local.put(TRAIL, key, logFile(REAL_RECORDS));
+      fake.faults = { outage: fault };
+      const result = await handler({ retry: { ...NO_SLEEP, maxAttempts: 2 } })(
+        sqsEvent(sqsRecord("m1", notification(key))),
+      );
+      assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: "m1" }] }, String(fault));
+      const source = { bucket: TRAIL, key };
+      assert.equal(
+        await local.get(ARCHIVE, failedKey("cloudtrail-failed/", source)),
+        undefined,
+        String(fault),
+      );
+      assert.deepEqual(
+        await local.getNdjsonGz(ARCHIVE, eventsKey("cloudtrail-events/", DAY, source)),
+        REAL_RECORDS,
+      );
+    }
+    assert.equal(fake.docs.size, 0);
+  });
+
+  it("backs failed messages off by receive count with ChangeMessageVisibility, capped at 12 h", async () => {
+    const calls: ChangeMessageVisibilityCommand["input"][] = [];
+    const sqs: VisibilityClient = {
+      send: (command) => {
+        calls.push(command.input);
+        return Promise.resolve({});
+      },
+    };
+    await local.put(TRAIL, trailKey("ok"), logFile([CONSOLE_LOGIN]));
+    fake.faults = { outage: 403 };
+    const failing = (id: string, count: number) => sqsRecord(id, notification(trailKey("ok")), count);
+    const result = await handler({ sqs })(
+      sqsEvent(failing("first", 1), failing("third", 3), failing("late", 20)),
+    );
+    assert.equal(result.batchItemFailures.length, 3);
+    assert.deepEqual(
+      calls
+        .map((c) => [c.ReceiptHandle, c.VisibilityTimeout, c.QueueUrl])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        ["handle-first", 60, "https://sqs.us-east-1.amazonaws.com/111122223333/cloudtrail-objects"],
+        ["handle-late", 43_200, "https://sqs.us-east-1.amazonaws.com/111122223333/cloudtrail-objects"],
+        ["handle-third", 240, "https://sqs.us-east-1.amazonaws.com/111122223333/cloudtrail-objects"],
+      ],
+    );
+    // A success is never backed off (Lambda deletes it).
+    fake.faults = {};
+    calls.length = 0;
+    assert.deepEqual(await handler({ sqs })(sqsEvent(failing("now-ok", 4))), { batchItemFailures: [] });
+    assert.deepEqual(calls, []);
+  });
+
+  it("reports rejected records, indexed events and failed messages to the metrics sink", async () => {
+    const figures: BatchFigures[] = [];
+    const noId: CloudTrailEvent = { ...CONSOLE_LOGIN, eventID: undefined };
+    await local.put(TRAIL, trailKey("metrics"), logFile([ACCESS_DENIED, CONSOLE_LOGIN, noId]));
+    fake.faults = { reject: new Set([String(ACCESS_DENIED.eventID)]) };
+    await handler({ metrics: (f) => figures.push(f) })(
+      sqsEvent(
+        sqsRecord("m1", notification(trailKey("metrics"))),
+        sqsRecord("m2", notification(trailKey("none"))),
+      ),
+    );
+    assert.deepEqual(figures, [{ messages: 2, failedMessages: 1, indexed: 1, rejected: 2 }]);
   });
 });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { BulkItem, BulkSink } from "../src/bulk";
 import { isBulkItem, prepareRecord } from "../src/bulk";
 import type { RetryPolicy } from "../src/indexer";
-import { backoffDelay, indexItems, RetriesExhaustedError } from "../src/indexer";
+import { backoffDelay, indexItems, IndexingRefusedError, RetriesExhaustedError } from "../src/indexer";
 import { CloudTrailScanner } from "../src/split";
 import { FakeOpenSearch } from "./fake-opensearch";
 import { CONSOLE_LOGIN, variant } from "./fixtures";
@@ -151,6 +151,15 @@ describe("apps/cloudtrail-indexer indexer", () => {
       bulk: () => Promise.resolve({ statusCode: 403, body: '{"message":"forbidden"}' }),
     };
     await assert.rejects(indexItems(sink, items(1), policy()), /_bulk answered 403/);
+  });
+
+  it("refuses (no rejection filed) on item 403/404 and cluster blocks, without spending retries", async () => {
+    for (const fault of ["write-block", "flood-stage", "index-missing"] as const) {
+      const fake = new FakeOpenSearch({ outage: fault });
+      const p = policy();
+      await assert.rejects(indexItems(fake.sink(), items(3), p), IndexingRefusedError, fault);
+      assert.deepEqual([fake.requestStatuses.length, p.waits.length], [1, 0], fault);
+    }
   });
 
   it("keeps backoff within [0, min(max, base·2^n)) (property)", () => {

@@ -121,7 +121,10 @@ describe("CloudTrailPipeline (mocks)", () => {
     assert.equal(queue.props.visibilityTimeoutSeconds, 600, "six times the function timeout");
     assert.deepEqual(JSON.parse(String(queue.props.redrivePolicy)), {
       deadLetterTargetArn: "arn:aws:sqs:eu-west-1:123456789012:ct-dead-letters",
-      maxReceiveCount: 5,
+      // With the indexer's backoff (60 s doubling) the 10th receive comes 8.5 h after the first:
+      // a 6-hour OpenSearch outage never reaches the DLQ. Every receive counts towards maxReceiveCount:
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+      maxReceiveCount: 10,
     });
     const queuePolicy = parseJsonInput(
       resourceNamed(run.resources, "aws:sqs/queuePolicy:QueuePolicy", "ct-new-files-policy").props.policy,
@@ -151,6 +154,8 @@ describe("CloudTrailPipeline (mocks)", () => {
         FAILED_PREFIX: "cloudtrail-failed/",
         INDEX_PREFIX: "cloudtrail",
         RETENTION_DAYS: "90",
+        RETRY_BASE_SECONDS: "60",
+        POWERTOOLS_SERVICE_NAME: "ct-indexer",
       },
     });
     assert.equal(fn.props.vpcConfig, undefined);
@@ -309,6 +314,27 @@ describe("CloudTrailPipeline (mocks)", () => {
       okActions: [TOPIC],
       tags,
     });
+  });
+
+  // EMF metrics from the indexer's logs (Powertools): namespace and `service` dimension as it writes them.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+  it("alarms on any record filed in cloudtrail-failed/ (the indexer's RejectedRecords metric)", () => {
+    const alarm = resourceNamed(
+      run.resources,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "ct-rejected-records",
+    );
+    assert.deepEqual(
+      [
+        alarm.props.namespace,
+        alarm.props.metricName,
+        alarm.props.dimensions,
+        alarm.props.statistic,
+        alarm.props.threshold,
+      ],
+      ["LogPlatform/CloudTrailIndexer", "RejectedRecords", { service: "ct-indexer" }, "Sum", 1],
+    );
+    assert.deepEqual(alarm.props.alarmActions, [TOPIC]);
   });
 
   it("feeds the indexer only after the domain's bootstrap, with the domain's replica count", async () => {
