@@ -18,6 +18,28 @@ export interface ReceiverContainerInputs {
    */
   readonly tokensVersionId: string;
   readonly logGroupName: string;
+  /**
+   * Memory the receiver may use, in MiB (see {@link receiverMemoryMiB}),
+   * passed as `MEMORY_LIMIT_MIB`: its request budgets derive from it. Default:
+   * unset, the receiver then reads its cgroup limit.
+   */
+  readonly memoryLimitMiB?: number;
+}
+
+/**
+ * What the ADOT collector sidecar is assumed to use: it has no memory limit
+ * of its own, and its working set scraping one target is well under this.
+ */
+export const SIDECAR_MEMORY_MIB = 128;
+
+/**
+ * The receiver's share of the task's memory: all of it, less
+ * {@link SIDECAR_MEMORY_MIB} when the metrics sidecar runs beside it. An
+ * explicit figure because on Fargate the limit is the task's, which the
+ * container's own cgroup need not show.
+ */
+export function receiverMemoryMiB(taskMemoryMiB: number, withSidecar: boolean): number {
+  return taskMemoryMiB - (withSidecar ? SIDECAR_MEMORY_MIB : 0);
 }
 
 /**
@@ -40,6 +62,9 @@ export function receiverContainerDefinitions(inputs: ReceiverContainerInputs): o
         { name: "AWS_REGION", value: inputs.region },
         // Not read by the receiver: a new value registers a new task definition revision.
         { name: "INGEST_TOKENS_VERSION", value: inputs.tokensVersionId },
+        ...(inputs.memoryLimitMiB === undefined
+          ? []
+          : [{ name: "MEMORY_LIMIT_MIB", value: String(inputs.memoryLimitMiB) }]),
         { name: "PORT", value: String(RECEIVER_PORT) },
         // The target group sends a PROXY protocol v2 header (log-receiver-cluster.ts): read the client from it.
         { name: "PROXY_PROTOCOL", value: "on" },

@@ -14,7 +14,12 @@ import type { Tags } from "../lib/tags";
 import { throwIfInvalid } from "../lib/validation";
 import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
-import { RECEIVER_CONTAINER, RECEIVER_PORT, receiverContainerDefinitions } from "./container-definition";
+import {
+  RECEIVER_CONTAINER,
+  RECEIVER_PORT,
+  receiverContainerDefinitions,
+  receiverMemoryMiB,
+} from "./container-definition";
 import { adotContainerDefinition, remoteWriteStatement } from "./metrics-sidecar";
 import { DNS_NAME } from "./certificate-names";
 import { splitCertificateChain } from "./pem";
@@ -464,6 +469,10 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
                 tokensSecretArn,
                 tokensVersionId,
                 logGroupName,
+                memoryLimitMiB: receiverMemoryMiB(
+                  args.memoryMiB ?? DEFAULTS.memoryMiB,
+                  remoteWriteUrl !== undefined,
+                ),
               }),
               ...(remoteWriteUrl !== undefined
                 ? [adotContainerDefinition({ remoteWriteUrl, region: c.region, logGroupName })]

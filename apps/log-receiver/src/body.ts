@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { HttpError } from "./errors";
-import { isJsonText } from "./json-scan";
+import { copyCompact, isJsonText, scanValue, skipWhitespace } from "./json-scan";
 
 /**
  * How a request body is split into lines:
@@ -141,7 +141,7 @@ export function splitBody(body: Buffer, format: BodyFormat, limits: LineLimits):
 
 /** {@link splitBody} after {@link prepareBody}. */
 export function splitLines({ bytes, from, layout }: PreparedBody, limits: LineLimits): LineTable {
-  if (layout === "array") return parseJsonArray(bytes.toString("utf8", from), limits);
+  if (layout === "array") return splitJsonArray(bytes, from, limits);
   return splitIntoLines(bytes, from, layout === "text", limits);
 }
 
@@ -206,30 +206,58 @@ function splitIntoLines(bytes: Buffer, from: number, plainText: boolean, limits:
   return table;
 }
 
-function parseJsonArray(body: string, limits: LineLimits): LineTable {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    throw new HttpError(400, "bad_json_array", `Body is not a valid JSON array: ${(error as Error).message}`);
+/**
+ * The elements of a JSON array body, each kept as the bytes the client sent
+ * (only the whitespace between tokens is dropped, so a pretty-printed element
+ * is one line): no parse and re-serialisation, which turned `1e400` into
+ * `null`, rounded big integers and dropped duplicate keys — NDJSON lines were
+ * already kept verbatim. The whole body is validated first, so a malformed
+ * array is refused (400) before any limit is looked at, as `JSON.parse` did.
+ */
+function splitJsonArray(body: Buffer, from: number, limits: LineLimits): LineTable {
+  const end = body.length;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let i = skipWhitespace(body, from, end);
+  if (body[i] !== 0x5b) throw badJsonArray("it does not start with [");
+  i = skipWhitespace(body, i + 1, end);
+  if (body[i] === 0x5d) {
+    i++;
+  } else {
+    for (;;) {
+      const valueEnd = scanValue(body, i, end);
+      if (valueEnd < 0) throw badJsonArray(`element ${starts.length} is not valid JSON`);
+      starts.push(i);
+      ends.push(valueEnd);
+      i = skipWhitespace(body, valueEnd, end);
+      if (body[i] === 0x2c) {
+        i = skipWhitespace(body, i + 1, end);
+      } else if (body[i] === 0x5d) {
+        i++;
+        break;
+      } else {
+        throw badJsonArray(`expected , or ] after element ${starts.length - 1}`);
+      }
+    }
   }
-  if (!Array.isArray(parsed)) {
-    throw new HttpError(400, "bad_json_array", "Body starts with [ but is not a JSON array");
-  }
-  if (parsed.length > limits.maxLines) throw tooManyLines(limits.maxLines);
-  // Each element is re-serialised (JSON.stringify cannot yield undefined for
-  // a parsed value) and the elements laid end to end as the table's bytes.
-  const texts = parsed.map((element: unknown) => JSON.stringify(element));
-  const bytes = Buffer.from(texts.join("\n"), "utf8");
-  const table = new LineTable(bytes, texts.length);
-  let start = 0;
-  texts.forEach((text, index) => {
-    const end = start + Buffer.byteLength(text, "utf8");
-    if (end - start > limits.maxLineBytes) throw lineTooLong(index, limits.maxLineBytes);
-    table.push(start, end, index, true);
-    start = end + 1;
+  if (skipWhitespace(body, i, end) !== end) throw badJsonArray("there is more after the closing ]");
+  if (starts.length > limits.maxLines) throw tooManyLines(limits.maxLines);
+  // The elements laid end to end, one per line, as the table's bytes.
+  const bytes = Buffer.allocUnsafe(Math.max(0, end - from));
+  const table = new LineTable(bytes, starts.length);
+  let pos = 0;
+  starts.forEach((start, index) => {
+    const lineStart = pos;
+    pos = copyCompact(body, start, ends[index] as number, bytes, pos);
+    if (pos - lineStart > limits.maxLineBytes) throw lineTooLong(index, limits.maxLineBytes);
+    table.push(lineStart, pos, index, true);
+    bytes[pos++] = 0x0a;
   });
   return table;
+}
+
+function badJsonArray(reason: string): HttpError {
+  return new HttpError(400, "bad_json_array", `Body is not a valid JSON array: ${reason}`);
 }
 
 /** Bytes JavaScript's `trim` removes that are ASCII: tab, LF, VT, FF, CR, space. */

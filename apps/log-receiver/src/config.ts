@@ -16,7 +16,15 @@ export interface ReceiverConfig {
   readonly limits: Partial<ReceiverLimits>;
   /** Read a PROXY protocol v2 header on every non-loopback connection (behind the NLB). */
   readonly proxyProtocol: boolean;
+  /** `MEMORY_LIMIT_MIB` in bytes: the memory the request budgets derive from. Absent: the cgroup limit. */
+  readonly memoryLimitBytes?: number;
+  /** `MEMORY_BUDGET_MIB` in bytes: overrides the derived budget. */
+  readonly memoryBudgetBytes?: number;
+  readonly maxQueuedRequests?: number;
+  readonly deadlineMs?: number;
 }
+
+const MIB = 1024 * 1024;
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -53,6 +61,10 @@ const schema = z
     MAX_DECOMPRESSED_BYTES: positiveInt.optional(),
     MAX_LINE_BYTES: positiveInt.optional(),
     MAX_LINES: positiveInt.optional(),
+    MEMORY_LIMIT_MIB: positiveInt.optional(),
+    MEMORY_BUDGET_MIB: positiveInt.optional(),
+    MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).optional(),
+    REQUEST_DEADLINE_MS: positiveInt.optional(),
     PROXY_PROTOCOL: z
       .enum(["on", "off"])
       .default("off")
@@ -98,5 +110,9 @@ export function parseReceiverEnv(env: NodeJS.ProcessEnv): ReceiverConfig {
       ? { tls: { cert: e.TLS_CERT, key: e.TLS_KEY } }
       : {}),
     ...(e.RECEIVER_NAME === undefined ? {} : { hostname: e.RECEIVER_NAME }),
+    ...(e.MEMORY_LIMIT_MIB === undefined ? {} : { memoryLimitBytes: e.MEMORY_LIMIT_MIB * MIB }),
+    ...(e.MEMORY_BUDGET_MIB === undefined ? {} : { memoryBudgetBytes: e.MEMORY_BUDGET_MIB * MIB }),
+    ...(e.MAX_QUEUED_REQUESTS === undefined ? {} : { maxQueuedRequests: e.MAX_QUEUED_REQUESTS }),
+    ...(e.REQUEST_DEADLINE_MS === undefined ? {} : { deadlineMs: e.REQUEST_DEADLINE_MS }),
   };
 }

@@ -81,6 +81,18 @@ export function envelopeParts(template: EnvelopeTemplate): EnvelopeParts {
   };
 }
 
+/**
+ * Constant bytes per envelope of a request with this context: the parts of
+ * {@link envelopeParts} (the longer middle), a 10-digit index at most, and
+ * the closing `"`, `}` and `\n`. The memory budget charges it per line.
+ */
+export function envelopeOverhead(context: Omit<EnvelopeContext, "idBase">): number {
+  const { head, eventMiddle, messageMiddle } = envelopeParts(
+    envelopeTemplate({ ...context, idBase: "0".repeat(ID_HEX_CHARS) }),
+  );
+  return head.length + Math.max(eventMiddle.length, messageMiddle.length) + 10 + 3;
+}
+
 /** The envelopes of one request as NDJSON bytes, ready to be cut into records. */
 export interface EncodedBatch {
   /** Envelopes joined by `\n` (none after the last). */

@@ -50,14 +50,26 @@ let containers = new Uint8Array(64);
 /**
  * True when the bytes `[start, end)` are exactly one JSON text (RFC 8259, as
  * `JSON.parse` reads it: one value, optionally surrounded by space, tab, CR
- * or LF). Iterative, so arbitrarily deep nesting cannot overflow the stack.
+ * or LF).
  */
 export function isJsonText(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = skipWhitespace(bytes, start, end);
+  const valueEnd = scanValue(bytes, skipWhitespace(bytes, start, end), end);
+  return valueEnd >= 0 && skipWhitespace(bytes, valueEnd, end) === end;
+}
+
+/**
+ * Where the one JSON value that starts at `start` (no whitespace before it)
+ * ends: the index just past it, or -1 when no valid value starts there
+ * before `end`. What follows the value is not looked at, so this also finds
+ * the elements of an array. Iterative, so arbitrarily deep nesting cannot
+ * overflow the stack.
+ */
+export function scanValue(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
   let depth = 0;
   for (;;) {
     // Here a value is expected at i.
-    if (i >= end) return false;
+    if (i >= end) return -1;
     const c = bytes[i] as number;
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       const object = c === OPEN_OBJECT;
@@ -73,7 +85,7 @@ export function isJsonText(bytes: Uint8Array, start: number, end: number): boole
         containers[depth++] = object ? 1 : 0;
         if (object) {
           i = scanMemberName(bytes, i, end);
-          if (i < 0) return false;
+          if (i < 0) return -1;
         }
         continue; // the first element or member value
       }
@@ -88,32 +100,63 @@ export function isJsonText(bytes: Uint8Array, start: number, end: number): boole
     } else if (c === 0x6e /* n */) {
       i = scanLiteral(bytes, i, end, NULL);
     } else {
-      return false;
+      return -1;
     }
-    if (i < 0) return false;
+    if (i < 0) return -1;
     // A value ended at i: close containers or move to the next element.
     for (;;) {
+      if (depth === 0) return i;
       i = skipWhitespace(bytes, i, end);
-      if (depth === 0) return i === end;
-      if (i >= end) return false;
+      if (i >= end) return -1;
       const next = bytes[i] as number;
       const object = containers[depth - 1] === 1;
       if (next === COMMA) {
         i = skipWhitespace(bytes, i + 1, end);
         if (object) {
           i = scanMemberName(bytes, i, end);
-          if (i < 0) return false;
+          if (i < 0) return -1;
         }
         break; // the next value
       }
-      if (next !== (object ? CLOSE_OBJECT : CLOSE_ARRAY)) return false;
+      if (next !== (object ? CLOSE_OBJECT : CLOSE_ARRAY)) return -1;
       depth--;
       i++;
     }
   }
 }
 
-function skipWhitespace(bytes: Uint8Array, i: number, end: number): number {
+/**
+ * Copies the JSON text `[start, end)` (valid, see {@link scanValue}) to `out`
+ * at `pos` without the whitespace between its tokens; returns the new
+ * position. Every token is copied byte for byte — numbers as written (no
+ * rounding of `1e400` or of big integers), strings with their escapes,
+ * duplicate keys kept — and the result holds no raw line break, so it can
+ * be one line of NDJSON.
+ */
+export function copyCompact(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  pos: number,
+): number {
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    if (inString) {
+      out[pos++] = c;
+      if (c === BACKSLASH) out[pos++] = bytes[++i] as number;
+      else if (c === QUOTE) inString = false;
+    } else if (WHITESPACE[c] !== 1) {
+      out[pos++] = c;
+      if (c === QUOTE) inString = true;
+    }
+  }
+  return pos;
+}
+
+/** The index of the first byte at or after `i` that is not JSON whitespace (space, tab, LF, CR). */
+export function skipWhitespace(bytes: Uint8Array, i: number, end: number): number {
   while (i < end && WHITESPACE[bytes[i] as number] === 1) i++;
   return i;
 }

@@ -4,7 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export interface ReceiverMetrics {
   readonly registry: Registry;
   readonly requests: Counter<"status">;
-  readonly lines: Counter;
+  readonly lines: Counter<"source">;
+  readonly requestSeconds: Histogram<"route" | "status">;
+  /** Requests waiting for memory, by budget (raw, work, put); the server sets how it is read. */
+  readonly queueDepth: Gauge<"stage">;
+  /** Bytes of each budget held now. */
+  readonly budgetUsed: Gauge<"stage">;
   readonly bytesIn: Counter<"encoding">;
   readonly rejects: Counter<"reason">;
   readonly putSeconds: Histogram<"outcome">;
@@ -31,7 +36,27 @@ export function createMetrics(withProcessMetrics: boolean): ReceiverMetrics {
     }),
     lines: new Counter({
       name: "log_receiver_lines_total",
-      help: "Lines acknowledged (stored in the stream)",
+      help: "Lines acknowledged (stored in the stream), by source (the token's name)",
+      labelNames: ["source"],
+      registers,
+    }),
+    requestSeconds: new Histogram({
+      name: "log_receiver_request_duration_seconds",
+      help: "Time from request to answer, by route (/v1/logs, /healthz, /readyz, /metrics, other) and status",
+      labelNames: ["route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: "log_receiver_queue_depth",
+      help: "Requests waiting for memory, by stage (raw: before their body is read; work: to decode; put: to store)",
+      labelNames: ["stage"],
+      registers,
+    }),
+    budgetUsed: new Gauge({
+      name: "log_receiver_memory_budget_used_bytes",
+      help: "Bytes of each memory budget held by requests, by stage (raw, work, put)",
+      labelNames: ["stage"],
       registers,
     }),
     bytesIn: new Counter({

@@ -31,6 +31,14 @@ export interface ReceiverTimeouts {
   readonly keepAliveMs: number;
   /** How long close() waits for in-flight requests before cutting connections. Default 25 s (ECS stopTimeout is 30 s). */
   readonly drainMs: number;
+  /**
+   * Longest a client waits without its body being read or its request being
+   * answered: once for the wait before the body is read, once from the
+   * body's end to the answer. Past it the request is abandoned (Kinesis
+   * calls cancelled) and answered 503 + Retry-After. Default 20 s, under the
+   * sender's 30 s request timeout, so the answer comes before it gives up.
+   */
+  readonly deadlineMs: number;
 }
 
 /** Everything {@link startReceiver} accepts. */
@@ -49,8 +57,16 @@ export interface ReceiverOptions {
   readonly limits?: Partial<ReceiverLimits>;
   readonly timeouts?: Partial<ReceiverTimeouts>;
   readonly retry?: Partial<RetryPolicy>;
-  /** Requests decoded and stored at the same time; the rest wait. Bounds memory. Default 32. */
-  readonly maxConcurrentBatches?: number;
+  /**
+   * Memory the process may use, from which the request budgets are derived
+   * (src/memory.ts). Default: the cgroup limit (the task's memory), else the
+   * machine's.
+   */
+  readonly memoryLimitBytes?: number;
+  /** Bytes all requests together may hold; overrides what `memoryLimitBytes` gives. */
+  readonly memoryBudgetBytes?: number;
+  /** Requests that may wait for memory before their body is read; one more is answered 503. Default 64. */
+  readonly maxQueuedRequests?: number;
   /** Default: silent. */
   readonly logger?: Logger;
   /** Recorded as `receiver` in envelopes. Default os.hostname(). */
@@ -86,7 +102,11 @@ export const DEFAULT_TIMEOUTS: ReceiverTimeouts = {
   requestMs: 60_000,
   keepAliveMs: 30_000,
   drainMs: 25_000,
+  deadlineMs: 20_000,
 };
+
+/** Default of {@link ReceiverOptions.maxQueuedRequests}. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
 
 /**
  * Checks tokens up front so a misconfigured task fails at start with a clear

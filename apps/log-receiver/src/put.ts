@@ -1,14 +1,20 @@
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import type { ByteBudget } from "./budget";
+import { PUT_CALLS_IN_FLIGHT, putCallCost } from "./memory";
 import type { PackLimits, PackedRecord } from "./pack";
 import { groupIntoCalls } from "./pack";
 
 /**
- * The one Kinesis operation the receiver needs. A real `KinesisClient` fits;
- * tests and the fault-injecting wrappers implement just this.
+ * The one Kinesis operation the receiver needs. A real `KinesisClient` fits
+ * (its `abortSignal` cancels the HTTP request); tests and the fault-injecting
+ * wrappers implement just this.
  */
 export interface PutRecordsClient {
-  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput>;
+  send(
+    command: PutRecordsCommand,
+    options?: { readonly abortSignal?: AbortSignal },
+  ): Promise<PutRecordsCommandOutput>;
 }
 
 /** How hard to try before telling the client to come back later. */
@@ -42,6 +48,16 @@ export class StoreError extends Error {
     super(message);
     this.name = "StoreError";
   }
+}
+
+/** How {@link putAllRecords} waits, gives up and is charged. */
+export interface PutOptions {
+  /** Backoff wait; tests pass a recorder. Default: a timer that `signal` cancels. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborts the calls in flight and the backoff; its reason is thrown. */
+  readonly signal?: AbortSignal;
+  /** Charged each call's SDK copies while it is in flight. Default: none. */
+  readonly budget?: ByteBudget;
 }
 
 /** Observers the caller wires to its metrics. */
@@ -87,6 +103,13 @@ interface CallResult {
  * within Kinesis limits and the calls run concurrently; entries that come back
  * with an ErrorCode (and calls that fail with a retryable error) are sent
  * again, alone, after a full-jitter backoff, until `policy.maxAttempts`.
+ * This is the only retry layer: the Kinesis client must not retry on its own
+ * (main.ts sets `maxAttempts: 1`), or attempts multiply.
+ *
+ * At most {@link PUT_CALLS_IN_FLIGHT} calls of one request are in flight at
+ * once, each charged {@link putCallCost} to `budget` while it is.
+ * `signal` (the request's deadline, or its client going away) cancels the
+ * calls in flight and the backoff; the signal's reason is thrown.
  * @throws StoreError when some record is still not stored; the caller must not acknowledge.
  */
 export async function putAllRecords(
@@ -96,13 +119,15 @@ export async function putAllRecords(
   limits: PackLimits,
   policy: RetryPolicy,
   hooks: PutHooks,
-  sleep: (ms: number) => Promise<void> = defaultSleep,
+  { sleep = defaultSleep, signal, budget }: PutOptions = {},
 ): Promise<void> {
   let pending: readonly PackedRecord[] = records;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const results = await Promise.all(
-      groupIntoCalls(pending, limits).map((call) => putCall(client, streamName, call, hooks)),
+    signal?.throwIfAborted();
+    const results = await mapInFlight(groupIntoCalls(pending, limits), PUT_CALLS_IN_FLIGHT, (call) =>
+      putCall(client, streamName, call, hooks, signal, budget),
     );
+    signal?.throwIfAborted();
     const fatal = results.find((r) => r.fatal !== undefined)?.fatal;
     const failed = results.flatMap((r) => r.failed);
     if (failed.length === 0) return;
@@ -119,7 +144,7 @@ export async function putAllRecords(
       );
     }
     hooks.onRetry(failed.length);
-    await sleep(backoffDelay(attempt, policy));
+    await sleep(backoffDelay(attempt, policy), signal);
     pending = failed;
   }
 }
@@ -129,6 +154,25 @@ async function putCall(
   streamName: string,
   call: readonly PackedRecord[],
   hooks: PutHooks,
+  signal: AbortSignal | undefined,
+  budget: ByteBudget | undefined,
+): Promise<CallResult> {
+  // Given up already (deadline, client gone): start nothing new.
+  if (signal?.aborted === true) return { failed: [...call], lastError: "aborted", throttled: false };
+  const grant = await budget?.acquire(putCallCost(call.reduce((sum, r) => sum + r.data.length, 0)), signal);
+  try {
+    return await sendCall(client, streamName, call, hooks, signal);
+  } finally {
+    grant?.release();
+  }
+}
+
+async function sendCall(
+  client: PutRecordsClient,
+  streamName: string,
+  call: readonly PackedRecord[],
+  hooks: PutHooks,
+  signal: AbortSignal | undefined,
 ): Promise<CallResult> {
   const started = process.hrtime.bigint();
   const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
@@ -139,6 +183,7 @@ async function putCall(
         StreamName: streamName,
         Records: call.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
       }),
+      signal === undefined ? undefined : { abortSignal: signal },
     );
   } catch (error) {
     hooks.onCall(elapsed(), "error");
@@ -171,6 +216,38 @@ async function putCall(
   return lastError === undefined ? { failed, throttled } : { failed, throttled, lastError };
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** `task` over `items` with at most `limit` running at once; results in input order. */
+async function mapInFlight<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

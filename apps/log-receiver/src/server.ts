@@ -8,13 +8,22 @@ import { MAX_RECORD_BYTES } from "../../lib/ingest-record";
 import { createAuthenticator } from "./auth";
 import { negotiateEncoding, negotiateFormat } from "./body";
 import { encodeRequest } from "./encode-body";
-import { clientAddress, idBaseFromKey, lineId } from "./envelope";
+import { clientAddress, envelopeOverhead, idBaseFromKey, lineId } from "./envelope";
 import { HttpError } from "./errors";
-import { Limiter } from "./limiter";
+import type { Grant } from "./budget";
+import { ByteBudget, QueueFullError } from "./budget";
+import {
+  budgetsFor,
+  detectMemoryLimit,
+  gzipSizeHint,
+  limitsWithin,
+  workAfterEncoding,
+  workBound,
+} from "./memory";
 import { loadNativeEncoder } from "./native";
 import { createMetrics } from "./metrics";
 import type { ReceiverLimits, ReceiverOptions } from "./options";
-import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateTokens } from "./options";
+import { DEFAULT_LIMITS, DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_TIMEOUTS, validateTokens } from "./options";
 import { EnvelopeTooLargeError, KINESIS_LIMITS, cutRecords } from "./pack";
 import { acceptProxyProtocol, isLoopback, proxiedClientAddress } from "./proxy-protocol";
 import { DEFAULT_RETRY_POLICY, StoreError, putAllRecords } from "./put";
@@ -35,8 +44,17 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** The client went away while its body was being read: there is nobody to answer. */
+/** Paths that get their own `route` label; anything else is `other` (no unbounded label values). */
+const KNOWN_ROUTES = new Set(["/v1/logs", "/healthz", "/readyz", "/metrics"]);
+
+/** How long a failed PutRecords call keeps /readyz at 503. */
+const READY_HOLD_MS = 10_000;
+
+/** The client went away (mid-body, or while its batch was being stored): there is nobody to answer. */
 class ClientGoneError extends Error {}
+
+/** The request ran past `timeouts.deadlineMs`: answered 503 before the client gives up. */
+class DeadlineError extends Error {}
 
 /**
  * Starts the HTTP(S) log intake. `POST /v1/logs` turns every line into an
@@ -46,7 +64,8 @@ class ClientGoneError extends Error {}
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   validateTokens(options.tokens);
   if (options.streamName === "") throw new Error("streamName is required");
-  const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budgets = budgetsFor(options.memoryLimitBytes ?? detectMemoryLimit(), options.memoryBudgetBytes);
+  const limits: ReceiverLimits = limitsWithin(budgets, { ...DEFAULT_LIMITS, ...options.limits });
   if (limits.maxRecordBytes > MAX_RECORD_BYTES) {
     throw new Error(`limits.maxRecordBytes must be at most ${MAX_RECORD_BYTES} (the Kinesis record limit)`);
   }
@@ -59,9 +78,32 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const authenticate = createAuthenticator(options.tokens);
   const native = options.nativeEncoder === false ? {} : loadNativeEncoder();
   const nativeEncoder = native.encoder;
-  const limiter = new Limiter(options.maxConcurrentBatches ?? 32);
+  // Raw bodies wait in a bounded line (an open connection each); later stages
+  // wait unbounded, but only requests already holding raw budget get there.
+  const rawBudget = new ByteBudget(
+    budgets.rawBytes,
+    options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS,
+  );
+  const workBudget = new ByteBudget(budgets.workBytes);
+  const putBudget = new ByteBudget(budgets.putBytes);
+  const stages = { raw: rawBudget, work: workBudget, put: putBudget };
+  // Set at scrape time: the budgets are the truth, the gauges only report them.
+  const reportBudgets = (): void => {
+    for (const [stage, budget] of Object.entries(stages)) {
+      metrics.queueDepth.set({ stage }, budget.waiting);
+      metrics.budgetUsed.set({ stage }, budget.used);
+    }
+  };
+  // Readiness: Kinesis takes writes unless the last PutRecords call failed
+  // as a whole (network, 5xx, access denied) within READY_HOLD_MS; entries
+  // throttled in an answered call still mean the stream is there. After the
+  // hold the task reports ready again, so traffic (the only probe) resumes.
+  let lastCallFailedAt: number | undefined;
   const putHooks = {
-    onCall: (seconds: number, outcome: string) => metrics.putSeconds.observe({ outcome }, seconds),
+    onCall: (seconds: number, outcome: string) => {
+      metrics.putSeconds.observe({ outcome }, seconds);
+      lastCallFailedAt = outcome === "error" ? Date.now() : undefined;
+    },
     onRetry: (records: number) => metrics.retries.inc(records),
   };
   let draining = false;
@@ -89,6 +131,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     let failure: HttpError;
     if (error instanceof HttpError) {
       failure = error;
+    } else if (error instanceof QueueFullError) {
+      failure = new HttpError(503, "busy", "Receiver is at its memory limit; retry later", {
+        "Retry-After": String(retry.retryAfterSeconds),
+      });
+    } else if (error instanceof DeadlineError) {
+      failure = new HttpError(503, "deadline", "Request not stored in time; retry later", {
+        "Retry-After": String(retry.retryAfterSeconds),
+      });
     } else if (error instanceof StoreError) {
       logger.warn({ reason: error.reason, unstored: error.unstored }, error.message);
       failure = new HttpError(503, error.reason, `Lines not stored, retry later: ${error.message}`, {
@@ -116,68 +166,152 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const encoding = negotiateEncoding(req.headers["content-encoding"]);
     const key = headerValue(req, "idempotency-key") ?? headerValue(req, "x-batch-id");
     const keyedBase = key === undefined ? undefined : idBaseFromKey(source, key);
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
-    const raw = await readBody(req, limits.maxBodyBytes);
-    metrics.bytesIn.inc({ encoding }, raw.length);
-    const accepted = await limiter.run(async () => {
-      const client = proxiedClientAddress(req.socket) ?? clientAddress(req.socket.remoteAddress);
-      const { batch, idBase } = await encodeRequest(
-        raw,
-        encoding,
-        format,
-        limits,
-        {
-          source,
-          client,
-          receiver: receiverName,
-          receivedAt: new Date().toISOString(),
-          ...(keyedBase === undefined ? {} : { idBase: keyedBase }),
-        },
-        nativeEncoder,
+    const length = req.headers["content-length"];
+    const declared = length === undefined ? undefined : Number(length);
+    if (declared !== undefined && declared > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
+
+    // Abandon the work when the client goes away or the deadline passes: the
+    // Kinesis calls are cancelled and the budgets given back.
+    const abandon = new AbortController();
+    const signal = abandon.signal;
+    const onClose = (): void => {
+      if (!res.writableFinished) abandon.abort(new ClientGoneError("client closed the connection"));
+    };
+    res.once("close", onClose);
+    let deadline: NodeJS.Timeout | undefined;
+    const startDeadline = (): void => {
+      clearTimeout(deadline);
+      deadline = setTimeout(
+        () => abandon.abort(new DeadlineError(`no answer within ${timeouts.deadlineMs} ms`)),
+        timeouts.deadlineMs,
       );
-      if (batch.count === 0) return 0;
-      let records;
+    };
+    const grants: Grant[] = [];
+    const acquire = async (budget: ByteBudget, bytes: number): Promise<Grant> => {
+      const grant = await budget.acquire(bytes, signal);
+      grants.push(grant);
+      return grant;
+    };
+    try {
+      // 1. The raw body, charged before a byte of it is read: an unread body
+      //    stays in the socket buffers (TCP backpressure on the client).
+      startDeadline();
+      const rawGrant = await acquire(rawBudget, declared ?? limits.maxBodyBytes);
+      clearTimeout(deadline); // the upload itself is bounded by timeouts.requestMs
+      const raw = await readBody(req, limits.maxBodyBytes, declared);
+      rawGrant.shrink(raw.length);
+      metrics.bytesIn.inc({ encoding }, raw.length);
+      startDeadline();
+
+      // 2. Decoding and encoding, charged at their largest for this body.
+      const client = proxiedClientAddress(req.socket) ?? clientAddress(req.socket.remoteAddress);
+      const context = {
+        source,
+        client,
+        receiver: receiverName,
+        receivedAt: new Date().toISOString(),
+        ...(keyedBase === undefined ? {} : { idBase: keyedBase }),
+      };
+      const perLine = envelopeOverhead(context);
+      const decodedIsRaw = encoding === "identity";
+      const encodeWithin = async (decodedCap: number) => {
+        const work = await acquire(workBudget, workBound(decodedCap, decodedIsRaw, perLine, limits.maxLines));
+        const encoded = await encodeRequest(
+          raw,
+          encoding,
+          format,
+          { ...limits, maxDecompressedBytes: decodedCap },
+          context,
+          nativeEncoder,
+        );
+        signal.throwIfAborted();
+        return { work, encoded, decodedCap };
+      };
+      // A gzip body is charged what its trailer says it inflates to, and
+      // inflated with that as the cap; a body that lied (or has several
+      // members) is charged the full limit and inflated again.
+      const hint = decodedIsRaw ? raw.length : gzipSizeHint(raw, limits.maxDecompressedBytes);
+      let step;
       try {
-        records = cutRecords(
-          batch.data,
-          batch.ends,
-          (position) => lineId(idBase, batch.indexes[position] as number),
-          limits.maxRecordBytes,
-        );
+        step = await encodeWithin(hint);
       } catch (error) {
-        if (!(error instanceof EnvelopeTooLargeError)) throw error;
-        throw new HttpError(
-          413,
-          "line_too_long",
-          `Line ${batch.indexes[error.position] as number} does not fit in one Kinesis record once encoded`,
-        );
+        const capped =
+          error instanceof HttpError &&
+          error.reason === "decompressed_too_large" &&
+          hint < limits.maxDecompressedBytes;
+        if (!capped) throw error;
+        grants.pop()?.release();
+        step = await encodeWithin(limits.maxDecompressedBytes);
       }
-      await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks);
-      return batch.count;
-    });
-    metrics.lines.inc(accepted);
-    logger.debug({ source, accepted }, "batch stored");
-    sendJson(res, 200, { accepted });
+      const { batch, idBase } = step.encoded;
+      step.work.shrink(workAfterEncoding(step.decodedCap, decodedIsRaw, batch.data.length));
+      let accepted = 0;
+      if (batch.count > 0) {
+        let records;
+        try {
+          records = cutRecords(
+            batch.data,
+            batch.ends,
+            (position) => lineId(idBase, batch.indexes[position] as number),
+            limits.maxRecordBytes,
+          );
+        } catch (error) {
+          if (!(error instanceof EnvelopeTooLargeError)) throw error;
+          throw new HttpError(
+            413,
+            "line_too_long",
+            `Line ${batch.indexes[error.position] as number} does not fit in one Kinesis record once encoded`,
+          );
+        }
+        // 3. Storing: each PutRecords call is charged the SDK's copies while in flight.
+        await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks, {
+          signal,
+          budget: putBudget,
+        });
+        accepted = batch.count;
+      }
+      metrics.lines.inc({ source }, accepted);
+      logger.debug({ source, accepted }, "batch stored");
+      sendJson(res, 200, { accepted });
+    } catch (error) {
+      // Whatever failed after the abort, the abort is the reason.
+      throw signal.aborted ? signal.reason : error;
+    } finally {
+      clearTimeout(deadline);
+      res.off("close", onClose);
+      for (const grant of grants) grant.release();
+    }
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     metrics.inFlight.inc();
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    const route = KNOWN_ROUTES.has(path) ? path : "other";
+    const timer = metrics.requestSeconds.startTimer({ route });
     res.once("close", () => metrics.inFlight.dec());
-    res.once("finish", () => metrics.requests.inc({ status: String(res.statusCode) }));
+    res.once("finish", () => {
+      metrics.requests.inc({ status: String(res.statusCode) });
+      timer({ status: String(res.statusCode) });
+    });
     try {
-      const path = (req.url ?? "/").split("?", 1)[0];
       if (path === "/v1/logs") {
         if (req.method !== "POST") throw methodNotAllowed("POST");
         await ingest(req, res);
       } else if (path === "/healthz") {
+        // Liveness: the process serves HTTP (503 only while draining, for the NLB).
         if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed("GET, HEAD");
         sendJson(res, draining ? 503 : 200, { status: draining ? "draining" : "ok" });
+      } else if (path === "/readyz") {
+        if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed("GET, HEAD");
+        const kinesisDown = lastCallFailedAt !== undefined && Date.now() - lastCallFailedAt < READY_HOLD_MS;
+        const status = draining ? "draining" : kinesisDown ? "kinesis_unavailable" : "ready";
+        sendJson(res, status === "ready" ? 200 : 503, { status });
       } else if (
         path === "/metrics" &&
         (options.publicMetrics === true || isLoopback(req.socket.remoteAddress))
       ) {
         if (req.method !== "GET") throw methodNotAllowed("GET");
+        reportBudgets();
         const text = await metrics.registry.metrics();
         res.writeHead(200, { "Content-Type": metrics.registry.contentType });
         res.end(text);
@@ -222,7 +356,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${options.tls === undefined ? "http" : "https"}://${host}:${address.port}`;
   logger.info(
-    { url, stream: options.streamName, tokens: options.tokens.map((t) => t.name) },
+    { url, stream: options.streamName, tokens: options.tokens.map((t) => t.name), budgets, limits },
     "receiver listening",
   );
   if (native.problem !== undefined) {
@@ -271,25 +405,32 @@ function bodyTooLarge(max: number): HttpError {
   );
 }
 
-/** Reads the whole body, failing fast (413) once it passes `max` bytes. */
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+/**
+ * Reads the whole body, failing fast (413) once it passes `max` bytes. With a
+ * declared length the body is copied into one buffer of that size as it
+ * arrives (no chunk list and concatenation: half the peak memory).
+ */
+function readBody(req: http.IncomingMessage, max: number, declared: number | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const into = declared === undefined ? undefined : Buffer.allocUnsafe(declared);
     let size = 0;
     let failed = false;
     req.on("data", (chunk: Buffer) => {
       if (failed) return;
-      size += chunk.length;
-      if (size > max) {
+      if (size + chunk.length > (into?.length ?? max)) {
+        // Node's parser stops at Content-Length, so only a chunked body gets here.
         failed = true;
         chunks.length = 0;
         reject(bodyTooLarge(max));
-      } else {
-        chunks.push(chunk);
+        return;
       }
+      if (into === undefined) chunks.push(chunk);
+      else chunk.copy(into, size);
+      size += chunk.length;
     });
     req.once("end", () => {
-      if (!failed) resolve(Buffer.concat(chunks, size));
+      if (!failed) resolve(into === undefined ? Buffer.concat(chunks, size) : into.subarray(0, size));
     });
     req.once("close", () => {
       if (!req.complete && !failed) reject(new ClientGoneError("client closed the connection mid-body"));

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import assert from "node:assert/strict";
 import { negotiateEncoding, negotiateFormat, parseBody } from "../src/body";
 import { HttpError } from "../src/errors";
@@ -80,5 +81,54 @@ describe("parseBody", () => {
 
   it("rejects a malformed JSON array with 400", () => {
     rejectsWith(() => parseBody("[1,", "json", LIMITS), 400, "bad_json_array");
+  });
+
+  it("keeps each JSON array element's bytes: no rounding, no dropped keys, escapes as sent", () => {
+    const body =
+      '[1e400, 12345678901234567890, {"a":1,"a":2}, "caf\\u00e9 \\"q\\"", -0.10,\n  {\n    "b" : [ 1 , 2 ],\t"s": " spaced  out "\r\n  }\n]';
+    assert.deepEqual(
+      parseBody(body, "json", LIMITS).map((l) => [l.index, l.field, l.json]),
+      [
+        [0, "event", "1e400"],
+        [1, "event", "12345678901234567890"],
+        [2, "event", '{"a":1,"a":2}'],
+        [3, "event", '"caf\\u00e9 \\"q\\""'],
+        [4, "event", "-0.10"],
+        // Whitespace between tokens goes (an element is one NDJSON line); inside strings it stays.
+        [5, "event", '{"b":[1,2],"s":" spaced  out "}'],
+      ],
+    );
+  });
+
+  it("splits any array into its elements, each meaning what it meant (property)", () => {
+    const spaced = fc.array(fc.constantFrom(" ", "\n", "\t", "\r\n", ""), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.json(),
+            spaced.map((w) => w.join("")),
+          ),
+        ),
+        (elements) => {
+          const body = `[${elements.map(([json, space]) => `${space}${json}${space}`).join(",")}]`;
+          const lines = parseBody(body, "json", { maxLineBytes: 1 << 20, maxLines: 1 << 20 });
+          assert.deepEqual(
+            lines.map((l) => JSON.parse(l.json) as unknown),
+            elements.map(([json]) => JSON.parse(json) as unknown),
+          );
+          for (const l of lines) assert.ok(!/[\n\r]/.test(l.json));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses what JSON.parse refuses in an array body with 400", () => {
+    for (const body of ["[1,", "[1,]", "[1 2]", "[1] x", "[", "[01]", '["a\tb"]', "[1]]", "[,1]"]) {
+      assert.throws(() => JSON.parse(body));
+      rejectsWith(() => parseBody(body, "json", LIMITS), 400, "bad_json_array");
+    }
+    assert.deepEqual(parseBody(" [ ] \n", "json", LIMITS), []);
   });
 });

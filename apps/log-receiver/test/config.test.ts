@@ -39,6 +39,24 @@ describe("parseReceiverEnv", () => {
     assert.equal(config.proxyProtocol, true);
   });
 
+  it("reads the memory, queue and deadline settings", () => {
+    const config = parseReceiverEnv({
+      ...BASE,
+      MEMORY_LIMIT_MIB: "384",
+      MEMORY_BUDGET_MIB: "100",
+      MAX_QUEUED_REQUESTS: "0",
+      REQUEST_DEADLINE_MS: "15000",
+    });
+    assert.equal(config.memoryLimitBytes, 384 * 1024 * 1024);
+    assert.equal(config.memoryBudgetBytes, 100 * 1024 * 1024);
+    assert.equal(config.maxQueuedRequests, 0);
+    assert.equal(config.deadlineMs, 15000);
+    const defaults = parseReceiverEnv(BASE);
+    assert.equal(defaults.memoryLimitBytes, undefined);
+    assert.equal(defaults.deadlineMs, undefined);
+    assert.throws(() => parseReceiverEnv({ ...BASE, MEMORY_LIMIT_MIB: "lots" }), /MEMORY_LIMIT_MIB/);
+  });
+
   it("takes PROXY_PROTOCOL as on or off only", () => {
     assert.equal(parseReceiverEnv({ ...BASE, PROXY_PROTOCOL: "off" }).proxyProtocol, false);
     for (const value of ["true", "1", "ON", ""]) {

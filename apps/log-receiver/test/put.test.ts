@@ -44,7 +44,7 @@ describe("putAllRecords", () => {
     const kinesis = new FakeKinesis((call, entry) =>
       call < 2 && entry === 0 ? "InternalFailure" : undefined,
     );
-    await putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, sleep);
+    await putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, { sleep });
     assert.equal(kinesis.calls.length, 3);
     assert.equal(kinesis.calls[1]?.length, 1);
     assert.deepEqual(kinesis.calls[1]?.[0]?.partitionKey, records[0]?.partitionKey);
@@ -58,15 +58,9 @@ describe("putAllRecords", () => {
 
   it("splits a round into several calls within the per-call limits", async () => {
     const kinesis = new FakeKinesis();
-    await putAllRecords(
-      kinesis,
-      "s",
-      records,
-      { ...KINESIS_LIMITS, maxRecordsPerCall: 5 },
-      POLICY,
-      hooks,
+    await putAllRecords(kinesis, "s", records, { ...KINESIS_LIMITS, maxRecordsPerCall: 5 }, POLICY, hooks, {
       sleep,
-    );
+    });
     assert.deepEqual(
       kinesis.calls.map((c) => c.length),
       [5, 5, 2],
@@ -79,7 +73,7 @@ describe("putAllRecords", () => {
       record.partitionKey === stuck ? "ProvisionedThroughputExceededException" : undefined,
     );
     await assert.rejects(
-      putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, sleep),
+      putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, { sleep }),
       (e: unknown) => e instanceof StoreError && e.reason === "throttled" && e.unstored === 1,
     );
     assert.equal(kinesis.calls.length, POLICY.maxAttempts);
@@ -95,7 +89,7 @@ describe("putAllRecords", () => {
       },
     };
     await assert.rejects(
-      putAllRecords(short, "s", records, KINESIS_LIMITS, { ...POLICY, maxAttempts: 2 }, hooks, sleep),
+      putAllRecords(short, "s", records, KINESIS_LIMITS, { ...POLICY, maxAttempts: 2 }, hooks, { sleep }),
       (e: unknown) => e instanceof StoreError && e.reason === "unavailable" && /0 results/.test(e.message),
     );
     assert.equal(short.calls, 2);
@@ -104,7 +98,7 @@ describe("putAllRecords", () => {
   it("does not retry an error that will not heal", async () => {
     const kinesis = new FakeKinesis(undefined, () => serviceError("AccessDeniedException", 400));
     await assert.rejects(
-      putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, sleep),
+      putAllRecords(kinesis, "s", records, KINESIS_LIMITS, POLICY, hooks, { sleep }),
       /AccessDeniedException/,
     );
     assert.equal(kinesis.calls.length, 1);

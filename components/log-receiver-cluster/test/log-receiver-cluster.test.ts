@@ -194,6 +194,8 @@ describe("LogReceiverCluster (mocks)", () => {
     assert.deepEqual(container!.environment, [
       { name: "AWS_REGION", value: "eu-west-1" },
       { name: "INGEST_TOKENS_VERSION", value: tokensVersionId(prod) },
+      // The task's memory (no metrics sidecar in these args): the receiver's budgets derive from it.
+      { name: "MEMORY_LIMIT_MIB", value: "2048" },
       { name: "PORT", value: "8080" },
       { name: "PROXY_PROTOCOL", value: "on" },
       { name: "STREAM_NAME", value: "ingest" },

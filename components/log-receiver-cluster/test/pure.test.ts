@@ -7,6 +7,8 @@ import { parse } from "yaml";
 
 import { selfSignedCertificate } from "../../../test/lib/test-certificate";
 
+import { receiverMemoryMiB } from "../container-definition";
+
 import {
   adotCollectorConfig,
   agentConfigs,
@@ -55,6 +57,21 @@ describe("log receiver cluster (pure)", () => {
       env.map((e) => e.name),
       ["AWS_REGION", "INGEST_TOKENS_VERSION", "PORT", "PROXY_PROTOCOL", "STREAM_NAME"],
     );
+    // The receiver's memory budgets derive from the task's memory when it is given.
+    const [sized] = receiverContainerDefinitions({
+      image: "img",
+      streamName: "ingest",
+      region: "eu-west-1",
+      tokensSecretArn: "arn:secret",
+      tokensVersionId: "v-1",
+      logGroupName: "lg",
+      memoryLimitMiB: receiverMemoryMiB(512, true),
+    }) as Record<string, unknown>[];
+    assert.deepEqual(
+      (sized!.environment as { name: string; value: string }[]).find((e) => e.name === "MEMORY_LIMIT_MIB"),
+      { name: "MEMORY_LIMIT_MIB", value: "384" },
+    );
+    assert.equal(receiverMemoryMiB(2048, false), 2048);
     // The tokens' version id (opaque, not secret) is the one token-named variable.
     assert.deepEqual(env[1], { name: "INGEST_TOKENS_VERSION", value: "v-1" });
     assert.ok(!env.slice(2).some((e) => /TOKEN|KEY|SECRET|PASSWORD/.test(e.name)));
