@@ -5,7 +5,11 @@
  * into metrics. The AccessLogPipeline's rejected-share alarm divides
  * {@link REJECTED_LINES_METRIC} by parsed + rejected.
  */
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+
+import type { MetricsSink as SharedSink } from "../../lib/metrics";
+import { powertoolsMetricsSink as sharedSink } from "../../lib/metrics";
 
 /** Namespace of the transformer's metrics. */
 export const METRICS_NAMESPACE = "LogPlatform/AccessLogTransformer";
@@ -23,7 +27,7 @@ export interface BatchFigures {
 }
 
 /** Where each invocation's {@link BatchFigures} go, one entry per shard batch. */
-export type MetricsSink = (figures: readonly BatchFigures[]) => void;
+export type MetricsSink = SharedSink<readonly BatchFigures[]>;
 
 /**
  * Adds the figures to `metrics`, zeros included, so that the alarm sees data,
@@ -36,16 +40,7 @@ export function addBatchMetrics(metrics: Metrics, figures: readonly BatchFigures
   }
 }
 
-/**
- * A {@link MetricsSink} over Powertools: adds the figures and flushes them
- * (one EMF line on stdout) at the end of each invocation.
- *
- * @param serviceName the `service` dimension (the component sets `POWERTOOLS_SERVICE_NAME`).
- */
+/** The Powertools sink of these metrics (see `apps/lib/metrics.ts`). */
 export function powertoolsMetricsSink(serviceName: string | undefined): MetricsSink {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, ...(serviceName ? { serviceName } : {}) });
-  return (figures) => {
-    addBatchMetrics(metrics, figures);
-    metrics.publishStoredMetrics();
-  };
+  return sharedSink(METRICS_NAMESPACE, serviceName, addBatchMetrics);
 }

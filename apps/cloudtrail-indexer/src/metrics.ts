@@ -4,7 +4,11 @@
  * extra permission, one JSON line per invocation that CloudWatch Logs turns
  * into metrics. The alarm of the CloudTrailPipeline reads {@link REJECTED_RECORDS_METRIC}.
  */
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+
+import type { MetricsSink as SharedSink } from "../../lib/metrics";
+import { powertoolsMetricsSink as sharedSink } from "../../lib/metrics";
 
 /** Namespace of the indexer's metrics. */
 export const METRICS_NAMESPACE = "LogPlatform/CloudTrailIndexer";
@@ -27,7 +31,7 @@ export interface BatchFigures {
 }
 
 /** Where {@link BatchFigures} go after each invocation. */
-export type MetricsSink = (figures: BatchFigures) => void;
+export type MetricsSink = SharedSink<BatchFigures>;
 
 /**
  * Adds one invocation's figures to `metrics` (zeros included, so the alarm
@@ -39,16 +43,7 @@ export function addBatchMetrics(metrics: Metrics, figures: BatchFigures): void {
   metrics.addMetric(FAILED_MESSAGES_METRIC, MetricUnit.Count, figures.failedMessages);
 }
 
-/**
- * A {@link MetricsSink} over Powertools: adds the figures and flushes them
- * (one EMF line on stdout) at the end of each invocation.
- *
- * @param serviceName the `service` dimension (the component sets `POWERTOOLS_SERVICE_NAME`).
- */
-export function powertoolsMetricsSink(serviceName: string): MetricsSink {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
-  return (figures) => {
-    addBatchMetrics(metrics, figures);
-    metrics.publishStoredMetrics();
-  };
+/** The Powertools sink of these metrics (see `apps/lib/metrics.ts`). */
+export function powertoolsMetricsSink(serviceName: string | undefined): MetricsSink {
+  return sharedSink(METRICS_NAMESPACE, serviceName, addBatchMetrics);
 }
