@@ -33,6 +33,9 @@ export interface DiscardedBatch {
   readonly shardId: string;
   readonly startSequenceNumber: string;
   readonly endSequenceNumber: string;
+  /** ISO-8601 arrival time of the first record, as Lambda writes it. */
+  readonly approximateArrivalOfFirstRecord: string;
+  readonly approximateArrivalOfLastRecord: string;
   readonly batchSize: number;
   readonly streamArn: string;
   /** `RetryAttemptsExhausted`, as in Lambda's `requestContext.condition`. */
@@ -100,7 +103,12 @@ export interface KinesisEventSource {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function toEvent(
+/**
+ * Stream records as Lambda hands them to a function: base64 data, arrival in
+ * epoch seconds, `eventID` = `<shardId>:<sequenceNumber>`. Also used by
+ * `npm run redrive -- transformer`, which must build the very event Lambda did.
+ */
+export function lambdaKinesisEvent(
   records: readonly KinesisRecord[],
   shardId: string,
   streamArn: string,
@@ -217,7 +225,7 @@ export async function startKinesisEventSource(
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
-    const running = handler(toEvent(records, shardId, streamArn, region));
+    const running = handler(lambdaKinesisEvent(records, shardId, streamArn, region));
     // A timed-out handler may still reject later; that is not this source's error any more.
     running.catch(() => undefined);
     try {
@@ -254,6 +262,8 @@ export async function startKinesisEventSource(
       shardId,
       startSequenceNumber: first.SequenceNumber!,
       endSequenceNumber: last.SequenceNumber!,
+      approximateArrivalOfFirstRecord: (first.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
+      approximateArrivalOfLastRecord: (last.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
       batchSize: batch.records.length,
       streamArn,
       condition: "RetryAttemptsExhausted",

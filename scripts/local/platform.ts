@@ -113,7 +113,8 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-async function waitForStream(kinesis: KinesisClient, streamName: string): Promise<void> {
+/** Waits until a new stream is ACTIVE (kinesalite creates it asynchronously, as Kinesis does). */
+export async function waitForStream(kinesis: KinesisClient, streamName: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     if (summary.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;

@@ -140,11 +140,18 @@ describe("local Kinesis event source: Lambda's error handling", function () {
     ]);
     assert.equal(discarded.length, 1);
     assert.deepEqual(
-      { ...discarded[0], streamArn: undefined },
+      {
+        ...discarded[0],
+        streamArn: undefined,
+        approximateArrivalOfFirstRecord: undefined,
+        approximateArrivalOfLastRecord: undefined,
+      },
       {
         shardId: "shardId-000000000000",
         startSequenceNumber: sequenceNumbers[5],
         endSequenceNumber: sequenceNumbers[5],
+        approximateArrivalOfFirstRecord: undefined,
+        approximateArrivalOfLastRecord: undefined,
         batchSize: 1,
         streamArn: undefined,
         condition: "RetryAttemptsExhausted",
@@ -152,6 +159,9 @@ describe("local Kinesis event source: Lambda's error handling", function () {
         reason: "poison",
       },
     );
+    // Lambda's invocation record gives both arrivals as ISO-8601 UTC times.
+    assert.match(discarded[0]!.approximateArrivalOfFirstRecord, /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
+    assert.equal(discarded[0]!.approximateArrivalOfLastRecord, discarded[0]!.approximateArrivalOfFirstRecord);
     assert.deepEqual(
       { ...source!.stats },
       { invocations: 8, records: 7, retries: 1, bisections: 3, timeouts: 0, deadLettered: 1 },
