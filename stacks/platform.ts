@@ -25,6 +25,8 @@ export interface PlatformOutputs {
   readonly alertTopicArn: pulumi.Output<string>;
   readonly ingestStreamName: pulumi.Output<string>;
   readonly receiverEndpoint: pulumi.Output<string>;
+  /** The NLB's own DNS name: the CNAME target when receiver.domainName lives outside Route 53. */
+  readonly receiverLoadBalancerDnsName: pulumi.Output<string>;
   /** Where the ingest tokens are kept (the tokens themselves are never an output). */
   readonly receiverTokensSecretArn: pulumi.Output<string>;
   readonly agentConfigs: pulumi.Output<AgentConfigs>;
@@ -237,6 +239,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     alertTopicArn: alerting.topicArn,
     ingestStreamName: ingest.streamName,
     receiverEndpoint: receiver.endpoint,
+    receiverLoadBalancerDnsName: receiver.loadBalancerDnsName,
     receiverTokensSecretArn: receiver.tokensSecretArn,
     agentConfigs: receiver.agentConfigs,
     ...(receiver.caCertificatePem !== undefined

@@ -91,7 +91,11 @@ export const plainSchema = z.object({
         .string()
         .regex(DNS_NAME, "must be a lowercase DNS host name such as logs.example.com")
         .optional(),
-      /** The Route 53 public hosted zone of domainName, where the program creates an A alias to the NLB. */
+      /**
+       * The Route 53 public hosted zone of domainName, where the program creates
+       * an A alias to the NLB. Absent: no record; point a CNAME for domainName at
+       * the receiverLoadBalancerDnsName output in the DNS that holds the name.
+       */
       hostedZoneId: z
         .string()
         .regex(/^Z[0-9A-Z]{1,31}$/, "must be a Route 53 hosted zone id (Z…)")
@@ -102,8 +106,8 @@ export const plainSchema = z.object({
       path: ["maxTasks"],
     })
     // An id, not a zone name to look up: a lookup would be a call that fails in preview without access.
-    .refine((r) => (r.domainName === undefined) === (r.hostedZoneId === undefined), {
-      message: "domainName and hostedZoneId go together (the endpoint's record is created in that zone)",
+    .refine((r) => r.hostedZoneId === undefined || r.domainName !== undefined, {
+      message: "hostedZoneId needs domainName (the name of the record created in that zone)",
       path: ["hostedZoneId"],
     }),
   ingestStream: z.strictObject({

@@ -46,6 +46,30 @@ describe("settings (pure)", () => {
     assert.deepEqual(result.secrets, {});
   });
 
+  it("prod: a domain name outside Route 53 needs no hosted zone (the agents' CNAME is the operator's)", () => {
+    const result = parseSettings(
+      config({
+        environment: plain("prod"),
+        ...PROD_SECRETS,
+        receiver: plain({ domainName: "logs.example.com" }),
+      }),
+      "prod",
+    );
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    assert.equal(result.plain.receiver.domainName, "logs.example.com");
+    assert.equal(result.plain.receiver.hostedZoneId, undefined);
+    const problems = problemsOf({
+      environment: plain("dev"),
+      receiver: plain({ hostedZoneId: "Z0EXAMPLE" }),
+    });
+    assert.ok(
+      problems.some(
+        (p) => p.includes("receiver.hostedZoneId") && p.includes("hostedZoneId needs domainName"),
+      ),
+      problems.join("\n"),
+    );
+  });
+
   it("prod: defaults are HA (2..8 tasks, NAT per AZ, retained data) once the required secrets are set", () => {
     const result = parseSettings(
       config({ environment: plain("prod"), ...PROD_ENDPOINT, ...PROD_SECRETS }),

@@ -69,6 +69,7 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
           // dev's self-signed certificate (public), for agents to trust; prod imports a CA-issued one.
           ...(stack === "dev" ? [CA_CERTIFICATE_OUTPUT] : []),
           "receiverEndpoint",
+          "receiverLoadBalancerDnsName",
           "receiverTokensSecretArn",
         ].sort(),
       );
@@ -542,13 +543,13 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
         return true;
       },
     );
-    const { hostedZoneId: _onlyZone, ...nameWithoutZone } = receiver;
+    const { domainName: _onlyName, ...zoneWithoutName } = receiver;
     await assert.rejects(
       runStack("prod", {
         ...config,
-        config: { ...config.config, "log-platform:receiver": JSON.stringify(nameWithoutZone) },
+        config: { ...config.config, "log-platform:receiver": JSON.stringify(zoneWithoutName) },
       }),
-      /log-platform:receiver\.hostedZoneId: domainName and hostedZoneId go together/,
+      /log-platform:receiver\.hostedZoneId: hostedZoneId needs domainName/,
     );
   });
 });
