@@ -10,6 +10,7 @@ import {
   SERVICE_DIMENSION,
 } from "../src/metrics";
 import { kinesisEvent, kinesisRecord } from "./helpers";
+import { emfOf } from "../../../test/lib/emf";
 
 const LINE = '198.51.100.4 - - [10/Mar/2024:06:10:00 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8.4.0"';
 
@@ -23,15 +24,7 @@ describe("access-log-transformer metrics", () => {
       { parsedLines: 40, rejectedLines: 2 },
       { parsedLines: 0, rejectedLines: 0 },
     ]);
-    const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
-      _aws: {
-        CloudWatchMetrics: {
-          Namespace: string;
-          Dimensions: string[][];
-          Metrics: { Name: string; Unit: string }[];
-        }[];
-      };
-    };
+    const emf = emfOf(metrics);
     const [directive] = emf._aws.CloudWatchMetrics;
     assert.equal(directive?.Namespace, METRICS_NAMESPACE);
     assert.deepEqual(directive?.Dimensions, [[SERVICE_DIMENSION]]);

@@ -6,6 +6,7 @@ import {
   REJECTED_RECORDS_METRIC,
   SERVICE_DIMENSION,
 } from "../src/metrics";
+import { emfOf } from "../../../test/lib/emf";
 
 // Embedded Metric Format as Powertools writes it:
 // https://docs.powertools.aws.dev/lambda/typescript/latest/features/metrics/
@@ -14,15 +15,7 @@ describe("apps/cloudtrail-indexer metrics", () => {
   it("writes the figures as EMF under the namespace and service the alarm reads", () => {
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "dev-cloudtrail-indexer" });
     addBatchMetrics(metrics, { messages: 3, failedMessages: 1, indexed: 120, rejected: 2 });
-    const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
-      _aws: {
-        CloudWatchMetrics: {
-          Namespace: string;
-          Dimensions: string[][];
-          Metrics: { Name: string; Unit: string }[];
-        }[];
-      };
-    };
+    const emf = emfOf(metrics);
     const [directive] = emf._aws.CloudWatchMetrics;
     assert.equal(directive?.Namespace, METRICS_NAMESPACE);
     assert.deepEqual(directive?.Dimensions, [[SERVICE_DIMENSION]]);

@@ -18,6 +18,7 @@ import { freePort, startChildReceiver } from "./child";
 import type { FakeKinesisEndpoint } from "./fake-kinesis-http";
 import { startFakeKinesisEndpoint } from "./fake-kinesis-http";
 import { TOKENS, auth, request } from "./helpers";
+import { prng } from "../../../test/lib/prng";
 
 const MIB = 1024 * 1024;
 
@@ -71,17 +72,6 @@ describe("memory budget (pure)", () => {
     assert.equal(gzipSizeHint(liar, 16 * MIB), liar.length);
   });
 });
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The largest request the limits let through, made to cost the most memory:

@@ -16,19 +16,9 @@ import { startReceiver } from "../../../apps/log-receiver/src/server";
 import { FatalSendError, sendFiles, syntheticLine } from "../../../apps/log-sender/src";
 import type { SenderOptions } from "../../../apps/log-sender/src";
 import { requireTool } from "../../lib/tools";
+import { prng } from "../../lib/prng";
 
 const TOKENS = [{ name: "office-pcs", token: "e2e-token-0123456789abcdef" }];
-
-/** Deterministic PRNG (mulberry32) so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Sits in front of kinesalite and makes a share of the entries of every

@@ -11,6 +11,7 @@ import { startReceiver } from "../../../apps/log-receiver/src/server";
 import type { LocalKinesis } from "../../../apps/log-receiver/test/kinesalite";
 import { startKinesalite } from "../../../apps/log-receiver/test/kinesalite";
 import { syntheticLine } from "../../../apps/log-sender/src";
+import { prng } from "../../lib/prng";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const TOKEN = { name: "office-pcs", token: "faults-token-0123456789abcdef" };
@@ -19,17 +20,6 @@ const LINES = 20_000;
 const KILLS = 3;
 /** The whole scenario (kills and the final run) must end within this; a stuck sender fails the test. */
 const BUDGET_MS = 90_000;
-
-/** Deterministic PRNG (mulberry32): the seed is printed, so a failing run can be replayed with FAULTS_SEED. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Slows every PutRecords call down a little, so a batch spends time between
