@@ -11,6 +11,7 @@ import { FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
+import { LogCatalog } from "../components/log-catalog";
 import type { AgentConfigs } from "../components/log-receiver-cluster";
 import { LogReceiverCluster } from "../components/log-receiver-cluster";
 import { ObservabilityStack } from "../components/observability-stack";
@@ -98,6 +99,13 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     timeoutSeconds: settings.accessLogs.timeoutSeconds,
     logRetentionDays: settings.logRetentionDays,
     tags,
+  });
+
+  // Athena tables over the other archive prefixes, in the access-log database: queryable without OpenSearch.
+  new LogCatalog(`${prefix}-log-catalog`, {
+    databaseName: accessLogs.glueDatabaseName,
+    archiveBucketName: archive.bucketName,
+    cloudTrailEvents: settings.cloudTrail.enabled,
   });
 
   // The CloudTrail indexer needs the domain, and the domain's access policy needs the indexer's role.

@@ -1,5 +1,8 @@
-/** Columns of `access/` objects: the transformer's JSON fields (DESIGN.md §7), in its order. */
-export const ACCESS_LOG_COLUMNS: readonly { name: string; type: string; comment: string }[] = [
+import type { GlueColumn, GlueTableInputs } from "../lib/glue-table";
+import { HOURLY_PARTITIONS, jsonTableInputs } from "../lib/glue-table";
+
+/** Columns of `access/` objects: the transformer's JSON fields (apps/access-log-transformer/src/serialize.ts), in its order. */
+export const ACCESS_LOG_COLUMNS: readonly GlueColumn[] = [
   { name: "remoteaddr", type: "string", comment: "client address, IPv4 or IPv6, or unix:" },
   { name: "remoteuser", type: "string", comment: "basic-auth user, null for -" },
   { name: "timelocal", type: "string", comment: "$time_local as logged" },
@@ -18,25 +21,8 @@ export const ACCESS_LOG_COLUMNS: readonly { name: string; type: string; comment:
   },
 ];
 
-const PARTITIONS = [
-  { name: "year", range: "2020,2099", digits: undefined },
-  { name: "month", range: "1,12", digits: "2" },
-  { name: "day", range: "1,31", digits: "2" },
-  { name: "hour", range: "0,23", digits: "2" },
-] as const;
-
-export interface AccessLogTableInputs {
-  readonly tableType: string;
-  readonly parameters: Record<string, string>;
-  readonly partitionKeys: { name: string; type: string }[];
-  readonly storageDescriptor: {
-    location: string;
-    inputFormat: string;
-    outputFormat: string;
-    serDeInfo: { serializationLibrary: string };
-    columns: { name: string; type: string; comment: string }[];
-  };
-}
+/** Inputs of the `access/` table; an alias kept for callers of the pre-shared-builder API. */
+export type AccessLogTableInputs = GlueTableInputs;
 
 /**
  * Glue table over `access/` with partition projection: Athena computes the
@@ -44,28 +30,5 @@ export interface AccessLogTableInputs {
  * ever needed and new hours are queryable as soon as they are written.
  */
 export function accessLogTableInputs(bucketName: string, prefix: string): AccessLogTableInputs {
-  const location = `s3://${bucketName}/${prefix}`;
-  const projection: Record<string, string> = { "projection.enabled": "true" };
-  for (const p of PARTITIONS) {
-    projection[`projection.${p.name}.type`] = "integer";
-    projection[`projection.${p.name}.range`] = p.range;
-    if (p.digits !== undefined) projection[`projection.${p.name}.digits`] = p.digits;
-  }
-  return {
-    tableType: "EXTERNAL_TABLE",
-    parameters: {
-      classification: "json",
-      compressionType: "gzip",
-      ...projection,
-      "storage.location.template": `${location}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
-    },
-    partitionKeys: PARTITIONS.map((p) => ({ name: p.name, type: "string" })),
-    storageDescriptor: {
-      location,
-      inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
-      outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-      serDeInfo: { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe" },
-      columns: ACCESS_LOG_COLUMNS.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
-    },
-  };
+  return jsonTableInputs({ bucketName, prefix, columns: ACCESS_LOG_COLUMNS, partitions: HOURLY_PARTITIONS });
 }
