@@ -9,6 +9,8 @@ import * as time from "@pulumiverse/time";
 import type { AwsContext } from "../lib/iam";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import type { IndexFamilyName } from "./index-families";
+import { INDEX_FAMILIES, openSearchDataSourceUid } from "./index-families";
 import type { GrafanaAthenaScope } from "./policies";
 import {
   ATHENA_RESULTS_PREFIX,
@@ -28,7 +30,11 @@ export const TOKEN_SECONDS_TO_LIVE = 30 * 24 * 3600;
 
 export type DataSourceKind = "prometheus" | "cloudwatch" | "opensearch" | "athena" | "xray";
 
-/** Plugin type of each data source; its uid is its kind, which the dashboards reference. */
+/**
+ * Plugin type of each data source kind. The uid of a data source is its kind,
+ * except OpenSearch: one data source per index family, uid
+ * `opensearch-<family>` ({@link provisionedDataSources}).
+ */
 export const DATA_SOURCE_TYPES: Readonly<Record<DataSourceKind, string>> = {
   prometheus: "prometheus",
   cloudwatch: "cloudwatch",
@@ -40,7 +46,7 @@ export const DATA_SOURCE_TYPES: Readonly<Record<DataSourceKind, string>> = {
 const DATA_SOURCE_NAMES: Readonly<Record<DataSourceKind, string>> = {
   prometheus: "Amazon Managed Service for Prometheus",
   cloudwatch: "CloudWatch",
-  opensearch: "OpenSearch (CloudTrail)",
+  opensearch: "OpenSearch",
   athena: "Athena (archive)",
   xray: "X-Ray",
 };
@@ -54,6 +60,43 @@ const WORKSPACE_DATA_SOURCES: Readonly<Record<DataSourceKind, string>> = {
   xray: "XRAY",
 };
 
+/** What each family's OpenSearch data source is called in Grafana's data source list. */
+const FAMILY_TITLES: Readonly<Record<IndexFamilyName, string>> = {
+  cloudtrail: "CloudTrail",
+  logs: "logs",
+  access: "access logs",
+  vpcflow: "VPC flow logs",
+  findings: "findings",
+};
+
+/** One Grafana data source to provision: its fixed uid, display name and kind. */
+export interface ProvisionedDataSource {
+  readonly uid: string;
+  readonly name: string;
+  readonly kind: DataSourceKind;
+  /** The index family an OpenSearch data source searches; absent for the other kinds. */
+  readonly family?: IndexFamilyName;
+}
+
+/**
+ * The data sources for the given kinds: the kind's uid for each, and for
+ * `opensearch` one per index family (every family in {@link INDEX_FAMILIES}),
+ * so a dashboard's panels need no index pattern of their own and a family's
+ * time field and pattern are set once.
+ */
+export function provisionedDataSources(kinds: readonly DataSourceKind[]): ProvisionedDataSource[] {
+  return kinds.flatMap((kind): ProvisionedDataSource[] =>
+    kind === "opensearch"
+      ? INDEX_FAMILIES.map((family) => ({
+          uid: openSearchDataSourceUid(family),
+          name: `${DATA_SOURCE_NAMES.opensearch} (${FAMILY_TITLES[family]})`,
+          kind,
+          family,
+        }))
+      : [{ uid: kind, name: DATA_SOURCE_NAMES[kind], kind }],
+  );
+}
+
 /** Kinds Grafana reaches at a URL; the others call AWS APIs in the region. */
 const URL_KINDS: ReadonlySet<DataSourceKind> = new Set(["prometheus", "opensearch"]);
 
@@ -64,7 +107,8 @@ export interface DataSourceTargets {
   readonly openSearch?: {
     readonly endpoint: string;
     readonly version: string;
-    readonly indexPattern: string;
+    /** Index pattern of each family (`<prefix>-*`), the `database` of its data source. */
+    readonly indexPatterns: Readonly<Record<IndexFamilyName, string>>;
   };
   readonly athena?: { readonly databaseName: string; readonly workgroup: string };
 }
@@ -78,9 +122,15 @@ export interface DataSourceSettings {
  * URL and `jsonData` of one data source. Every AWS data source authenticates
  * as the workspace's IAM role (`ec2_iam_role` is Grafana's name for AMG's
  * "Workspace IAM role"), so no key is stored in Grafana.
+ * @param family the index family an `opensearch` data source searches (its
+ *   index pattern becomes `database`); ignored by the other kinds. Default: cloudtrail.
  * @throws Error when the kind's target is missing from `targets`
  */
-export function dataSourceSettings(kind: DataSourceKind, targets: DataSourceTargets): DataSourceSettings {
+export function dataSourceSettings(
+  kind: DataSourceKind,
+  targets: DataSourceTargets,
+  family: IndexFamilyName = "cloudtrail",
+): DataSourceSettings {
   const region = targets.region;
   const sigV4 = { sigV4Auth: true, sigV4AuthType: "ec2_iam_role", sigV4Region: region };
   switch (kind) {
@@ -95,10 +145,12 @@ export function dataSourceSettings(kind: DataSourceKind, targets: DataSourceTarg
           ...sigV4,
           flavor: "opensearch",
           version: targets.openSearch.version,
-          database: targets.openSearch.indexPattern,
+          database: targets.openSearch.indexPatterns[family],
           timeField: "@timestamp",
           maxConcurrentShardRequests: 5,
           pplEnabled: true,
+          // Logs panels (Explore, the logs dashboard's tail) show these as line and level.
+          ...(family === "logs" ? { logMessageField: "message", logLevelField: "level" } : {}),
         },
       };
     case "athena":
@@ -244,7 +296,8 @@ export interface GrafanaArgs {
     readonly domainArn: pulumi.Input<string>;
     readonly endpoint: pulumi.Input<string>;
     readonly version: string;
-    readonly indexPattern: string;
+    /** Index pattern of each family, e.g. `{ cloudtrail: "cloudtrail-*", logs: "logs-*", … }`. */
+    readonly indexPatterns: Readonly<Record<IndexFamilyName, string>>;
   };
   readonly athena?: {
     readonly databaseName: pulumi.Input<string>;
@@ -429,7 +482,7 @@ export function createGrafana(
             openSearch: {
               endpoint: openSearchEndpoint,
               version: args.openSearch.version,
-              indexPattern: args.openSearch.indexPattern,
+              indexPatterns: args.openSearch.indexPatterns,
             },
           }
         : {}),
@@ -437,13 +490,13 @@ export function createGrafana(
         ? { athena: { databaseName, workgroup: workgroupName } }
         : {}),
     }));
-  for (const kind of kinds) {
-    const settings = targets.apply((t) => dataSourceSettings(kind, t));
+  for (const { uid, name: title, kind, family } of provisionedDataSources(kinds)) {
+    const settings = targets.apply((t) => dataSourceSettings(kind, t, family));
     new grafana.oss.DataSource(
-      `${name}-datasource-${kind}`,
+      `${name}-datasource-${uid}`,
       {
-        uid: kind,
-        name: DATA_SOURCE_NAMES[kind],
+        uid,
+        name: title,
         type: DATA_SOURCE_TYPES[kind],
         isDefault: kind === "prometheus",
         ...(URL_KINDS.has(kind) ? { url: settings.apply((s) => s.url ?? "") } : {}),

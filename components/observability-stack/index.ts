@@ -16,12 +16,21 @@ export {
   DATA_SOURCE_TYPES,
   dashboardDatasourceUses,
   dataSourceSettings,
+  provisionedDataSources,
   readDashboards,
   serviceAccountTokenName,
   TOKEN_ROTATION,
   TOKEN_SECONDS_TO_LIVE,
 } from "./grafana";
-export type { DataSourceKind, DataSourceTargets, DatasourceUse } from "./grafana";
+export type { DataSourceKind, DataSourceTargets, DatasourceUse, ProvisionedDataSource } from "./grafana";
+export {
+  familyIndexPattern,
+  familyIndexPatterns,
+  INDEX_FAMILIES,
+  INDEX_FAMILY_PREFIXES,
+  openSearchDataSourceUid,
+} from "./index-families";
+export type { IndexFamilyName } from "./index-families";
 export {
   BOOTSTRAP_ENTRY,
   BOOTSTRAP_RETRY_SECONDS,

@@ -4,6 +4,7 @@ import { awsContext } from "../lib/aws-context";
 import type { Tags } from "../lib/tags";
 import { throwIfInvalid } from "../lib/validation";
 import { createGrafana } from "./grafana";
+import { familyIndexPatterns } from "./index-families";
 import { createOpenSearch } from "./opensearch";
 import { createPrometheus } from "./prometheus";
 
@@ -333,7 +334,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                   domainArn: openSearch.domainArn,
                   endpoint: openSearch.domain.endpoint,
                   version: openSearch.versionNumber,
-                  indexPattern: os.indexPattern ?? DEFAULTS.openSearch.indexPattern,
+                  // CloudTrail's pattern is configurable; the other families' come from their fixed prefixes.
+                  indexPatterns: familyIndexPatterns(os.indexPattern ?? DEFAULTS.openSearch.indexPattern),
                 },
               }
             : {}),

@@ -2,6 +2,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import type { IndexFamilyName } from "../../../components/observability-stack/index-families";
+import {
+  familyIndexPatterns,
+  INDEX_FAMILIES,
+  openSearchDataSourceUid,
+} from "../../../components/observability-stack/index-families";
+import type { FamilyFields } from "./families";
+import { FAMILY_FIELDS, fieldType, isAggregatable, isNumeric, isSearchable } from "./families";
 
 /*
  * Offline checks for the Prometheus rules and Grafana dashboards in
@@ -280,6 +288,8 @@ interface Variable {
   readonly name?: string;
   readonly type?: string;
   readonly query?: unknown;
+  readonly datasource?: DatasourceRef | null;
+  readonly current?: { readonly value?: unknown };
 }
 
 /** The parts of a Grafana dashboard model these checks read. */
@@ -294,16 +304,20 @@ export interface Dashboard {
 /** The schema version every dashboard here is written for (Grafana 10.x/11.x, AMG). */
 export const SCHEMA_VERSION = 39;
 
+/** Plugin type of Grafana's OpenSearch data sources. */
+export const OPENSEARCH_TYPE = "grafana-opensearch-datasource";
+
 /**
- * Data sources the ObservabilityStack provisions, by fixed uid. A dashboard
- * names one either by this uid or through a `datasource` variable whose
- * plugin type matches.
+ * Data sources the ObservabilityStack provisions, by fixed uid: one OpenSearch
+ * data source per index family (`opensearch-<family>`). A dashboard names one
+ * either by this uid or through a `datasource` variable whose plugin type
+ * matches.
  */
 export const FIXED_DATASOURCES: Readonly<Record<string, string>> = {
   prometheus: "prometheus",
   cloudwatch: "cloudwatch",
   athena: "grafana-athena-datasource",
-  opensearch: "grafana-opensearch-datasource",
+  ...Object.fromEntries(INDEX_FAMILIES.map((family) => [openSearchDataSourceUid(family), OPENSEARCH_TYPE])),
 };
 
 /** Panel types that show no data source query (layout and static content). */
@@ -327,7 +341,7 @@ function hasQuery(type: string, target: DashboardTarget): boolean | undefined {
       );
     case "grafana-athena-datasource":
       return nonEmpty(target.rawSQL);
-    case "grafana-opensearch-datasource":
+    case OPENSEARCH_TYPE:
       // The Lucene `query` may be empty (match all); the aggregation is what is asked.
       return Array.isArray(target.metrics) && target.metrics.length > 0;
     default:
@@ -431,6 +445,309 @@ export function duplicateIdentityProblems(
     }
     for (const [value, files] of owners) {
       if (files.length > 1) problems.push(`${key} "${value}" is used by ${files.join(", ")}`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- OpenSearch fields
+
+/**
+ * Field names a Lucene query string filters on (`field:value`,
+ * `field:[a TO b]`, `_exists_:field`), in order, with repeats. Template
+ * variables (`$source`) are values, never fields.
+ */
+export function luceneFields(query: string): string[] {
+  const fields: string[] = [];
+  for (const match of query.matchAll(/(?:^|[\s(!+-])([A-Za-z@_][\w.@]*):/g)) {
+    if (match[1] !== "_exists_") fields.push(match[1] as string);
+  }
+  for (const match of query.matchAll(/_exists_:([\w.@]+)/g)) fields.push(match[1] as string);
+  return fields;
+}
+
+/** The family whose Grafana data source has this uid, if any. */
+export function familyOfDatasourceUid(uid: string): IndexFamilyName | undefined {
+  return INDEX_FAMILIES.find((family) => openSearchDataSourceUid(family) === uid);
+}
+
+/** One aggregation of a Grafana OpenSearch target (metric or bucket). */
+interface OpenSearchAgg {
+  readonly type?: unknown;
+  readonly field?: unknown;
+  readonly settings?: { readonly filters?: readonly { readonly query?: unknown }[] };
+}
+
+const asString = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** Metric aggregations that read no field of the documents. */
+const FIELDLESS_METRICS: ReadonlySet<string> = new Set(["count", "logs", "raw_data", "raw_document"]);
+/** Metric aggregations over other aggregations (their `field` is a metric id). */
+const PIPELINE_METRICS: ReadonlySet<string> = new Set([
+  "moving_avg",
+  "moving_fn",
+  "derivative",
+  "cumulative_sum",
+  "bucket_script",
+]);
+
+/**
+ * Problems of the fields one aggregation uses, in `fields`: metric
+ * aggregations over numbers (`cardinality` over anything aggregatable),
+ * `date_histogram` over a date, `histogram` over a number, `terms` and the
+ * others over an aggregatable field, `filters` queries on searchable fields.
+ * Shared by the Grafana and the OpenSearch Dashboards checks: both send these
+ * aggregations to the same indices.
+ */
+function aggFieldProblems(
+  kind: "metric" | "bucket",
+  type: string,
+  field: unknown,
+  filterQueries: readonly string[],
+  fields: FamilyFields,
+): string[] {
+  const problems: string[] = [];
+  const typeOf = (name: unknown): ReturnType<typeof fieldType> =>
+    typeof name === "string" ? fieldType(fields, name) : undefined;
+  const say = (what: string): void => void problems.push(`${type} ${asString(field)}: ${what}`);
+  for (const query of filterQueries) problems.push(...luceneProblems(query, fields));
+  if (kind === "metric") {
+    if (FIELDLESS_METRICS.has(type) || PIPELINE_METRICS.has(type)) return problems;
+    if (type === "cardinality") {
+      if (!isAggregatable(typeOf(field))) say("not an aggregatable field");
+    } else if (!isNumeric(typeOf(field))) say("not a numeric field");
+    return problems;
+  }
+  if (type === "filters") return problems;
+  if (type === "date_histogram") {
+    if (typeOf(field) !== "date") say("not a date field");
+  } else if (type === "histogram") {
+    if (!isNumeric(typeOf(field))) say("not a numeric field");
+  } else if (!isAggregatable(typeOf(field))) say("not an aggregatable field");
+  return problems;
+}
+
+/** Fields of a Lucene query that the family does not index. */
+function luceneProblems(query: string, fields: FamilyFields): string[] {
+  return luceneFields(query)
+    .filter((field) => !isSearchable(fieldType(fields, field)))
+    .map((field) => `query "${query}": no searchable field ${field}`);
+}
+
+const filterQueriesOf = (agg: OpenSearchAgg): string[] =>
+  (agg.settings?.filters ?? []).map((f) => asString(f.query));
+
+/**
+ * Problems of the OpenSearch queries of a Grafana dashboard against the
+ * document fields of the family each one's data source searches: Lucene
+ * queries only, time field `@timestamp`, every field filtered, aggregated or
+ * listed by a variable present with a type that allows it. `${var}` data
+ * sources resolve to the variable's default. Queries on other data sources
+ * are left to {@link dashboardProblems}.
+ */
+export function openSearchFieldProblems(
+  dashboard: Dashboard,
+  families: Readonly<Record<IndexFamilyName, FamilyFields>> = FAMILY_FIELDS,
+): string[] {
+  const variables = dashboard.templating?.list ?? [];
+  const defaults = new Map(
+    variables.filter((v) => v.type === "datasource").map((v) => [`${v.name ?? ""}`, v.current?.value]),
+  );
+  const familyOf = (ref: DatasourceRef | null | undefined): IndexFamilyName | undefined => {
+    if (ref?.type !== OPENSEARCH_TYPE || ref.uid === undefined) return undefined;
+    const variable = /^\$\{?(\w+)\}?$/.exec(ref.uid)?.[1];
+    const uid = variable === undefined ? ref.uid : defaults.get(variable);
+    return typeof uid === "string" ? familyOfDatasourceUid(uid) : undefined;
+  };
+  const problems: string[] = [];
+  for (const variable of variables) {
+    const family = familyOf(variable.datasource);
+    if (family === undefined || variable.type !== "query") continue;
+    let query: { find?: unknown; field?: unknown; query?: unknown };
+    try {
+      query = (
+        typeof variable.query === "string" ? JSON.parse(variable.query) : variable.query
+      ) as typeof query;
+    } catch {
+      problems.push(`variable ${variable.name ?? "?"}: query is not JSON`);
+      continue;
+    }
+    const where = `variable ${variable.name ?? "?"} (${family})`;
+    if (query.find !== "terms") problems.push(`${where}: only {"find": "terms"} queries are checked`);
+    if (!isAggregatable(fieldType(families[family], asString(query.field)))) {
+      problems.push(`${where}: ${String(query.field)} is not an aggregatable field`);
+    }
+    for (const p of luceneProblems(asString(query.query), families[family])) problems.push(`${where}: ${p}`);
+  }
+  for (const panel of flattenPanels(dashboard.panels ?? [])) {
+    for (const target of panel.targets ?? []) {
+      const family = familyOf(target.datasource ?? panel.datasource);
+      if (family === undefined) continue;
+      const fields = families[family];
+      const where = `panel ${String(panel.id)} "${panel.title ?? ""}" query ${target.refId ?? "?"} (${family})`;
+      const say = (what: string): void => void problems.push(`${where}: ${what}`);
+      if (target.queryType !== "lucene") say(`queryType is ${String(target.queryType)}, not lucene`);
+      if (target.timeField !== "@timestamp") say(`timeField is ${String(target.timeField)}, not @timestamp`);
+      for (const p of luceneProblems(asString(target.query), fields)) say(p);
+      for (const [kind, list] of [
+        ["metric", target.metrics],
+        ["bucket", target.bucketAggs],
+      ] as const) {
+        for (const agg of (Array.isArray(list) ? list : []) as OpenSearchAgg[]) {
+          for (const p of aggFieldProblems(kind, asString(agg.type), agg.field, filterQueriesOf(agg), fields))
+            say(p);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- OpenSearch Dashboards saved objects
+
+/** A saved object as `_export` writes it and `_import` reads it, one per NDJSON line. */
+export interface SavedObject {
+  readonly type: string;
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly references: readonly { readonly name: string; readonly type: string; readonly id: string }[];
+}
+
+/**
+ * Parses an NDJSON export of saved objects.
+ * @throws Error naming the line that is not JSON.
+ */
+export function parseSavedObjects(text: string, file: string): SavedObject[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as SavedObject;
+      } catch (error) {
+        throw new Error(`${file} line ${i + 1}: ${(error as Error).message}`);
+      }
+    });
+}
+
+interface SearchSource {
+  readonly query?: { readonly query?: unknown; readonly language?: unknown };
+  readonly indexRefName?: string;
+}
+
+interface VisAgg {
+  readonly type?: string;
+  readonly schema?: string;
+  readonly params?: {
+    readonly field?: unknown;
+    readonly filters?: readonly { readonly input?: { readonly query?: unknown } }[];
+  };
+}
+
+/** A saved object's JSON-in-a-string attribute, parsed, or a problem. */
+function jsonAttribute<T>(object: SavedObject, read: (a: SavedObject["attributes"]) => unknown): T | string {
+  const text = read(object.attributes);
+  if (typeof text !== "string") return `${object.type} ${object.id}: attribute missing`;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return `${object.type} ${object.id}: attribute is not JSON`;
+  }
+}
+
+/**
+ * Problems of a set of saved objects (one NDJSON file) against the families'
+ * fields: unique `type:id`s; every reference resolving to an object of the
+ * file; index patterns that are a family's pattern with `@timestamp` as time
+ * field; visualizations and saved searches whose Lucene query, aggregations,
+ * columns and sort use fields of their index pattern's family that allow it;
+ * dashboards whose every panel names one of its references.
+ * @param patterns index pattern (title) of each family; default {@link familyIndexPatterns}.
+ */
+export function savedObjectProblems(
+  objects: readonly SavedObject[],
+  patterns: Readonly<Record<IndexFamilyName, string>> = familyIndexPatterns(),
+  families: Readonly<Record<IndexFamilyName, FamilyFields>> = FAMILY_FIELDS,
+): string[] {
+  const problems: string[] = [];
+  const keys = objects.map((o) => `${o.type}:${o.id}`);
+  for (const [i, key] of keys.entries()) {
+    if (keys.indexOf(key) !== i) problems.push(`${key}: duplicate`);
+  }
+  const byKey = new Map(objects.map((o) => [`${o.type}:${o.id}`, o]));
+  const familyOfPattern = new Map<string, IndexFamilyName>();
+  for (const object of objects.filter((o) => o.type === "index-pattern")) {
+    const family = INDEX_FAMILIES.find((f) => patterns[f] === object.attributes.title);
+    if (family === undefined) {
+      problems.push(`index-pattern ${object.id}: ${String(object.attributes.title)} is no family's pattern`);
+      continue;
+    }
+    familyOfPattern.set(object.id, family);
+    if (object.attributes.timeFieldName !== "@timestamp")
+      problems.push(`index-pattern ${object.id}: timeFieldName is not @timestamp`);
+  }
+  for (const object of objects) {
+    const at = `${object.type} ${object.id}`;
+    for (const ref of object.references) {
+      if (!byKey.has(`${ref.type}:${ref.id}`))
+        problems.push(`${at}: reference ${ref.name} → missing ${ref.type} ${ref.id}`);
+    }
+    if (object.type === "visualization" || object.type === "search") {
+      const source = jsonAttribute<SearchSource>(
+        object,
+        (a) => (a.kibanaSavedObjectMeta as { searchSourceJSON?: unknown } | undefined)?.searchSourceJSON,
+      );
+      if (typeof source === "string") {
+        problems.push(source);
+        continue;
+      }
+      const patternId = object.references.find(
+        (r) => r.name === source.indexRefName && r.type === "index-pattern",
+      )?.id;
+      const family = patternId === undefined ? undefined : familyOfPattern.get(patternId);
+      if (family === undefined) {
+        problems.push(`${at}: its search source names no family's index pattern`);
+        continue;
+      }
+      const fields = families[family];
+      if (source.query?.language !== "lucene") problems.push(`${at}: query language is not lucene`);
+      for (const p of luceneProblems(asString(source.query?.query), fields)) problems.push(`${at}: ${p}`);
+      if (object.type === "search") {
+        const columns = object.attributes.columns;
+        for (const column of Array.isArray(columns) ? (columns as unknown[]) : []) {
+          if (fieldType(fields, asString(column)) === undefined)
+            problems.push(`${at}: no field ${String(column)}`);
+        }
+        const sort = object.attributes.sort;
+        for (const entry of Array.isArray(sort) ? (sort as unknown[]) : []) {
+          const field = Array.isArray(entry) ? asString(entry[0]) : "";
+          if (!isAggregatable(fieldType(fields, field))) problems.push(`${at}: cannot sort by ${field}`);
+        }
+        continue;
+      }
+      const state = jsonAttribute<{ aggs?: readonly VisAgg[] }>(object, (a) => a.visState);
+      if (typeof state === "string") {
+        problems.push(state);
+        continue;
+      }
+      for (const agg of state.aggs ?? []) {
+        const kind = agg.schema === "metric" ? "metric" : "bucket";
+        const queries = (agg.params?.filters ?? []).map((f) => asString(f.input?.query));
+        for (const p of aggFieldProblems(kind, agg.type ?? "", agg.params?.field, queries, fields))
+          problems.push(`${at}: ${p}`);
+      }
+    }
+    if (object.type === "dashboard") {
+      const panels = jsonAttribute<readonly { panelRefName?: string }[]>(object, (a) => a.panelsJSON);
+      if (typeof panels === "string") {
+        problems.push(panels);
+        continue;
+      }
+      if (panels.length === 0) problems.push(`${at}: no panels`);
+      for (const panel of panels) {
+        if (!object.references.some((r) => r.name === panel.panelRefName))
+          problems.push(`${at}: panel ${String(panel.panelRefName)} has no reference`);
+      }
     }
   }
   return problems;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cloudTrailMappings, DATE_FIELDS, KEYWORD_FIELDS } from "../../cloudtrail-indexer/src/bootstrap";
 import { DEFAULT_INDEX_PREFIX } from "../../cloudtrail-indexer/src/bulk";
+import { luceneFields } from "../src/validate";
 
 /**
  * Both CloudTrail dashboards (Grafana, OpenSearch Dashboards) against the
@@ -73,16 +74,6 @@ function mappedType(field: string): string | undefined {
   return (node as { type?: string }).type;
 }
 
-/** Field names a Lucene query string filters on (`field:value`, `_exists_:field`). */
-function luceneFields(query: string): string[] {
-  const fields: string[] = [];
-  for (const match of query.matchAll(/(?:^|[\s(])([A-Za-z@_][\w.@]*):/g)) {
-    if (match[1] !== "_exists_") fields.push(match[1] as string);
-  }
-  for (const match of query.matchAll(/_exists_:([\w.@]+)/g)) fields.push(match[1] as string);
-  return fields;
-}
-
 function assertKeyword(field: string | undefined, where: string): void {
   assert.ok(field !== undefined && field !== "", `${where}: aggregation without a field`);
   assert.ok(
@@ -150,13 +141,13 @@ describe("apps/dashboards CloudTrail dashboards", () => {
       }
     });
 
-    it("queries the OpenSearch data source 'opensearch' with a non-empty Lucene query in every panel", () => {
+    it("queries the OpenSearch data source 'opensearch-cloudtrail' with a non-empty Lucene query in every panel", () => {
       assert.ok(grafana.panels.length > 0);
       for (const panel of grafana.panels) {
         const where = `panel ${panel.id} (${panel.title})`;
         assert.deepEqual(
           panel.datasource,
-          { type: "grafana-opensearch-datasource", uid: "opensearch" },
+          { type: "grafana-opensearch-datasource", uid: "opensearch-cloudtrail" },
           where,
         );
         assert.ok((panel.targets ?? []).length > 0, `${where}: no targets`);

@@ -262,7 +262,7 @@ describe("dashboardProblems", () => {
           datasource: { type: "grafana-athena-datasource", uid: "athena" },
         }),
         panel(4, [{ refId: "A", query: "*", metrics: [] }], {
-          datasource: { type: "grafana-opensearch-datasource", uid: "opensearch" },
+          datasource: { type: "grafana-opensearch-datasource", uid: "opensearch-logs" },
         }),
       ],
     };

@@ -49,7 +49,9 @@ const dashboard = JSON.parse(
 const metricKey = (t: { readonly namespace?: string; readonly metricName?: string }): string =>
   `${t.namespace ?? ""}/${t.metricName ?? ""}`;
 
-const timeSeries = dashboard.panels.filter((p) => p.type === "timeseries");
+/** The CloudWatch (metric filter) panels; the OpenSearch ones are checked with every family's dashboards. */
+const cloudWatchPanels = dashboard.panels.filter((p) => p.datasource?.type === "cloudwatch");
+const timeSeries = cloudWatchPanels.filter((p) => p.type === "timeseries");
 const alarmPanel = dashboard.panels.find((p) => p.type === "stat" && /alarm state/i.test(p.title));
 
 describe("apps/dashboards/network-flow-logs.json", () => {
@@ -59,15 +61,20 @@ describe("apps/dashboards/network-flow-logs.json", () => {
     assert.ok(dashboard.title.trim().length > 0);
   });
 
-  it("selects its CloudWatch data source through the 'datasource' template variable", () => {
+  it("selects its CloudWatch data source through the 'datasource' template variable, OpenSearch as opensearch-vpcflow", () => {
     const variable = dashboard.templating.list.find((v) => v.name === "datasource");
     assert.deepEqual(variable && { type: variable.type, query: variable.query }, {
       type: "datasource",
       query: "cloudwatch",
     });
+    assert.ok(cloudWatchPanels.length > 0);
     for (const panel of dashboard.panels) {
+      const expected =
+        panel.datasource?.type === "cloudwatch"
+          ? { type: "cloudwatch", uid: "${datasource}" }
+          : { type: "grafana-opensearch-datasource", uid: "opensearch-vpcflow" };
       for (const ref of [panel.datasource, ...(panel.targets ?? []).map((t) => t.datasource)]) {
-        assert.deepEqual(ref, { type: "cloudwatch", uid: "${datasource}" }, `panel ${panel.id}`);
+        assert.deepEqual(ref, expected, `panel ${panel.id}`);
       }
     }
   });
@@ -81,8 +88,8 @@ describe("apps/dashboards/network-flow-logs.json", () => {
     }
   });
 
-  it("gives every panel at least one non-empty query", () => {
-    for (const panel of dashboard.panels) {
+  it("gives every CloudWatch panel at least one non-empty query", () => {
+    for (const panel of cloudWatchPanels) {
       assert.ok((panel.targets ?? []).length > 0, `panel ${panel.id} "${panel.title}" has no query`);
       for (const t of panel.targets ?? []) {
         const metricQuery =

@@ -671,7 +671,7 @@ describe("ObservabilityStack (mocks)", () => {
       // (https://www.pulumi.com/docs/iac/concepts/resources/options/deletedwith/),
       // and an expired token cannot block `pulumi destroy`.
       const onGrafana = prod.resources.filter((r) => r.type.startsWith("grafana:"));
-      assert.ok(onGrafana.length >= 1 + 5 + readDashboards().length, "folder, data sources, dashboards");
+      assert.ok(onGrafana.length >= 1 + 9 + readDashboards().length, "folder, data sources, dashboards");
       for (const resource of onGrafana) {
         assert.equal(resource.deletedWith, "obs-grafana", `${resource.type} ${resource.name}`);
       }
@@ -686,7 +686,11 @@ describe("ObservabilityStack (mocks)", () => {
       assert.deepEqual(sources.map((s) => [s.uid, s.type]).sort(), [
         ["athena", "grafana-athena-datasource"],
         ["cloudwatch", "cloudwatch"],
-        ["opensearch", "grafana-opensearch-datasource"],
+        ["opensearch-access", "grafana-opensearch-datasource"],
+        ["opensearch-cloudtrail", "grafana-opensearch-datasource"],
+        ["opensearch-findings", "grafana-opensearch-datasource"],
+        ["opensearch-logs", "grafana-opensearch-datasource"],
+        ["opensearch-vpcflow", "grafana-opensearch-datasource"],
         ["prometheus", "prometheus"],
         ["xray", "grafana-x-ray-datasource"],
       ]);
@@ -700,19 +704,30 @@ describe("ObservabilityStack (mocks)", () => {
         httpMethod: "POST",
         ...sigV4,
       });
-      assert.equal(
-        byUid.get("opensearch")?.url,
-        "https://search-obs-domain-0123456789.eu-west-1.es.amazonaws.com",
-      );
-      assert.deepEqual(JSON.parse(byUid.get("opensearch")?.jsonDataEncoded as string), {
-        ...sigV4,
-        flavor: "opensearch",
-        version: "2.19.0",
-        database: "cloudtrail-*",
-        timeField: "@timestamp",
-        maxConcurrentShardRequests: 5,
-        pplEnabled: true,
-      });
+      // One data source per index family, each on its own index pattern.
+      const patterns = {
+        cloudtrail: "cloudtrail-*",
+        logs: "logs-*",
+        access: "access-*",
+        vpcflow: "vpcflow-*",
+        findings: "findings-*",
+      };
+      for (const [family, database] of Object.entries(patterns)) {
+        const source = byUid.get(`opensearch-${family}`);
+        assert.equal(source?.url, "https://search-obs-domain-0123456789.eu-west-1.es.amazonaws.com", family);
+        assert.match(String(source?.name), /^OpenSearch \(.+\)$/, family);
+        assert.deepEqual(JSON.parse(source?.jsonDataEncoded as string), {
+          ...sigV4,
+          flavor: "opensearch",
+          version: "2.19.0",
+          database,
+          timeField: "@timestamp",
+          maxConcurrentShardRequests: 5,
+          pplEnabled: true,
+          ...(family === "logs" ? { logMessageField: "message", logLevelField: "level" } : {}),
+        });
+      }
+      assert.equal(new Set(sources.map((s) => s.name)).size, sources.length, "names are unique");
       assert.deepEqual(JSON.parse(byUid.get("athena")?.jsonDataEncoded as string), {
         authType: "ec2_iam_role",
         defaultRegion: "eu-west-1",

@@ -12,11 +12,16 @@ import {
   dashboardDatasourceUses,
   dataSourceSettings,
   domainAccessPolicy,
+  familyIndexPattern,
+  familyIndexPatterns,
   GRAFANA_UNSCOPED_ACTIONS,
   grafanaStatements,
+  INDEX_FAMILIES,
+  INDEX_FAMILY_PREFIXES,
   openSearchAlarmSpecs,
   openSearchIndexReplicas,
   openSearchVersionNumber,
+  provisionedDataSources,
   readDashboards,
   readRuleNamespaces,
   remoteWriteUrl,
@@ -292,6 +297,62 @@ describe("small helpers", () => {
     assert.throws(() => dataSourceSettings("opensearch", { region: "eu-west-1" }), /needs the domain/);
     assert.throws(() => dataSourceSettings("athena", { region: "eu-west-1" }), /needs the table/);
   });
+
+  it("provisionedDataSources: the kind's uid, and one OpenSearch data source per index family", () => {
+    assert.deepEqual(
+      provisionedDataSources(["prometheus", "opensearch", "xray"]).map((s) => [s.uid, s.kind, s.family]),
+      [
+        ["prometheus", "prometheus", undefined],
+        ["opensearch-cloudtrail", "opensearch", "cloudtrail"],
+        ["opensearch-logs", "opensearch", "logs"],
+        ["opensearch-access", "opensearch", "access"],
+        ["opensearch-vpcflow", "opensearch", "vpcflow"],
+        ["opensearch-findings", "opensearch", "findings"],
+        ["xray", "xray", undefined],
+      ],
+    );
+    assert.deepEqual(provisionedDataSources(["cloudwatch"]), [
+      { uid: "cloudwatch", name: "CloudWatch", kind: "cloudwatch" },
+    ]);
+  });
+
+  it("familyIndexPatterns: <prefix>-* per family, CloudTrail's configurable", () => {
+    assert.deepEqual(familyIndexPatterns(), {
+      cloudtrail: "cloudtrail-*",
+      logs: "logs-*",
+      access: "access-*",
+      vpcflow: "vpcflow-*",
+      findings: "findings-*",
+    });
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}\*$/), (pattern) => {
+        const patterns = familyIndexPatterns(pattern);
+        assert.equal(patterns.cloudtrail, pattern);
+        for (const family of INDEX_FAMILIES.filter((f) => f !== "cloudtrail")) {
+          assert.equal(patterns[family], familyIndexPattern(INDEX_FAMILY_PREFIXES[family]));
+        }
+      }),
+    );
+  });
+
+  it("dataSourceSettings: each family's data source searches that family's pattern", () => {
+    const targets = {
+      region: "eu-west-1",
+      openSearch: {
+        endpoint: "search-x.eu-west-1.es.amazonaws.com",
+        version: "2.19.0",
+        indexPatterns: familyIndexPatterns(),
+      },
+    };
+    for (const family of INDEX_FAMILIES) {
+      assert.equal(dataSourceSettings("opensearch", targets, family).jsonData.database, `${family}-*`);
+    }
+    assert.equal(
+      dataSourceSettings("opensearch", targets).jsonData.database,
+      "cloudtrail-*",
+      "default family",
+    );
+  });
 });
 
 describe("dashboardDatasourceUses", () => {
@@ -313,7 +374,7 @@ describe("dashboardDatasourceUses", () => {
         {
           type: "row",
           panels: [
-            { targets: [{ datasource: { type: "grafana-opensearch-datasource", uid: "opensearch" } }] },
+            { targets: [{ datasource: { type: "grafana-opensearch-datasource", uid: "opensearch-logs" } }] },
           ],
         },
         { targets: [{ datasource: { type: "grafana-athena-datasource", uid: "${undeclared}" } }] },
@@ -323,7 +384,7 @@ describe("dashboardDatasourceUses", () => {
       // An undeclared variable stays as written, so the provisioning check reports it.
       { type: "grafana-athena-datasource", uid: "${undeclared}" },
       { type: "cloudwatch", uid: "cloudwatch" },
-      { type: "grafana-opensearch-datasource", uid: "opensearch" },
+      { type: "grafana-opensearch-datasource", uid: "opensearch-logs" },
       { type: "prometheus", uid: "prometheus" },
     ]);
   });
