@@ -1,13 +1,25 @@
 /**
- * The index template and ISM retention policy of the CloudTrail indices, and
- * their idempotent installation (PUT only when absent or older than ours).
+ * The CloudTrail index family: its mappings, and thin wrappers over the
+ * shared template/ISM installation (apps/lib/opensearch/index-family.ts)
+ * keyed by index prefix, as this app's callers use them.
  *
  * Without the template the first event would create its index with dynamic
  * mappings: `requestParameters` & co. differ per API and would explode into
  * thousands of conflicting fields. They are stored (in `_source`) but not
  * indexed (`"enabled": false`).
  */
+import type { IndexFamily, IndexFamilyReport, Mapping } from "../../lib/opensearch/index-family";
+import {
+  DEFAULT_INDEX_REPLICAS,
+  ensureIndexFamily,
+  indexTemplate as familyTemplate,
+  retentionPolicy as familyPolicy,
+  retentionPolicyId as familyPolicyId,
+  setField,
+} from "../../lib/opensearch/index-family";
 import type { HttpResponse, OpenSearchTransport } from "../../lib/signed-http";
+
+export { DEFAULT_INDEX_REPLICAS, indexPatternFor, once } from "../../lib/opensearch/index-family";
 
 /** Fields the dashboards aggregate on: exact-value `keyword` fields. */
 export const KEYWORD_FIELDS = [
@@ -40,20 +52,6 @@ export const TEMPLATE_VERSION = 2;
 /** Longest keyword indexed; longer strings (user agents, error messages) are stored but not aggregatable. */
 const IGNORE_ABOVE = 1024;
 
-type Mapping = Record<string, unknown>;
-
-/** Nests a dotted field path into `properties` objects (`a.b` → `{a:{properties:{b:…}}}`). */
-function setField(properties: Mapping, path: string, mapping: Mapping): void {
-  const [head, ...rest] = path.split(".") as [string, ...string[]];
-  if (rest.length === 0) {
-    properties[head] = mapping;
-    return;
-  }
-  const parent = (properties[head] ?? { properties: {} }) as { properties: Mapping };
-  properties[head] = parent;
-  setField(parent.properties, rest.join("."), mapping);
-}
-
 /** The mappings of a CloudTrail index. */
 export function cloudTrailMappings(): Mapping {
   const properties: Mapping = {};
@@ -76,181 +74,50 @@ export function cloudTrailMappings(): Mapping {
   };
 }
 
-/** Replicas per index unless the domain's size says otherwise: OpenSearch's own default. */
-export const DEFAULT_INDEX_REPLICAS = 1;
-
-/** The indices of a prefix: `<prefix>-*` (daily indices are `<prefix>-YYYY.MM.DD`). */
-export function indexPatternFor(prefix: string): string {
-  return `${prefix}-*`;
+/** The CloudTrail indices `<prefix>-YYYY.MM.DD` as an index family, deleted `retentionDays` after creation. */
+export function cloudTrailFamily(prefix: string, retentionDays: number): IndexFamily {
+  return {
+    name: "cloudtrail",
+    prefix,
+    mappings: cloudTrailMappings(),
+    version: TEMPLATE_VERSION,
+    retentionDays,
+  };
 }
 
-/**
- * The composable index template for `<prefix>-*`. `replicas` comes from the
- * domain's size (0 on one data node, where a replica could never be placed
- * and would keep the cluster yellow; 1 otherwise).
- */
+/** The composable index template for `<prefix>-*` with `replicas` replicas (default 1). */
 export function indexTemplate(prefix: string, replicas: number = DEFAULT_INDEX_REPLICAS): Mapping {
-  return {
-    index_patterns: [indexPatternFor(prefix)],
-    priority: 100,
-    version: TEMPLATE_VERSION,
-    _meta: { managed_by: "log-platform cloudtrail-indexer" },
-    template: {
-      settings: {
-        index: { number_of_shards: 1, number_of_replicas: replicas, "mapping.total_fields.limit": 2000 },
-      },
-      mappings: cloudTrailMappings(),
-    },
-  };
+  // Retention is not part of the template.
+  return familyTemplate(cloudTrailFamily(prefix, 0), replicas);
 }
 
 /** Name of the ISM policy for `<prefix>-*`. */
 export function retentionPolicyId(prefix: string): string {
-  return `${prefix}-retention`;
+  return familyPolicyId({ prefix });
 }
 
 /** The ISM policy: delete indices `retentionDays` after creation; attaches itself to new `<prefix>-*` indices. */
 export function retentionPolicy(prefix: string, retentionDays: number): Mapping {
-  return {
-    policy: {
-      // The description doubles as the version marker compared on bootstrap.
-      description: `log-platform: delete ${prefix}-* indices ${retentionDays} days after creation (v${TEMPLATE_VERSION})`,
-      default_state: "hot",
-      states: [
-        {
-          name: "hot",
-          actions: [],
-          transitions: [{ state_name: "delete", conditions: { min_index_age: `${retentionDays}d` } }],
-        },
-        { name: "delete", actions: [{ delete: {} }], transitions: [] },
-      ],
-      ism_template: [{ index_patterns: [indexPatternFor(prefix)], priority: 100 }],
-    },
-  };
+  return familyPolicy(cloudTrailFamily(prefix, retentionDays));
 }
 
 /** What {@link ensureBootstrap} did, for logs. */
-export interface BootstrapReport {
-  readonly template: "created" | "updated" | "present";
-  readonly policy: "created" | "updated" | "present";
-}
-
-function expectOk(response: HttpResponse, what: string): void {
-  if (response.statusCode < 200 || response.statusCode >= 300) {
-    throw new Error(`${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
-  }
-}
-
-function parse(body: string): Record<string, unknown> {
-  try {
-    return JSON.parse(body) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-/** Replicas an installed template gives its indices (OpenSearch's default, 1, when it says none). */
-function installedReplicas(template: { template?: { settings?: Mapping } } | undefined): number {
-  const settings = template?.template?.settings ?? {};
-  // OpenSearch answers settings flattened or nested, as strings or numbers.
-  const index = (settings.index ?? {}) as Mapping;
-  const value = settings["index.number_of_replicas"] ?? index.number_of_replicas ?? DEFAULT_INDEX_REPLICAS;
-  return Number(value);
-}
-
-async function ensureTemplate(
-  transport: OpenSearchTransport,
-  prefix: string,
-  replicas: number,
-): Promise<BootstrapReport["template"]> {
-  const path = `/_index_template/${prefix}`;
-  const existing = await transport.request("GET", path);
-  let state: BootstrapReport["template"] = "created";
-  if (existing.statusCode === 200) {
-    const templates = parse(existing.body).index_templates as
-      { index_template?: { version?: number; template?: { settings?: Mapping } } }[] | undefined;
-    const installed = templates?.[0]?.index_template;
-    // A domain that grew or shrank needs other replicas even when the template's version is current.
-    if ((installed?.version ?? 0) >= TEMPLATE_VERSION && installedReplicas(installed) === replicas) {
-      return "present";
-    }
-    state = "updated";
-  } else if (existing.statusCode !== 404) {
-    expectOk(existing, `GET ${path}`);
-  }
-  expectOk(
-    await transport.request("PUT", path, JSON.stringify(indexTemplate(prefix, replicas))),
-    `PUT ${path}`,
-  );
-  if (state === "updated") {
-    // Existing indices keep the replicas they were created with: set them too, or a one-node
-    // domain stays yellow until its old indices age out (a wildcard matching none is fine).
-    const settingsPath = `/${indexPatternFor(prefix)}/_settings`;
-    const updated = await transport.request(
-      "PUT",
-      settingsPath,
-      JSON.stringify({ index: { number_of_replicas: replicas } }),
-    );
-    if (updated.statusCode !== 404) expectOk(updated, `PUT ${settingsPath}`);
-  }
-  return state;
-}
-
-async function ensurePolicy(
-  transport: OpenSearchTransport,
-  prefix: string,
-  retentionDays: number,
-): Promise<BootstrapReport["policy"]> {
-  const path = `/_plugins/_ism/policies/${retentionPolicyId(prefix)}`;
-  const wanted = retentionPolicy(prefix, retentionDays);
-  const existing = await transport.request("GET", path);
-  if (existing.statusCode === 404) {
-    const created = await transport.request("PUT", path, JSON.stringify(wanted));
-    // 409: another container created it between our GET and PUT.
-    if (created.statusCode !== 409) expectOk(created, `PUT ${path}`);
-    return "created";
-  }
-  expectOk(existing, `GET ${path}`);
-  const current = parse(existing.body);
-  const description = (current.policy as { description?: string } | undefined)?.description;
-  if (description === (wanted.policy as { description: string }).description) return "present";
-  // ISM updates need the sequence number and primary term of the version replaced.
-  const query = `?if_seq_no=${String(current._seq_no)}&if_primary_term=${String(current._primary_term)}`;
-  expectOk(await transport.request("PUT", path + query, JSON.stringify(wanted)), `PUT ${path}`);
-  return "updated";
-}
+export type BootstrapReport = IndexFamilyReport;
 
 /**
- * Installs the index template (with `replicas` replicas per index, default 1) and the
- * retention policy unless the same ones are already there. Safe to run from
- * many containers at once.
+ * Installs the CloudTrail index template (with `replicas` replicas per index,
+ * default 1) and retention policy unless the same ones are already there
+ * ({@link ensureIndexFamily}). Safe to run from many containers at once.
  *
  * @throws Error when OpenSearch refuses a request.
  */
-export async function ensureBootstrap(
+export function ensureBootstrap(
   transport: OpenSearchTransport,
   prefix: string,
   retentionDays: number,
   replicas: number = DEFAULT_INDEX_REPLICAS,
 ): Promise<BootstrapReport> {
-  const template = await ensureTemplate(transport, prefix, replicas);
-  const policy = await ensurePolicy(transport, prefix, retentionDays);
-  return { template, policy };
-}
-
-/**
- * Wraps a bootstrap so it runs once per container: concurrent and later
- * callers share the promise; a failure is forgotten so the next call retries.
- */
-export function once<T>(run: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= run().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
+  return ensureIndexFamily(transport, cloudTrailFamily(prefix, retentionDays), replicas);
 }
 
 export type { HttpResponse, OpenSearchTransport };

@@ -33,7 +33,8 @@ import {
 import type { VisibilityBackoff } from "./backoff";
 import { DEFAULT_VISIBILITY_BACKOFF, queueUrlFromArn, visibilityBackoffSeconds } from "./backoff";
 import { ensureBootstrap, once } from "./bootstrap";
-import type { BulkItem, BulkSink } from "./bulk";
+import type { BulkItem } from "../../lib/opensearch/bulk";
+import type { BulkSink } from "./bulk";
 import { BulkBatcher, DEFAULT_BULK_MAX_BYTES, DEFAULT_INDEX_PREFIX, isBulkItem, prepareRecord } from "./bulk";
 import { parseIndexerEnv } from "./config";
 import type { IndexResult, RetryPolicy } from "./indexer";
@@ -241,10 +242,10 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     let rejected = 0;
     const batcher = new BulkBatcher(bulkMaxBytes);
     let inflight: Promise<void> = Promise.resolve();
-    const send = async (items: BulkItem[]): Promise<void> => {
+    const send = async (items: readonly BulkItem<RawCloudTrailRecord>[]): Promise<void> => {
       await inflight;
       const request = (async () => {
-        const result: IndexResult = await indexItems(bulkSink, items, retry);
+        const result: IndexResult<RawCloudTrailRecord> = await indexItems(bulkSink, items, retry);
         counts.indexed += result.indexed;
         counts.duplicates += result.duplicates;
         counts.retries += result.retries;
@@ -252,7 +253,7 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
         counts.rejected += result.rejected.length;
         rejected += result.rejected.length;
         for (const { item, status, reason } of result.rejected) {
-          await failed.keep(item.record, reason, { status, index: item.index });
+          await failed.keep(item.payload, reason, { status, index: item.index });
         }
       })();
       request.catch(() => undefined); // surfaced by the next `await inflight`

@@ -1,13 +1,4 @@
-/** The `_bulk` sink of the indexer, over the shared signed transport (apps/lib/signed-http.ts). */
-import type { OpenSearchTransport } from "../../lib/signed-http";
-import type { BulkResponse, BulkSink } from "./bulk";
-
+/** The `_bulk` sink of the indexer and the shared signed transport, re-exported for this app's callers. */
+export { openSearchBulkSink } from "../../lib/opensearch/sink";
 export { createOpenSearchTransport, NodeSha256 } from "../../lib/signed-http";
 export type { ClosableTransport, OpenSearchOptions } from "../../lib/signed-http";
-
-/** The `_bulk` endpoint of a transport as a {@link BulkSink}. */
-export function openSearchBulkSink(transport: OpenSearchTransport): BulkSink {
-  return {
-    bulk: (body: string): Promise<BulkResponse> => transport.request("POST", "/_bulk", body),
-  };
-}

@@ -98,7 +98,7 @@ describe("apps/cloudtrail-indexer bulk", () => {
             item({ eventID: `id-${i}`, eventTime: "2024-03-01T00:00:00Z", pad: "x".repeat(n) }),
           );
           const batcher = new BulkBatcher(maxBytes);
-          const batches: BulkItem[][] = [];
+          const batches: ReturnType<BulkBatcher["take"]>[] = [];
           for (const it of items) {
             const full = batcher.add(it);
             if (full !== undefined) batches.push(full);
@@ -106,8 +106,8 @@ describe("apps/cloudtrail-indexer bulk", () => {
           const rest = batcher.take();
           if (rest.length > 0) batches.push(rest);
           assert.deepEqual(
-            batches.flat().map((b) => b.eventID),
-            items.map((b) => b.eventID),
+            batches.flat().map((b) => b.id),
+            items.map((b) => b.id),
           );
           for (const batch of batches) {
             const bytes = Buffer.byteLength(bulkBody(batch));

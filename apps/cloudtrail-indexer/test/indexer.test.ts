@@ -47,7 +47,7 @@ describe("apps/cloudtrail-indexer indexer", () => {
     assert.deepEqual(result, { indexed: 5, duplicates: 0, retries: 0, splits: 0, rejected: [] });
     assert.deepEqual(
       [...fake.docs.keys()],
-      batch.map((i) => i.eventID),
+      batch.map((i) => i.id),
     );
     assert.deepEqual(fake.requestStatuses, [200]);
   });
@@ -65,8 +65,8 @@ describe("apps/cloudtrail-indexer indexer", () => {
     const batch = items(4);
     const fake = new FakeOpenSearch({
       throttle: new Map([
-        [batch[1]?.eventID ?? "", 2],
-        [batch[3]?.eventID ?? "", 1],
+        [batch[1]?.id ?? "", 2],
+        [batch[3]?.id ?? "", 1],
       ]),
     });
     const p = policy();
@@ -79,26 +79,20 @@ describe("apps/cloudtrail-indexer indexer", () => {
 
   it("treats a lost acknowledgement (stored, answered 429) as done on retry via 409", async () => {
     const batch = items(2);
-    const fake = new FakeOpenSearch({ lostAck: new Set([batch[0]?.eventID ?? ""]) });
+    const fake = new FakeOpenSearch({ lostAck: new Set([batch[0]?.id ?? ""]) });
     const result = await indexItems(fake.sink(), batch, policy());
     assert.deepEqual([result.indexed, result.duplicates, result.retries], [1, 1, 1]);
-    assert.equal(fake.created.get(batch[0]?.eventID ?? ""), 1);
+    assert.equal(fake.created.get(batch[0]?.id ?? ""), 1);
   });
 
   it("keeps mapping errors as rejections with their reason", async () => {
     const batch = items(3);
-    const fake = new FakeOpenSearch({ reject: new Set([batch[2]?.eventID ?? ""]) });
+    const fake = new FakeOpenSearch({ reject: new Set([batch[2]?.id ?? ""]) });
     const result = await indexItems(fake.sink(), batch, policy());
     assert.equal(result.indexed, 2);
     assert.deepEqual(
-      result.rejected.map((r) => [r.item.eventID, r.status, r.reason]),
-      [
-        [
-          batch[2]?.eventID,
-          400,
-          "mapper_parsing_exception: failed to parse field [eventTime] of type [date]",
-        ],
-      ],
+      result.rejected.map((r) => [r.item.id, r.status, r.reason]),
+      [[batch[2]?.id, 400, "mapper_parsing_exception: failed to parse field [eventTime] of type [date]"]],
     );
   });
 
@@ -137,7 +131,7 @@ describe("apps/cloudtrail-indexer indexer", () => {
 
   it("gives up after maxAttempts so the message is redelivered later", async () => {
     const batch = items(2);
-    const fake = new FakeOpenSearch({ throttle: new Map([[batch[0]?.eventID ?? "", 99]]) });
+    const fake = new FakeOpenSearch({ throttle: new Map([[batch[0]?.id ?? "", 99]]) });
     await assert.rejects(
       indexItems(fake.sink(), batch, policy(3)),
       (e: unknown) =>

@@ -1,0 +1,228 @@
+/**
+ * Pure pieces of OpenSearch `_bulk` indexing shared by every indexer: the
+ * daily index name, the action/document line pair of one document,
+ * byte-bounded bodies, and the per-item reading of a bulk response.
+ */
+
+/** Default upper bound of one `_bulk` request body (OpenSearch's smallest HTTP limit is 10 MiB). */
+export const DEFAULT_BULK_MAX_BYTES = 5 * 1024 * 1024;
+
+/** A UTC day (zero-padded), the unit of the daily indices. */
+export interface EventDay {
+  readonly year: string;
+  readonly month: string;
+  readonly day: string;
+}
+
+const UTC_DAY = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * The UTC day of an ISO-8601 date-time. `…Z` is read directly; an explicit
+ * offset is converted to UTC first so a document lands in the same index
+ * whoever wrote its time.
+ *
+ * @returns undefined when the text is not an ISO-8601 date-time.
+ */
+export function utcDay(time: string): EventDay | undefined {
+  const direct = UTC_DAY.exec(time);
+  if (direct !== null) {
+    const [, year, month, day] = direct as unknown as [string, string, string, string];
+    return { year, month, day };
+  }
+  if (!ISO_WITH_OFFSET.test(time)) return undefined;
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) return undefined;
+  const iso = new Date(ms).toISOString();
+  return { year: iso.slice(0, 4), month: iso.slice(5, 7), day: iso.slice(8, 10) };
+}
+
+/** `<prefix>-YYYY.MM.DD`. */
+export function indexName(prefix: string, day: EventDay): string {
+  return `${prefix}-${day.year}.${day.month}.${day.day}`;
+}
+
+/**
+ * The bulk operation of an item: `create` makes a retry of an already indexed
+ * document answer 409 instead of rewriting it (append-only logs); `index`
+ * overwrites (documents that are updated in place, e.g. findings).
+ */
+export type BulkOp = "create" | "index";
+
+/** One document ready for `_bulk`, carrying the caller's source record as `payload`. */
+export interface BulkItem<P = unknown> {
+  /** The document's `_id`. */
+  readonly id: string;
+  readonly index: string;
+  readonly op: BulkOp;
+  /** `{"<op>":{"_index":…,"_id":…}}`. */
+  readonly action: string;
+  /** The document source, on one line (no `\n`). */
+  readonly document: string;
+  /** UTF-8 size of `action\ndocument\n`. */
+  readonly bytes: number;
+  /** What the caller built the document from (kept for rejections: failed-prefix archives). */
+  readonly payload: P;
+}
+
+/**
+ * Builds a bulk item: the action line and the UTF-8 size of the pair.
+ *
+ * @param document the source on one line; it must not contain `\n`.
+ * @param documentBytes UTF-8 size of `document` when the caller already knows it
+ *   (saves a pass over large documents); default: measured.
+ */
+export function bulkItem<P>(
+  op: BulkOp,
+  index: string,
+  id: string,
+  document: string,
+  payload: P,
+  documentBytes: number = Buffer.byteLength(document),
+): BulkItem<P> {
+  const action = `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}`;
+  const bytes = Buffer.byteLength(action) + documentBytes + 2;
+  return { id, index, op, action, document, bytes, payload };
+}
+
+/** The NDJSON body of a `_bulk` request. */
+export function bulkBody(items: readonly BulkItem[]): string {
+  let body = "";
+  for (const item of items) body += `${item.action}\n${item.document}\n`;
+  return body;
+}
+
+/** Accumulates items into bodies of at most `maxBytes` (a single larger item still gets a body of its own). */
+export class BulkBatcher<P = unknown> {
+  private items: BulkItem<P>[] = [];
+  private size = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds an item; returns the full batch it displaced, if adding it would exceed the bound. */
+  add(item: BulkItem<P>): BulkItem<P>[] | undefined {
+    let full: BulkItem<P>[] | undefined;
+    if (this.items.length > 0 && this.size + item.bytes > this.maxBytes) full = this.take();
+    this.items.push(item);
+    this.size += item.bytes;
+    return full;
+  }
+
+  /** Removes and returns what is pending (possibly nothing). */
+  take(): BulkItem<P>[] {
+    const items = this.items;
+    this.items = [];
+    this.size = 0;
+    return items;
+  }
+}
+
+/** What an OpenSearch endpoint answered to one `_bulk` request. */
+export interface BulkResponse {
+  readonly statusCode: number;
+  /** The response body as received (JSON for OpenSearch itself, anything from a proxy). */
+  readonly body: string;
+}
+
+/** Where `_bulk` bodies go: OpenSearch over HTTPS in Lambda, a local fake or preview sink otherwise. */
+export interface BulkSink {
+  /** POSTs one NDJSON body to `_bulk`; throws only when no HTTP response arrived. */
+  bulk(body: string): Promise<BulkResponse>;
+}
+
+/** Fate of one item of a bulk request. */
+export type ItemOutcome =
+  | { readonly kind: "indexed" }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "retry"; readonly status: number; readonly reason: string }
+  /** The document itself is at fault: the caller files it as failed and the batch succeeds. */
+  | { readonly kind: "rejected"; readonly status: number; readonly reason: string }
+  /** The domain refuses writes (permissions, missing index, block): the batch must fail and wait. */
+  | { readonly kind: "refused"; readonly status: number; readonly reason: string };
+
+interface BulkItemResult {
+  readonly status?: number;
+  readonly error?: { readonly type?: string; readonly reason?: string } | string;
+}
+
+/** Whether a status is worth retrying: throttling and server-side failures. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/**
+ * Bulk item error types that say the document cannot be indexed as it is
+ * (mapping conflicts, unparsable fields, field-limit overflows): retrying the
+ * same bytes can never succeed, so the record is kept aside as failed.
+ * Anything else that is not 2xx/409/429/5xx — 401/403/404, a cluster or index
+ * block, a closed index — is about the domain, not the document, and fails
+ * the batch so that it is retried once the domain is fixed.
+ */
+export const DOCUMENT_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "mapper_parsing_exception",
+  "document_parsing_exception",
+  "illegal_argument_exception",
+  "strict_dynamic_mapping_exception",
+  "mapper_exception",
+  "parse_exception",
+  "json_parse_exception",
+  "x_content_parse_exception",
+  "number_format_exception",
+]);
+
+/** Errors that are blocks (read-only index, flood-stage disk watermark, write block), whatever their status. */
+const BLOCK_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "cluster_block_exception",
+  "index_create_block_exception",
+]);
+
+function describeError(result: BulkItemResult): string {
+  const error = result.error;
+  if (error === undefined) return `status ${result.status ?? "missing"}`;
+  if (typeof error === "string") return error;
+  return [error.type, error.reason].filter((part) => part !== undefined).join(": ");
+}
+
+/**
+ * Classifies one item: 2xx done, 409 already indexed (done), a block
+ * refused (even as 429: a flood-stage block lasts until disk is freed), other
+ * 429/5xx retried, 400 with a {@link DOCUMENT_ERROR_TYPES} type rejected,
+ * everything else refused.
+ */
+export function itemOutcome(status: number, reason: string, type?: string): ItemOutcome {
+  if (status >= 200 && status < 300) return { kind: "indexed" };
+  if (status === 409) return { kind: "duplicate" };
+  if (type !== undefined && BLOCK_ERROR_TYPES.has(type)) return { kind: "refused", status, reason };
+  if (isRetryableStatus(status)) return { kind: "retry", status, reason };
+  if (status === 400 && type !== undefined && DOCUMENT_ERROR_TYPES.has(type)) {
+    return { kind: "rejected", status, reason };
+  }
+  return { kind: "refused", status, reason };
+}
+
+/**
+ * Reads the per-item results of a successful (2xx) `_bulk` response, in request order.
+ *
+ * @throws Error when the body is not a bulk response for `expected` items.
+ */
+export function parseBulkItems(body: string, expected: number): ItemOutcome[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new Error(`_bulk response is not JSON: ${body.slice(0, 200)}`);
+  }
+  const items = (parsed as { items?: unknown }).items;
+  if (!Array.isArray(items) || items.length !== expected) {
+    throw new Error(
+      `_bulk response has ${Array.isArray(items) ? items.length : "no"} items for ${expected} actions`,
+    );
+  }
+  if ((parsed as { errors?: unknown }).errors === false) return items.map(() => ({ kind: "indexed" }));
+  return items.map((entry: unknown) => {
+    const result = Object.values(entry as Record<string, BulkItemResult>)[0] ?? {};
+    const status = typeof result.status === "number" ? result.status : 0;
+    const type = typeof result.error === "object" ? result.error.type : undefined;
+    return itemOutcome(status, describeError(result), type);
+  });
+}
