@@ -5,12 +5,12 @@
  * message overwrites its earlier output instead of duplicating it.
  */
 import { createHash } from "node:crypto";
-import { once } from "node:events";
-import type { Gzip } from "node:zlib";
-import { constants, createGzip } from "node:zlib";
 import type { EventDay } from "./bulk";
 import type { S3ObjectRef } from "./notifications";
+import { GzipNdjson } from "../../lib/gzip-ndjson";
 import { normalizePrefix } from "../../lib/s3-keys";
+
+export { GzipNdjson };
 
 /** Default prefix of the split events. */
 export const DEFAULT_EVENTS_PREFIX = "cloudtrail-events/";
@@ -33,46 +33,6 @@ export function eventsKey(prefix: string, day: EventDay, source: S3ObjectRef): s
 export function failedKey(prefix: string, source: S3ObjectRef): string {
   const folder = source.key.slice(0, source.key.lastIndexOf("/") + 1);
   return `${normalizePrefix(prefix)}${folder}${sourceName(source)}.failed.json.gz`;
-}
-
-/**
- * One gzip NDJSON object being built in memory. Only the compressed bytes are
- * held (CloudTrail JSON compresses about 10:1), and writers wait for the
- * compressor (`drain`) so uncompressed text never piles up.
- */
-export class GzipNdjson {
-  private readonly gzip: Gzip;
-  private readonly chunks: Buffer[] = [];
-  private closed: Promise<Buffer> | undefined;
-  /** Lines written. */
-  lines = 0;
-
-  constructor(level = constants.Z_BEST_SPEED) {
-    this.gzip = createGzip({ level });
-    this.gzip.on("data", (chunk: Buffer) => this.chunks.push(chunk));
-  }
-
-  /** Appends one line (which must not contain a line break); resolves when the compressor can take more. */
-  async write(line: string): Promise<void> {
-    this.lines++;
-    if (!this.gzip.write(`${line}\n`)) await once(this.gzip, "drain");
-  }
-
-  /** Finishes the stream; returns the whole gzip object. */
-  finish(): Promise<Buffer> {
-    this.closed ??= (async () => {
-      const ended = once(this.gzip, "end");
-      this.gzip.end();
-      await ended;
-      return Buffer.concat(this.chunks);
-    })();
-    return this.closed;
-  }
-
-  /** Drops the stream without output (on failure). */
-  discard(): void {
-    this.gzip.destroy();
-  }
 }
 
 /** NDJSON gzip objects keyed by partition (one per UTC day of the events in a source file). */

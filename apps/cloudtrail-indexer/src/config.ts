@@ -6,6 +6,7 @@ import { DEFAULT_FAILED_PREFIX, DEFAULT_EVENTS_PREFIX } from "./archive";
 import { DEFAULT_VISIBILITY_BACKOFF } from "./backoff";
 import { DEFAULT_BULK_MAX_BYTES, DEFAULT_INDEX_PREFIX } from "./bulk";
 import { DEFAULT_RETRY_POLICY } from "./indexer";
+import { EnvReader, LOG_LEVELS, readOpenSearchEndpoint } from "../../lib/env";
 
 /** Validated settings of the Lambda. */
 export interface IndexerConfig {
@@ -41,7 +42,6 @@ export interface IndexerConfig {
 
 const INDEX_PREFIX = /^[a-z0-9][a-z0-9._-]{0,200}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /**
  * Reads the environment.
@@ -49,62 +49,34 @@ const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"
  * @throws Error listing every missing or invalid variable.
  */
 export function parseIndexerEnv(env: NodeJS.ProcessEnv): IndexerConfig {
-  const problems: string[] = [];
-  const text = (name: string, fallback?: string): string => {
-    const value = env[name]?.trim();
-    if (value !== undefined && value !== "") return value;
-    if (fallback === undefined) problems.push(`${name} is required`);
-    return fallback ?? "";
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    }
-    return value;
-  };
-
-  const region = text("AWS_REGION");
-  const archiveBucket = text("ARCHIVE_BUCKET");
+  const read = new EnvReader(env, "cloudtrail-indexer");
+  const region = read.text("AWS_REGION");
+  const archiveBucket = read.text("ARCHIVE_BUCKET");
   if (archiveBucket !== "" && !BUCKET.test(archiveBucket)) {
-    problems.push(`ARCHIVE_BUCKET is not a bucket name: ${JSON.stringify(archiveBucket)}`);
+    read.problem(`ARCHIVE_BUCKET is not a bucket name: ${JSON.stringify(archiveBucket)}`);
   }
-  const indexPrefix = text("INDEX_PREFIX", DEFAULT_INDEX_PREFIX);
+  const indexPrefix = read.text("INDEX_PREFIX", DEFAULT_INDEX_PREFIX);
   if (!INDEX_PREFIX.test(indexPrefix)) {
-    problems.push(
+    read.problem(
       `INDEX_PREFIX must be lowercase letters, digits, '.', '_' or '-': ${JSON.stringify(indexPrefix)}`,
     );
   }
-  const endpoint = env.OPENSEARCH_ENDPOINT?.trim();
-  let openSearch: IndexerConfig["openSearch"];
-  if (endpoint !== undefined && endpoint !== "") {
-    // Pulumi hands out domain endpoints without a scheme.
-    const url = /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`;
-    if (!URL.canParse(url)) problems.push(`OPENSEARCH_ENDPOINT is not a URL: ${JSON.stringify(endpoint)}`);
-    openSearch = { endpoint: url, service: text("OPENSEARCH_SERVICE", "es") };
-  }
-  const logLevel = text("LOG_LEVEL", "info");
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-  const config: IndexerConfig = {
+  const openSearch = readOpenSearchEndpoint(read);
+  const logLevel = read.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
+  return read.finish({
     region,
     archiveBucket,
-    eventsPrefix: text("EVENTS_PREFIX", DEFAULT_EVENTS_PREFIX),
-    failedPrefix: text("FAILED_PREFIX", DEFAULT_FAILED_PREFIX),
+    eventsPrefix: read.text("EVENTS_PREFIX", DEFAULT_EVENTS_PREFIX),
+    failedPrefix: read.text("FAILED_PREFIX", DEFAULT_FAILED_PREFIX),
     indexPrefix,
     ...(openSearch === undefined ? {} : { openSearch }),
-    retentionDays: integer("RETENTION_DAYS", 90, 1, 36_500),
-    indexReplicas: integer("INDEX_REPLICAS", 1, 0, 1),
-    bulkMaxBytes: integer("BULK_MAX_BYTES", DEFAULT_BULK_MAX_BYTES, 64 * 1024, 100 * 1024 * 1024),
-    maxAttempts: integer("MAX_ATTEMPTS", DEFAULT_RETRY_POLICY.maxAttempts, 1, 20),
-    messageConcurrency: integer("MESSAGE_CONCURRENCY", 2, 1, 10),
+    retentionDays: read.integer("RETENTION_DAYS", 90, 1, 36_500),
+    indexReplicas: read.integer("INDEX_REPLICAS", 1, 0, 1),
+    bulkMaxBytes: read.integer("BULK_MAX_BYTES", DEFAULT_BULK_MAX_BYTES, 64 * 1024, 100 * 1024 * 1024),
+    maxAttempts: read.integer("MAX_ATTEMPTS", DEFAULT_RETRY_POLICY.maxAttempts, 1, 20),
+    messageConcurrency: read.integer("MESSAGE_CONCURRENCY", 2, 1, 10),
     logLevel,
-    retryBaseSeconds: integer("RETRY_BASE_SECONDS", DEFAULT_VISIBILITY_BACKOFF.baseSeconds, 1, 3600),
-    serviceName: text("POWERTOOLS_SERVICE_NAME", "cloudtrail-indexer"),
-  };
-  if (problems.length > 0) {
-    throw new Error(`cloudtrail-indexer configuration is invalid:\n  - ${problems.join("\n  - ")}`);
-  }
-  return config;
+    retryBaseSeconds: read.integer("RETRY_BASE_SECONDS", DEFAULT_VISIBILITY_BACKOFF.baseSeconds, 1, 3600),
+    serviceName: read.text("POWERTOOLS_SERVICE_NAME", "cloudtrail-indexer"),
+  });
 }
