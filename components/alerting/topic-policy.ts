@@ -2,9 +2,9 @@ import type { AwsContext, PolicyDocument } from "../lib/iam";
 import { denyInsecureTransport, policyDocument } from "../lib/iam";
 
 /**
- * Topic policy of the alert topic: CloudWatch alarms and the AMP alert
- * manager of this account may publish (no other account), EventBridge rules
- * may publish to this topic, the account's own IAM principals keep the usual
+ * Topic policy of the alert topic: CloudWatch alarms, the AMP alert manager
+ * and the budgets of this account may publish (no other account), EventBridge
+ * rules may publish to this topic, the account's own IAM principals keep the usual
  * management rights, and every request must use TLS.
  */
 export function alertTopicPolicy(ctx: AwsContext, topicArn: string): PolicyDocument {
@@ -36,6 +36,19 @@ export function alertTopicPolicy(ctx: AwsContext, topicArn: string): PolicyDocum
       Action: ["sns:Publish", "sns:GetTopicAttributes"],
       Resource: topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+    },
+    {
+      // AWS Budgets' alerts (PlatformBudgets), as the Cost Management user guide ("Creating an Amazon
+      // SNS topic for budget notifications") gives the grant: only budgets of this account.
+      Sid: "BudgetsOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "budgets.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": ctx.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${ctx.partition}:budgets::${ctx.accountId}:*` },
+      },
     },
     {
       Sid: "AccountManagement",

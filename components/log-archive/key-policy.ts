@@ -41,6 +41,8 @@ export interface ArchiveKeyPolicyOptions {
  *   `aws:SourceAccount`.
  * - EventBridge publishes to the KMS-encrypted alert topic; AWS supports no
  *   source condition on that grant (see the statement).
+ * - AWS Budgets publishes budget alerts to the KMS-encrypted alert topic,
+ *   which needs the same two actions, limited to this account.
  * - The log delivery service writes VPC flow logs (Parquet) into the archive.
  * - Firehose reads the KMS-encrypted stream and writes the bucket with its
  *   delivery role (an IAM grant), and as a service only through this account.
@@ -90,6 +92,18 @@ export function archiveKeyPolicy(ctx: AwsContext, options: ArchiveKeyPolicyOptio
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
       Resource: "*",
+    },
+    {
+      // AWS Budgets' notifications to the (encrypted) alert topic: without this grant the budget is
+      // created and its alerts are silently never delivered. Budgets is not in the SNS guide's list of
+      // compatible sources; the grant is the one that list gives every publisher (GenerateDataKey* and
+      // Decrypt), limited to this account like the publishers above.
+      Sid: "BudgetsToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "budgets.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
+      Condition: sourceAccount,
     },
     {
       Sid: "LogDeliveryOfThisAccount",

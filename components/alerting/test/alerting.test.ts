@@ -55,7 +55,19 @@ describe("Alerting (mocks)", () => {
       Resource: run.outputs.topicArn,
       Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
-    assert.equal(policy.Statement[4]!.Sid, "DenyInsecureTransport");
+    // https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+    assert.deepEqual(policy.Statement[3], {
+      Sid: "BudgetsOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "budgets.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: run.outputs.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnLike: { "aws:SourceArn": "arn:aws:budgets::123456789012:*" },
+      },
+    });
+    assert.equal(policy.Statement[5]!.Sid, "DenyInsecureTransport");
     assert.equal(
       run.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription").length,
       0,

@@ -36,6 +36,7 @@ describe("LogArchive (mocks)", () => {
         "CloudTrailEncryptLogs",
         "PublishersToEncryptedTopics",
         "EventBridgeToEncryptedTopics",
+        "BudgetsToEncryptedTopics",
         "LogDeliveryOfThisAccount",
         "FirehoseOfThisAccount",
       ],

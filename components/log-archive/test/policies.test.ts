@@ -121,6 +121,7 @@ describe("archive key and bucket policies (pure)", () => {
         "s3.amazonaws.com",
         "aps.amazonaws.com",
         "sns.amazonaws.com",
+        "budgets.amazonaws.com",
       ]) {
         const mine = serviceRequest(service, "kms:GenerateDataKey", KEY, { "aws:SourceAccount": ACCOUNT });
         const foreign = serviceRequest(
