@@ -7,6 +7,7 @@ import {
   cloudTrailIndexPattern,
   pipelineTrailName,
 } from "../components/cloudtrail-pipeline";
+import { PlatformBudgets } from "../components/cost-budgets";
 import { FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
@@ -70,6 +71,21 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     emails: settings.secrets.alertEmails,
     tags,
   });
+
+  if (settings.budgets.enabled) {
+    const b = settings.budgets;
+    // Project and Environment together single out this environment's resources (CostCenter may be shared).
+    const { Project, Environment } = tags;
+    new PlatformBudgets(`${prefix}-budgets`, {
+      alarmTopicArn: alerting.topicArn,
+      platformMonthlyUsd: b.platformMonthlyUsd,
+      costAllocationTags: { Project: Project ?? "", Environment: Environment ?? "" },
+      ...(b.accountMonthlyUsd !== undefined ? { accountMonthlyUsd: b.accountMonthlyUsd } : {}),
+      thresholds: b.thresholds,
+      emails: b.emails,
+      tags,
+    });
+  }
 
   const ingest = new IngestStream(`${prefix}-ingest`, {
     kmsKeyArn: archive.keyArn,

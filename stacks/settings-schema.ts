@@ -5,6 +5,7 @@ import {
   FlowLogFilterError,
   mergeFilters,
 } from "../components/flow-log-monitor/filters";
+import { MAX_EMAIL_SUBSCRIBERS, thresholdProblems } from "../components/cost-budgets/notifications";
 import { lifecycleProblems } from "../components/log-archive/lifecycle";
 import { DNS_NAME } from "../components/log-receiver-cluster/certificate-names";
 
@@ -39,6 +40,9 @@ const lifecycleRule = z.object({
   glacierAfterDays: z.number().optional(),
   expireAfterDays: z.number(),
 });
+
+const email = z.email("must be an e-mail address");
+const monthlyUsd = z.number().positive("must be an amount in USD above 0");
 
 /** Non-secret settings: each top-level key is one config key `log-platform:<key>`. */
 export const plainSchema = z.object({
@@ -183,11 +187,30 @@ export const plainSchema = z.object({
       operatorCidrs: z.array(cidr),
     }),
   }),
+  /**
+   * AWS Budgets (components/cost-budgets): a monthly cost budget over the
+   * platform's tags (Project and Environment), optionally one over the whole
+   * account, notifying the alert topic (so alertEmails too) at each threshold
+   * for actual and forecasted spend. `emails` are extra addresses Budgets
+   * e-mails directly (e.g. whoever pays the bill).
+   */
+  budgets: z.strictObject({
+    enabled: z.boolean(),
+    platformMonthlyUsd: monthlyUsd,
+    /** Absent: no account budget (one per account is enough: set it in one stack only). */
+    accountMonthlyUsd: monthlyUsd.optional(),
+    /** Percent of each budget. */
+    thresholds: z.array(z.number()).superRefine((thresholds, ctx) => {
+      for (const problem of thresholdProblems("thresholds", thresholds))
+        ctx.addIssue({ code: "custom", message: problem });
+    }),
+    emails: z
+      .array(email)
+      .max(MAX_EMAIL_SUBSCRIBERS, `at most ${MAX_EMAIL_SUBSCRIBERS} addresses (a budget notification's limit)`),
+  }),
 });
 
 export type PlainSettings = z.infer<typeof plainSchema>;
-
-const email = z.email("must be an e-mail address");
 
 /** Secret settings: set with `pulumi config set --secret`, never in clear text. */
 export const secretSchema = z.object({
@@ -328,6 +351,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         operatorCidrs: [],
       },
     },
+    budgets: { enabled: true, platformMonthlyUsd: 50, thresholds: [80, 100], emails: [] },
   },
   prod: {
     ...SHARED_DEFAULTS,
@@ -397,6 +421,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         operatorCidrs: [],
       },
     },
+    budgets: { enabled: true, platformMonthlyUsd: 500, thresholds: [80, 100], emails: [] },
   },
 };
 
@@ -412,4 +437,5 @@ export const OBJECT_KEYS = [
   "flowLogs",
   "cloudTrail",
   "observability",
+  "budgets",
 ] as const satisfies readonly (keyof PlainSettings)[];

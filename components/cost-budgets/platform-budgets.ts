@@ -88,6 +88,9 @@ export class PlatformBudgets extends pulumi.ComponentResource {
       ...(Object.keys(args.costAllocationTags).length === 0
         ? ["costAllocationTags needs at least one tag (else the platform budget would be the account's)"]
         : []),
+      ...Object.entries(args.costAllocationTags)
+        .filter(([key, value]) => key === "" || value === "")
+        .map(([key]) => `costAllocationTags: "${key}" needs a non-empty key and value`),
       ...(emails.length > MAX_EMAIL_SUBSCRIBERS
         ? [`emails: ${emails.length} addresses, a notification takes at most ${MAX_EMAIL_SUBSCRIBERS}`]
         : []),

@@ -84,6 +84,18 @@ describe("PlatformBudgets (mocks)", () => {
     assert.equal(resourceNamed(run.resources, BUDGET, "b-platform").props.metrics, "UnblendedCost");
   });
 
+  it("refuses a cost allocation tag without a value", () => {
+    assert.throws(
+      () =>
+        new PlatformBudgets("b", {
+          alarmTopicArn: TOPIC,
+          platformMonthlyUsd: 1,
+          costAllocationTags: { Project: "log-platform", Environment: "" },
+        }),
+      /costAllocationTags: "Environment" needs a non-empty key and value/,
+    );
+  });
+
   it("lists every invalid argument at once", async () => {
     await assert.rejects(
       runUnderMocks(
