@@ -11,8 +11,8 @@
  * - the same request on behalf of another account (999999999999) is denied.
  *
  * Every wiring is found in the recorded program (every trail, alarm, rule
- * target, bucket notification, subscription, alert manager, delivery stream,
- * flow log and encrypted log group), so a new one is covered when it appears.
+ * target, bucket notification, subscription, alert manager, budget, delivery
+ * stream, flow log and encrypted log group), so a new one is covered when it appears.
  */
 import * as assert from "node:assert/strict";
 
@@ -410,6 +410,27 @@ describe("AWS services writing into the platform (IAM evaluation of the program'
               ["sns:Publish", "sns:GetTopicAttributes"],
             );
           });
+        assertAllowedOnlyForThisAccount(checks);
+      });
+
+      // https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html (topic policy:
+      // aws:SourceAccount and aws:SourceArn of this account's budgets); the topic's key as for every
+      // AWS service publishing to an encrypted topic (sns-key-management.html#compatibility-with-aws-services).
+      it("AWS Budgets: every budget publishes to each topic it notifies and uses its key, for this account only", () => {
+        const budgets = p.program.ofType("aws:budgets/budget:Budget");
+        assert.ok(budgets.length > 0, "no budget");
+        const checks = budgets.flatMap((budget) => {
+          const budgetArn = `arn:aws:budgets::${MOCK_ACCOUNT}:budget/${String(budget.props.name)}`;
+          const notifications = (budget.props.notifications ?? []) as { subscriberSnsTopicArns?: unknown }[];
+          const topics = new Set(notifications.flatMap((n) => list(n.subscriberSnsTopicArns)));
+          assert.ok(topics.size > 0, `${budget.name} notifies no topic`);
+          return [...topics].flatMap((topicArn) =>
+            p.publishToTopic(topicArn, "budgets.amazonaws.com", {
+              "aws:SourceArn": budgetArn,
+              "aws:SourceAccount": MOCK_ACCOUNT,
+            }),
+          );
+        });
         assertAllowedOnlyForThisAccount(checks);
       });
 
