@@ -206,7 +206,10 @@ export const plainSchema = z.object({
     }),
     emails: z
       .array(email)
-      .max(MAX_EMAIL_SUBSCRIBERS, `at most ${MAX_EMAIL_SUBSCRIBERS} addresses (a budget notification's limit)`),
+      .max(
+        MAX_EMAIL_SUBSCRIBERS,
+        `at most ${MAX_EMAIL_SUBSCRIBERS} addresses (a budget notification's limit)`,
+      ),
   }),
 });
 
