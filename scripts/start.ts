@@ -1,14 +1,16 @@
 /**
  * `npm start`: the platform on this machine, on loopback only — kinesalite,
- * s3rver, fauxqs, the HTTPS log receiver, the access-log transformer and the
- * CloudTrail indexer — with the commands to send it logs and CloudTrail files.
+ * s3rver, fauxqs, the HTTPS log receiver, the access-log transformer, the
+ * log indexer (writing what it would index to the archive's
+ * `opensearch-preview/`, as it does without OpenSearch) and the CloudTrail
+ * indexer — with the commands to send it logs and CloudTrail files.
  * Ctrl-C stops everything.
  */
 import { startLocalPlatform } from "./local/platform";
 
 async function main(): Promise<void> {
   console.log(
-    "starting the local platform (kinesalite, s3rver, fauxqs, log receiver, access-log transformer, CloudTrail indexer)…",
+    "starting the local platform (kinesalite, s3rver, fauxqs, log receiver, access-log transformer, log indexer, CloudTrail indexer)…",
   );
   const platform = await startLocalPlatform({ receiverPort: Number(process.env.RECEIVER_PORT ?? 8443) });
   const sender = "npm run --silent sender --";
@@ -29,6 +31,16 @@ Send logs (another terminal):
 
 nginx access lines appear as JSON under access/…, unparsable ones under access-errors/…
 
+Every line is also indexed by the log indexer. No OpenSearch runs here, so the documents it would index
+land in "${platform.bucket}" under ${platform.previewPrefix}<index>/<hash>.ndjson, one {"_id","_op","_source"} per line:
+  ${platform.previewPrefix}logs-local-YYYY.MM.DD/   every line (token "local"), JSON lines with their fields
+  ${platform.previewPrefix}access-YYYY.MM.DD/       lines that parse as nginx access logs
+  on disk: ${platform.dataDir}/s3/${platform.bucket}/${platform.previewPrefix}
+  e.g. printf '%s\\n' '{"level":"error","msg":"disk full","host":"pc-17"}' 'Mar 10 06:00:00 pc-17 sshd[42]: Accepted publickey for alice' > try.log
+       ${sender} send try.log --url ${platform.receiverUrl} --ca ${platform.caFile}
+       grep -rh -e "disk full" -e "Accepted publickey" ${platform.dataDir}/s3/${platform.bucket}/${platform.previewPrefix}
+Lines that cannot be indexed go to logs-failed/…
+
 Drop a CloudTrail log file into the trail bucket (AWSLogs/…/CloudTrail/…json.gz):
   npx ts-node --transpile-only scripts/local/put-cloudtrail-sample.ts --endpoint ${platform.s3Endpoint}
 its events appear one per line under cloudtrail-events/year=…/month=…/day=…/ in "${platform.bucket}",
@@ -40,6 +52,14 @@ Ctrl-C to stop.
     const { invocations, records, retries, deadLettered } = platform.eventSource.stats;
     console.log(
       `transformer: ${records} records in ${invocations} batches, ${retries} retries, ${deadLettered} dead-lettered`,
+    );
+    const indexer = platform.logIndexerEventSource.stats;
+    const documents = platform.previewWrites.reduce((sum, write) => sum + write.documents, 0);
+    const last = platform.previewWrites.at(-1);
+    console.log(
+      `log indexer: ${indexer.records} records in ${indexer.invocations} batches, ${indexer.retries} retries, ` +
+        `${documents} documents in ${platform.previewWrites.length} preview objects` +
+        (last === undefined ? "" : ` (latest s3://${platform.bucket}/${last.key})`),
     );
     const cloudTrail = platform.cloudTrailEventSource.stats;
     console.log(

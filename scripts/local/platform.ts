@@ -8,7 +8,12 @@
  * bucket notification) on an SNS topic in fauxqs, a queue with a DLQ
  * subscribed to it, and the CloudTrail indexer fed by a local stand-in for
  * Lambda's SQS event source mapping, writing the split events to the archive
- * bucket (no OpenSearch here). Nothing listens beyond 127.0.0.1.
+ * bucket (no OpenSearch here). The log indexer reads the same stream through
+ * a second stand-in mapping (as in AWS, where it has its own event source
+ * mapping next to the transformer's) and, with no OpenSearch here, writes the
+ * documents it would index to the archive bucket under `opensearch-preview/`
+ * (the preview sink the Lambda uses when `OPENSEARCH_ENDPOINT` is absent).
+ * Nothing listens beyond 127.0.0.1.
  */
 import * as fs from "node:fs";
 import type { Server } from "node:http";
@@ -26,6 +31,9 @@ import selfsigned from "selfsigned";
 
 import { createHandler } from "../../apps/access-log-transformer/src/handler";
 import { createHandler as createCloudTrailIndexer } from "../../apps/cloudtrail-indexer/src/handler";
+import type { BulkSink } from "../../apps/lib/opensearch/bulk";
+import { DEFAULT_PREVIEW_PREFIX, previewBulkSink } from "../../apps/log-indexer/src/common";
+import { createHandler as createLogIndexer } from "../../apps/log-indexer/src/handler";
 import { startReceiver } from "../../apps/log-receiver/src/server";
 import { startFauxqs } from "./fauxqs";
 import type { KinesisEventSource } from "./kinesis-event-source";
@@ -62,6 +70,15 @@ export interface LocalPlatformOptions {
    * reaches the DLQ within seconds).
    */
   readonly cloudTrailVisibilityTimeoutSeconds?: number;
+  /** Where the log indexer sends `_bulk` bodies. Default: the preview sink (the archive bucket's `opensearch-preview/`). */
+  readonly logIndexerSink?: BulkSink;
+}
+
+/** One object the log indexer's preview sink wrote. */
+export interface PreviewWrite {
+  /** `opensearch-preview/<index>/<hash>.ndjson` in the archive bucket. */
+  readonly key: string;
+  readonly documents: number;
 }
 
 /** Receives of a CloudTrail message before it moves to the DLQ. */
@@ -103,6 +120,19 @@ export interface LocalPlatform {
    * put before the call has been indexed or dead-lettered.
    */
   readonly cloudTrailEventSource: SqsEventSource;
+  /** The log indexer's event source on the ingest stream. */
+  readonly logIndexerEventSource: KinesisEventSource;
+  /** Records the log indexer failed for good (its on-failure destination). */
+  readonly logIndexerDeadLetters: {
+    shardId: string;
+    sequenceNumber: string;
+    count: number;
+    reason: string;
+  }[];
+  /** Prefix of the documents the log indexer would index, in {@link bucket} (when no sink was given). */
+  readonly previewPrefix: string;
+  /** Every preview object written so far, in order (a retried batch rewrites its key). */
+  readonly previewWrites: PreviewWrite[];
   close(): Promise<void>;
 }
 
@@ -223,6 +253,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     closers.push(() => eventSource.stop());
 
+    const logIndexer = await startLogIndexer({
+      kinesis,
+      streamName,
+      s3,
+      bucket,
+      logger,
+      ...(options.logIndexerSink === undefined ? {} : { sink: options.logIndexerSink }),
+    });
+    closers.push(() => logIndexer.logIndexerEventSource.stop());
+
     const cloudTrail = await startCloudTrailPath({
       s3rver,
       s3,
@@ -248,6 +288,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       eventSource,
       deadLetters,
       trailBucket,
+      ...logIndexer,
       ...cloudTrail,
       close,
     };
@@ -255,6 +296,50 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await close();
     throw error;
   }
+}
+
+/**
+ * The log indexer's Kinesis handler on the ingest stream, through its own
+ * event source (bisecting on function errors, as the LogIndexer's mapping
+ * does), writing to `sink` or else to the preview prefix of the archive bucket.
+ */
+async function startLogIndexer(options: {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: pino.Logger;
+  readonly sink?: BulkSink;
+}): Promise<
+  Pick<LocalPlatform, "logIndexerEventSource" | "logIndexerDeadLetters" | "previewPrefix" | "previewWrites">
+> {
+  const previewWrites: PreviewWrite[] = [];
+  const logIndexerDeadLetters: LocalPlatform["logIndexerDeadLetters"] = [];
+  const sink =
+    options.sink ??
+    previewBulkSink(options.s3, options.bucket, DEFAULT_PREVIEW_PREFIX, (key, documents) =>
+      previewWrites.push({ key, documents }),
+    );
+  const handler = createLogIndexer({
+    sink,
+    s3: options.s3,
+    archiveBucket: options.bucket,
+    logger: options.logger.child({ app: "log-indexer" }),
+  });
+  const logIndexerEventSource = await startKinesisEventSource({
+    kinesis: options.kinesis,
+    streamName: options.streamName,
+    region: LOCAL_REGION,
+    handler,
+    onDeadLetter: (shardId, sequenceNumber, count, reason) =>
+      logIndexerDeadLetters.push({ shardId, sequenceNumber, count, reason }),
+  });
+  return {
+    logIndexerEventSource,
+    logIndexerDeadLetters,
+    previewPrefix: DEFAULT_PREVIEW_PREFIX,
+    previewWrites,
+  };
 }
 
 /**

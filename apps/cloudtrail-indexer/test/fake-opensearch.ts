@@ -1,8 +1,13 @@
 /**
- * An in-memory stand-in for the OpenSearch endpoints the indexer uses
- * (`_bulk` with `create` semantics, `_index_template`, ISM policies), with
- * injectable faults. Usable directly as a BulkSink or behind a loopback HTTP
- * server (there is no local OpenSearch here).
+ * An in-memory stand-in for the OpenSearch endpoints the indexers use
+ * (`_bulk` with `create` and `index` actions, `_index_template`, ISM
+ * policies), with injectable faults. Usable directly as a BulkSink or behind a
+ * loopback HTTP server (there is no local OpenSearch here).
+ *
+ * As in OpenSearch, an `_id` is unique within its index: `create` of an
+ * existing (index, id) answers 409, `index` overwrites it (200, or 201 when it
+ * is new). Every successful write is counted per (index, id) in `writes`, so
+ * end-to-end tests can assert exactly-once per document.
  */
 import type { AddressInfo } from "node:net";
 import http from "node:http";
@@ -69,9 +74,50 @@ export interface Faults {
   outage?: RequestFault;
 }
 
-interface StoredDoc {
+/** A stored document. */
+export interface StoredDoc {
   readonly index: string;
   readonly source: Record<string, unknown>;
+}
+
+/** The bulk actions the fake accepts. */
+type BulkAction = "create" | "index";
+
+/** Key of a document in {@link FakeOpenSearch.documents} and {@link FakeOpenSearch.writes}. */
+export function docKey(index: string, id: string): string {
+  // Index names cannot contain "/", so the key is unambiguous.
+  return `${index}/${id}`;
+}
+
+/** One parsed action line. */
+interface ActionTarget {
+  readonly op: BulkAction;
+  readonly index?: string;
+  readonly id?: string;
+  /** `version` with `version_type: external_gte` (an `index` whose caller orders the writes). */
+  readonly externalVersion?: number;
+}
+
+/** The action name and target of one action line, or undefined when it is neither `create` nor `index`. */
+function readAction(line: string): ActionTarget | undefined {
+  const action = JSON.parse(line) as Partial<
+    Record<BulkAction, { _index?: string; _id?: string; version?: number; version_type?: string }>
+  >;
+  for (const op of ["create", "index"] as const) {
+    const target = action[op];
+    if (target === undefined) continue;
+    const external =
+      target.version_type === "external_gte" && typeof target.version === "number"
+        ? target.version
+        : undefined;
+    return {
+      op,
+      index: target._index,
+      id: target._id,
+      ...(external === undefined ? {} : { externalVersion: external }),
+    };
+  }
+  return undefined;
 }
 
 const json = (statusCode: number, value: unknown): HttpResponse => ({
@@ -81,10 +127,16 @@ const json = (statusCode: number, value: unknown): HttpResponse => ({
 
 /** The fake; all state is public for assertions. */
 export class FakeOpenSearch {
-  /** Documents by `_id`. */
+  /** Documents by `_id` (the last written, whatever its index: for indexers whose ids are unique across indices). */
   readonly docs = new Map<string, StoredDoc>();
+  /** Documents by {@link docKey}(index, id). */
+  readonly documents = new Map<string, StoredDoc>();
   /** Successful creations per `_id` (1 = indexed exactly once). */
   readonly created = new Map<string, number>();
+  /** Successful writes (creations and overwrites) per {@link docKey}(index, id). */
+  readonly writes = new Map<string, number>();
+  /** Count of bulk items per action. */
+  readonly actions = new Map<BulkAction, number>();
   /** Count of item answers per status. */
   readonly itemStatuses = new Map<number, number>();
   /** Status of every bulk request, in order. */
@@ -98,6 +150,8 @@ export class FakeOpenSearch {
   /** Every request seen by {@link handle}: `METHOD path`. */
   readonly log: string[] = [];
   private readonly attempts = new Map<string, number>();
+  /** External versions of documents written with `version_type: external_gte`, by {@link docKey}. */
+  private readonly externalVersions = new Map<string, number>();
 
   constructor(public faults: Faults = {}) {}
 
@@ -128,14 +182,15 @@ export class FakeOpenSearch {
     const items: unknown[] = [];
     let errors = false;
     for (let i = 0; i < lines.length; i += 2) {
-      const action = JSON.parse(lines[i] as string) as { create?: { _index?: string; _id?: string } };
-      const { _index: index, _id: id } = action.create ?? {};
-      if (index === undefined || id === undefined)
-        return this.badRequest(`line ${i + 1}: not a create action`);
-      const status = this.createOne(index, id, lines[i + 1] as string);
+      const action = readAction(lines[i] as string);
+      const { index, id } = action ?? {};
+      if (action === undefined || index === undefined || id === undefined)
+        return this.badRequest(`line ${i + 1}: not a create or index action with _index and _id`);
+      this.actions.set(action.op, (this.actions.get(action.op) ?? 0) + 1);
+      const status = this.writeOne(action.op, index, id, lines[i + 1] as string, action.externalVersion);
       this.count(status.status);
       if (status.status >= 300) errors = true;
-      items.push({ create: { _index: index, _id: id, ...status } });
+      items.push({ [action.op]: { _index: index, _id: id, ...status } });
     }
     this.requestStatuses.push(200);
     return json(200, { took: 1, errors, items });
@@ -153,10 +208,9 @@ export class FakeOpenSearch {
       .filter((_, i) => i % 2 === 0)
       .filter((line) => line !== "")
       .map((line) => {
-        const { _index, _id } =
-          (JSON.parse(line) as { create?: { _index?: string; _id?: string } }).create ?? {};
+        const { op = "create", index: _index, id: _id } = readAction(line) ?? {};
         this.count(answer.status);
-        return { create: { _index, _id, ...answer } };
+        return { [op]: { _index, _id, ...answer } };
       });
     this.requestStatuses.push(200);
     return json(200, { took: 1, errors: true, items });
@@ -167,9 +221,16 @@ export class FakeOpenSearch {
     return json(400, { error: { type: "illegal_argument_exception", reason }, status: 400 });
   }
 
-  private createOne(index: string, id: string, line: string): { status: number; error?: unknown } {
-    const attempt = (this.attempts.get(id) ?? 0) + 1;
-    this.attempts.set(id, attempt);
+  private writeOne(
+    op: BulkAction,
+    index: string,
+    id: string,
+    line: string,
+    externalVersion?: number,
+  ): { status: number; result?: string; _version?: number; error?: unknown } {
+    const key = docKey(index, id);
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
     if (attempt <= (this.faults.throttle?.get(id) ?? 0)) {
       return {
         status: 429,
@@ -185,10 +246,22 @@ export class FakeOpenSearch {
         },
       };
     }
-    if (this.docs.has(id)) {
+    const existing = this.documents.get(key);
+    if (op === "create" && existing !== undefined) {
       return {
         status: 409,
         error: { type: "version_conflict_engine_exception", reason: "document already exists" },
+      };
+    }
+    const storedVersion = this.externalVersions.get(key);
+    if (externalVersion !== undefined && storedVersion !== undefined && externalVersion < storedVersion) {
+      // external_gte: a lower version than the stored one is an older write arriving late.
+      return {
+        status: 409,
+        error: {
+          type: "version_conflict_engine_exception",
+          reason: `current version [${storedVersion}] is higher than the one provided [${externalVersion}]`,
+        },
       };
     }
     let source: Record<string, unknown>;
@@ -197,15 +270,23 @@ export class FakeOpenSearch {
     } catch (error) {
       return { status: 400, error: { type: "mapper_parsing_exception", reason: (error as Error).message } };
     }
-    this.docs.set(id, { index, source });
-    this.created.set(id, (this.created.get(id) ?? 0) + 1);
+    if (externalVersion !== undefined) this.externalVersions.set(key, externalVersion);
+    const doc: StoredDoc = { index, source };
+    this.documents.set(key, doc);
+    this.docs.set(id, doc);
+    // Every write of a document bumps its version, as in OpenSearch.
+    const version = (this.writes.get(key) ?? 0) + 1;
+    this.writes.set(key, version);
+    if (existing === undefined) this.created.set(id, (this.created.get(id) ?? 0) + 1);
     if (this.faults.lostAck?.delete(id) === true) {
       return {
         status: 429,
         error: { type: "es_rejected_execution_exception", reason: "lost acknowledgement" },
       };
     }
-    return { status: 201 };
+    return existing === undefined
+      ? { status: 201, result: "created", _version: version }
+      : { status: 200, result: "updated", _version: version };
   }
 
   /** Routes one HTTP request like the OpenSearch REST API would (the subset the indexer uses). */

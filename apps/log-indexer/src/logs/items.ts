@@ -1,0 +1,190 @@
+/**
+ * The pure entry of the Kinesis handler (and of the benchmark): the data of
+ * one Kinesis record → bulk items for the `logs` family (every line) and the
+ * `access` family (lines of access-log sources that parse as nginx
+ * `combined`). The same line keeps the same `_id` in both families (they
+ * are different indices) and across retries, so `create` makes re-sent
+ * records answer 409 instead of duplicating.
+ */
+import { bulkItem, indexName, utcDay, type BulkItem } from "../../../lib/opensearch/bulk";
+import { accessDocument } from "./access";
+import { lineParts, literalText, logsDocument } from "./document";
+import { ACCESS_PREFIX, LOGS_PREFIX } from "./family";
+import { decodeRecordLines, lineText, sourceName, type LogLine } from "./lines";
+
+/** How lines are mapped. */
+export interface LineOptions {
+  /**
+   * Sources (sanitized token names, see {@link sourceName}; `kinesis` for
+   * non-envelope records) whose lines are also parsed into `access`: a set,
+   * `"all"` or `"none"`.
+   */
+  readonly accessLogSources: ReadonlySet<string> | "all" | "none";
+  /** Leaves of a JSON line mapped into `fields` (`MAX_FIELDS`). */
+  readonly maxFields: number;
+  /** Longest `message` in UTF-8 bytes (`MAX_MESSAGE_BYTES`). */
+  readonly maxMessageBytes: number;
+  /** Prefix of the logs indices (`<logsPrefix>-<source>-YYYY.MM.DD`); default `logs`, as logsFamily's. */
+  readonly logsPrefix?: string;
+}
+
+/** Default `MAX_FIELDS`. */
+export const DEFAULT_MAX_FIELDS = 200;
+/** Default `MAX_MESSAGE_BYTES`. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 32_768;
+
+/** What a bulk item was built from: enough to file a rejected document with its original line. */
+export interface LinePayload {
+  readonly id: string;
+  readonly source: string;
+  /**
+   * The original line text, or base64 when it is not UTF-8. Items carry a
+   * class instance whose `line` is a getter (decoded when read): read
+   * `payload.line` or `JSON.stringify(payload)` (it has `toJSON`); a spread
+   * `{ ...payload }` does not copy `line`.
+   */
+  readonly line: string;
+  readonly lineIndex: number;
+  /** `base64` when {@link line} holds the bytes of a line that is not UTF-8. */
+  readonly encoding?: "base64";
+}
+
+/** The items of one record, and the lines that could not be mapped at all. */
+export interface RecordItems {
+  readonly items: BulkItem<LinePayload>[];
+  readonly unindexable: { payload: LinePayload; reason: string }[];
+}
+
+/** `ACCESS_LOG_SOURCES` (comma-separated token names; empty = every source, as in the transformer). */
+export function accessLogSourcesOption(csv: string | undefined): ReadonlySet<string> | "all" {
+  const names = (csv ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  return names.length === 0 ? "all" : new Set(names.map(sourceName));
+}
+
+/**
+ * The payload of a line's items. `line` is a getter on the class, so the
+ * text is decoded only when a rejection needs it (rare), not for every line:
+ * an own accessor per object (an object literal with `get line()`) made
+ * mapping several times slower (measured). `toJSON` keeps `JSON.stringify`
+ * complete.
+ */
+class Payload implements LinePayload {
+  readonly id: string;
+  readonly source: string;
+  readonly lineIndex: number;
+  readonly #line: LogLine;
+
+  constructor(line: LogLine) {
+    this.id = line.id;
+    this.source = line.source;
+    this.lineIndex = line.lineIndex;
+    this.#line = line;
+  }
+
+  get line(): string {
+    return lineText(this.#line);
+  }
+
+  get encoding(): "base64" | undefined {
+    return this.#line.invalidBytes === undefined ? undefined : "base64";
+  }
+
+  toJSON(): LinePayload {
+    const encoding = this.encoding;
+    return {
+      id: this.id,
+      source: this.source,
+      line: this.line,
+      lineIndex: this.lineIndex,
+      ...(encoding === undefined ? {} : { encoding }),
+    };
+  }
+}
+
+const indexNames = new Map<string, string>();
+let lastIndexKey = "";
+let lastIndexDay = "";
+let lastIndex: string | undefined;
+
+/** `<prefix>-YYYY.MM.DD` of a `toISOString` time, remembered per prefix and day. */
+function dailyIndex(prefix: string, timestamp: string): string | undefined {
+  if (prefix === lastIndexKey && timestamp.startsWith(lastIndexDay)) return lastIndex;
+  const dayText = timestamp.slice(0, 10);
+  const key = `${prefix}/${dayText}`;
+  let name = indexNames.get(key);
+  if (name === undefined) {
+    const day = utcDay(timestamp);
+    if (day === undefined) return undefined;
+    name = indexName(prefix, day);
+    if (indexNames.size > 10_000) indexNames.clear();
+    indexNames.set(key, name);
+  }
+  lastIndexKey = prefix;
+  lastIndexDay = dayText;
+  lastIndex = name;
+  return name;
+}
+
+function isAccessSource(sources: LineOptions["accessLogSources"], source: string): boolean {
+  return sources === "all" || (sources !== "none" && sources.has(source));
+}
+
+/**
+ * Maps the data of one Kinesis record into bulk items (`create`).
+ *
+ * @param data the record's data, base64-decoded.
+ * @param sequenceNumber the record's sequence number (ids of non-envelope lines: `<sequenceNumber>-<lineIndex>`).
+ * @param arrivedAtSeconds `approximateArrivalTimestamp` as the Kinesis event gives it (epoch seconds,
+ *   fractional): the `receivedAt` of non-envelope lines.
+ */
+export function recordItems(
+  data: Buffer,
+  sequenceNumber: string,
+  arrivedAtSeconds: number,
+  options: LineOptions,
+): RecordItems {
+  const items: BulkItem<LinePayload>[] = [];
+  const unindexable: { payload: LinePayload; reason: string }[] = [];
+  const arrivedAtMs = Math.floor(arrivedAtSeconds * 1000);
+  if (!Number.isFinite(arrivedAtMs)) {
+    throw new Error(`approximateArrivalTimestamp ${String(arrivedAtSeconds)} is not a number of seconds`);
+  }
+  const { lines, ascii } = decodeRecordLines(data, sequenceNumber, arrivedAtMs);
+  const logsPrefix = options.logsPrefix ?? LOGS_PREFIX;
+  const limits = { maxFields: options.maxFields, maxMessageBytes: options.maxMessageBytes };
+  for (const line of lines) {
+    const payload = new Payload(line);
+    const parts = lineParts(line, options.maxFields);
+    let accessError: string | undefined;
+    if (parts.message !== undefined && isAccessSource(options.accessLogSources, line.source)) {
+      const access = accessDocument(literalText(parts.message), line);
+      const index = access.document === undefined ? undefined : dailyIndex(ACCESS_PREFIX, access.timestamp);
+      if (access.document !== undefined && index !== undefined) {
+        items.push(bulkItem("create", index, line.id, access.document, payload));
+      } else if (line.kind === "text" && options.accessLogSources !== "all") {
+        // Only a source declared as an access-log source makes a non-parsing line worth a note.
+        accessError = `not an access-log line: ${access.error ?? "time outside 0000-9999"}`;
+      }
+    }
+    const logs = logsDocument(line, parts, limits, ascii, accessError);
+    const index = dailyIndex(`${logsPrefix}-${line.source}`, logs.timestamp);
+    if (index === undefined) {
+      unindexable.push({ payload, reason: `no usable time (@timestamp ${logs.timestamp})` });
+      continue;
+    }
+    items.push(
+      bulkItem(
+        "create",
+        index,
+        line.id,
+        logs.document,
+        payload,
+        ascii && accessError === undefined ? logs.document.length : undefined,
+      ),
+    );
+  }
+  return { items, unindexable };
+}
