@@ -11,6 +11,14 @@
  * wall time is printed alongside. Both run on one core (Node's GC helper
  * threads count in its CPU time).
  *
+ * Then the source pipeline's own shape: nginx → fluentd / fluent-bit → one
+ * Kinesis record per line (`{"log":…}` or `{"log":…,"stream":…,"time":…}`),
+ * base64 as Lambda delivers it, in events of 500 records. Our side is the
+ * Lambda's pure path, `transformShardBatch` per event (base64, record
+ * decoding, parsing, grouping into hour objects; gzip and S3 left out);
+ * the Python side is baseline.py --events (base64 decode, json.loads, the
+ * source regex, json.dumps, joined lines per event).
+ *
  * Run alone: npx ts-node --transpile-only scripts/bench/access-log/index.ts [lines]
  */
 import { execFile } from "node:child_process";
@@ -18,6 +26,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { KinesisStreamRecord } from "aws-lambda";
 import {
   AccessLogFields,
   parseAccessLogLine,
@@ -25,6 +34,8 @@ import {
 } from "../../../apps/access-log-transformer/src/parse";
 import { decodeRecordData } from "../../../apps/access-log-transformer/src/records";
 import { JsonLinesBuffer } from "../../../apps/access-log-transformer/src/serialize";
+import { transformShardBatch } from "../../../apps/access-log-transformer/src/transform";
+import { type ForwarderForm, forwarderEvents, RECORDS_PER_EVENT } from "./fluentd";
 import { generateAccessLog } from "./generate";
 
 const DEFAULT_LINES = 500_000;
@@ -100,10 +111,28 @@ function measure(runs: number, work: () => Omit<Measurement, "cpuSeconds" | "wal
   return best as Measurement;
 }
 
-async function runPython(file: string): Promise<Measurement | string> {
+/** `transformShardBatch` over every event, as the Lambda handler calls it per shard. */
+function transformEvents(
+  events: readonly KinesisStreamRecord[][],
+): Omit<Measurement, "cpuSeconds" | "wallSeconds"> {
+  let outputLines = 0;
+  let outputBytes = 0;
+  for (const records of events) {
+    const output = transformShardBatch("shardId-000000000000", records, {
+      accessPrefix: "access/",
+      errorPrefix: "access-errors/",
+    });
+    outputLines += output.parsedLines;
+    for (const object of output.objects) outputBytes += object.body.length;
+  }
+  return { outputLines, outputBytes };
+}
+
+async function runPython(...args: string[]): Promise<Measurement | string> {
   try {
-    const { stdout } = await promisify(execFile)("python3", [join(__dirname, "baseline.py"), file], {
+    const { stdout } = await promisify(execFile)("python3", [join(__dirname, "baseline.py"), ...args], {
       encoding: "utf8",
+      maxBuffer: 1024 * 1024,
     });
     return JSON.parse(stdout) as Measurement;
   } catch (error) {
@@ -116,6 +145,38 @@ function describe(name: string, m: Measurement, lines: number, bytes: number): s
   return (
     `${name.padEnd(44)} ${m.cpuSeconds.toFixed(3)} s CPU (${m.wallSeconds.toFixed(3)} s wall)  ` +
     `${rate(lines)} lines/s  ${(bytes / 1e6 / m.cpuSeconds).toFixed(1)} MB/s  → ${m.outputLines} JSON lines`
+  );
+}
+
+/** `figure (ratio×)` where the ratio is python CPU / node CPU. */
+function withRatio(seconds: number, python: Measurement | string): string {
+  return typeof python === "string"
+    ? `${seconds.toFixed(3)} s CPU`
+    : `${seconds.toFixed(3)} s CPU (${(python.cpuSeconds / seconds).toFixed(2)}x)`;
+}
+
+/** Both sides on the same forwarder-shaped events; one row each, the ratio beside every figure. */
+async function forwarderRows(
+  directory: string,
+  lines: readonly string[],
+  form: ForwarderForm,
+): Promise<string> {
+  const events = forwarderEvents(lines, form);
+  const file = join(directory, `${form}-events.json`);
+  writeFileSync(file, JSON.stringify(events.map((records) => records.map((r) => r.kinesis.data))));
+  const ours = measure(RUNS, () => transformEvents(events));
+  const python = await runPython("--events", file);
+  const label = `${form} events (${events.length} × ${RECORDS_PER_EVENT} records)`;
+  const rate = (m: Measurement) => (lines.length / m.cpuSeconds).toFixed(0).replace(/\B(?=(\d{3})+$)/g, ",");
+  const node =
+    `  node transformShardBatch ${withRatio(ours.cpuSeconds, python)}, ${ours.wallSeconds.toFixed(3)} s wall` +
+    (typeof python === "string" ? "" : ` (${(python.wallSeconds / ours.wallSeconds).toFixed(2)}x)`) +
+    `, ${rate(ours)} records/s → ${ours.outputLines} JSON lines`;
+  if (typeof python === "string") return `${label}\n${node}\n  ${python}`;
+  return (
+    `${label}\n${node}\n` +
+    `  python3 baseline.py --events ${python.cpuSeconds.toFixed(3)} s CPU (1.00x), ${python.wallSeconds.toFixed(3)} s wall, ` +
+    `${rate(python)} records/s → ${python.outputLines} JSON lines (IPv4 only)`
   );
 }
 
@@ -153,6 +214,9 @@ export async function run(lineCount = DEFAULT_LINES): Promise<void> {
         `string API ${(python.cpuSeconds / strings.cpuSeconds).toFixed(2)}x ` +
         `(python keeps only IPv4 lines: ${python.outputLines} vs ${ours.outputLines})`,
     );
+    for (const form of ["fluentd", "fluent-bit"] as const) {
+      console.log(await forwarderRows(directory, lines, form));
+    }
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
