@@ -15,6 +15,7 @@
  * so it reaches the error output instead of disappearing.
  */
 import { isIngestEnvelope } from "../../lib/ingest-record";
+import { forwarderLine } from "./forwarder-line";
 
 /** Where a line came from, so a rejected line can be traced back to its record. */
 export interface LineRef {
@@ -50,9 +51,26 @@ const OPEN_BRACE = 0x7b;
  * Decodes the data of one Kinesis record (already base64-decoded) into lines.
  * Blank lines are skipped; a trailing "\r" is removed.
  *
+ * fluentd / fluent-bit records (`{"log":"…"…}`) take a fast path
+ * (forwarder-line.ts) that reads the line from the bytes; every other JSON
+ * line, and those the fast path declines, are decoded by
+ * {@link decodeRecordDataReference}'s general path. The two give equal lines.
+ *
  * @param recordIndex index of the record in its batch, copied into every line's reference.
  */
 export function decodeRecordData(data: Buffer, recordIndex: number): DecodedLine[] {
+  return decodeLines(data, recordIndex, true);
+}
+
+/**
+ * The general decoding alone, without the fluentd fast path: the reference
+ * the fast path is tested against.
+ */
+export function decodeRecordDataReference(data: Buffer, recordIndex: number): DecodedLine[] {
+  return decodeLines(data, recordIndex, false);
+}
+
+function decodeLines(data: Buffer, recordIndex: number, fast: boolean): DecodedLine[] {
   if (data.subarray(0, KPL_MAGIC.length).equals(KPL_MAGIC)) {
     // Lambda does not de-aggregate KPL records; keep the bytes (base64) so
     // they can be replayed once de-aggregation is added.
@@ -70,11 +88,16 @@ export function decodeRecordData(data: Buffer, recordIndex: number): DecodedLine
     const end = next > start && data[next - 1] === CARRIAGE_RETURN ? next - 1 : next;
     if (end > start) {
       // An access-log line starts with an address, never "{": only JSON producers write that.
-      lines.push(
-        data[start] === OPEN_BRACE
-          ? decodeJsonLine(data.toString("utf8", start, end), recordIndex, lineIndex)
-          : { bytes: data, start, end, recordIndex, lineIndex },
-      );
+      if (data[start] !== OPEN_BRACE) {
+        lines.push({ bytes: data, start, end, recordIndex, lineIndex });
+      } else {
+        const line = fast ? forwarderLine(data, start, end) : undefined;
+        lines.push(
+          line === undefined
+            ? decodeJsonLine(data.toString("utf8", start, end), recordIndex, lineIndex)
+            : { bytes: line.bytes, start: line.start, end: line.end, recordIndex, lineIndex },
+        );
+      }
     }
     start = next + 1;
   }

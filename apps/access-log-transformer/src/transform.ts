@@ -91,6 +91,37 @@ class ObjectGroups {
   }
 }
 
+/**
+ * The records' data, base64-decoded into one buffer (one allocation and
+ * decoder call per record instead of a pooled buffer each: measured on
+ * one-line fluentd records, Buffer.from per record was a quarter of the time).
+ */
+function decodeAll(records: readonly KinesisStreamRecord[]): Buffer[] {
+  let total = 0;
+  for (const record of records) total += Buffer.byteLength(record.kinesis.data, "base64");
+  const all = Buffer.allocUnsafe(total);
+  const decoded: Buffer[] = [];
+  let offset = 0;
+  for (const record of records) {
+    const written = all.write(record.kinesis.data, offset, "base64");
+    decoded.push(all.subarray(offset, offset + written));
+    offset += written;
+  }
+  return decoded;
+}
+
+/** Whether sequence numbers ascend (a plain loop: per-record closures showed in the profile of one-line records). */
+function inSequenceOrder(records: readonly KinesisStreamRecord[]): boolean {
+  for (let i = 1; i < records.length; i++) {
+    const previous = records[i - 1]!.kinesis.sequenceNumber;
+    const next = records[i]!.kinesis.sequenceNumber;
+    // compareSequenceNumbers(previous, next) < 0, with one string comparison.
+    if (previous.length > next.length || (previous.length === next.length && !(previous < next)))
+      return false;
+  }
+  return true;
+}
+
 const bySequenceNumber = (a: KinesisStreamRecord, b: KinesisStreamRecord): number =>
   compareSequenceNumbers(a.kinesis.sequenceNumber, b.kinesis.sequenceNumber);
 
@@ -130,9 +161,7 @@ export function transformShardBatch(
   prefixes: OutputPrefixes,
 ): ShardOutput {
   // Lambda delivers a shard's records in order; sort only if they are not.
-  const ordered = records.every((record, i) => i === 0 || bySequenceNumber(records[i - 1]!, record) < 0)
-    ? records
-    : [...records].sort(bySequenceNumber);
+  const ordered = inSequenceOrder(records) ? records : [...records].sort(bySequenceNumber);
   const firstSequenceNumber = ordered[0]!.kinesis.sequenceNumber;
   const soloBytes = prefixes.soloRecordBytes ?? DEFAULT_SOLO_RECORD_BYTES;
   const access = new ObjectGroups();
@@ -143,11 +172,15 @@ export function transformShardBatch(
   let rejectedLines = 0;
   let skippedLines = 0;
 
-  const decoded = ordered.map((record) => Buffer.from(record.kinesis.data, "base64"));
+  const decoded = decodeAll(ordered);
   // JSON lines are under twice the size of the log lines; one hour usually
   // holds the whole group, so sizing for that avoids regrowing.
   const sharedCapacity =
     2 * decoded.reduce((sum, data) => sum + (data.length < soloBytes ? data.length : 0), 0);
+  // Small records share their hour's group: remembered across records, as
+  // one-line records (fluentd) would otherwise look it up for every line.
+  let sharedTime = "";
+  let sharedOutput: JsonLinesBuffer | undefined;
 
   ordered.forEach((record, recordIndex) => {
     const { sequenceNumber, approximateArrivalTimestamp } = record.kinesis;
@@ -156,8 +189,8 @@ export function transformShardBatch(
     const capacity = solo ? 2 * data.length : sharedCapacity;
     // Lines of a record mostly share an hour; the scanner hands back the same
     // time string for the same second, so an identity check skips the map.
-    let lastTime = "";
-    let lastOutput: JsonLinesBuffer | undefined;
+    let lastTime = solo ? "" : sharedTime;
+    let lastOutput = solo ? undefined : sharedOutput;
     let rejectedOutput: JsonLinesBuffer | undefined;
     for (const line of decodeRecordData(data, recordIndex)) {
       if (sources !== undefined && line.source !== undefined && !sources.has(line.source)) {
@@ -188,6 +221,10 @@ export function transformShardBatch(
       }
       lastOutput.appendAccessLog(line.bytes, line.start, line.end, fields);
       parsedLines++;
+    }
+    if (!solo) {
+      sharedTime = lastTime;
+      sharedOutput = lastOutput;
     }
   });
 
