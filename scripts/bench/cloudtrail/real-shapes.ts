@@ -55,14 +55,8 @@ export const S3_GET_OBJECT: CloudTrailEvent = {
     key: "images/2024/03/01/product-8f14e45f.png",
   },
   responseElements: null,
-  additionalEventData: {
-    SignatureVersion: "SigV4",
-    CipherSuite: "TLS_AES_128_GCM_SHA256",
-    bytesTransferredIn: 0,
-    AuthenticationMethod: "AuthHeader",
-    "x-amz-id-2": "EXAMPLEq6xhNJYmhg/EXAMPLEc2hvcnQ=",
-    bytesTransferredOut: 28441,
-  },
+  // The S3 request details, as on the denied S3 call of the fixtures.
+  additionalEventData: { ...(ACCESS_DENIED.additionalEventData as object), bytesTransferredOut: 28441 },
   requestID: "07D681123BD12AED",
   eventID: "f2b287f3-0df1-4e6b-a2f4-c4bdfed47657",
   readOnly: true,
