@@ -8,10 +8,11 @@ import {
   pipelineTrailName,
 } from "../components/cloudtrail-pipeline";
 import { PlatformBudgets } from "../components/cost-budgets";
-import { FlowLogMonitor } from "../components/flow-log-monitor";
+import { DEFAULT_V2_FORMAT, FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
+import { LogIndexer } from "../components/log-indexer";
 import { LogCatalog } from "../components/log-catalog";
 import type { AgentConfigs } from "../components/log-receiver-cluster";
 import { LogReceiverCluster } from "../components/log-receiver-cluster";
@@ -116,7 +117,6 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     logRetentionDays: settings.logRetentionDays,
     tags,
   });
-
   // Athena tables over the other archive prefixes, in the access-log database: queryable without OpenSearch.
   new LogCatalog(`${prefix}-log-catalog`, {
     databaseName: accessLogs.glueDatabaseName,
@@ -127,6 +127,21 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
   // The CloudTrail indexer needs the domain, and the domain's access policy needs the indexer's role.
   const [indexerRoleArn, setIndexerRoleArn] = pulumi.deferredOutput<string>();
   const o = settings.observability;
+  // Search parts run only with a domain to write to; flow logs also need the flow-log group.
+  const search = settings.search;
+  const searchParts = {
+    logs: o.openSearch.enabled && search.logs.enabled,
+    flowLogs: o.openSearch.enabled && search.flowLogs.enabled && settings.flowLogs.enabled,
+    // With both products off there is nothing to receive, so no indexer (and no role).
+    findings:
+      o.openSearch.enabled &&
+      search.findings.enabled &&
+      (search.findings.guardDuty !== "off" || search.findings.securityHub !== "off"),
+  };
+  // The log indexer's roles, like the CloudTrail indexer's: the domain policy needs them first.
+  const searchRoleArns = Object.values(searchParts)
+    .filter((on) => on)
+    .map(() => pulumi.deferredOutput<string>());
   const observability = new ObservabilityStack(`${prefix}-obs`, {
     kmsKeyArn: archive.keyArn,
     alarmTopicArn: alerting.topicArn,
@@ -143,7 +158,10 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       ...(settings.secrets.openSearchMasterPassword !== undefined
         ? { masterPassword: settings.secrets.openSearchMasterPassword }
         : {}),
-      accessRoleArns: settings.cloudTrail.enabled ? [indexerRoleArn] : [],
+      accessRoleArns: [
+        ...(settings.cloudTrail.enabled ? [indexerRoleArn] : []),
+        ...searchRoleArns.map(([roleArn]) => roleArn),
+      ],
       // The writer role must cover exactly the indices the indexer writes, whatever the prefix.
       indexPattern: cloudTrailIndexPattern(settings.cloudTrail.indexPrefix),
     },
@@ -254,6 +272,74 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     : undefined;
   // Only when the pipeline exists: an unresolved deferred output would hang the program.
   if (cloudTrail !== undefined) setIndexerRoleArn(cloudTrail.indexerRoleArn);
+
+  const openSearchTarget =
+    observability.openSearchEndpoint !== undefined && observability.openSearchDomainArn !== undefined
+      ? {
+          endpoint: observability.openSearchEndpoint,
+          domainArn: observability.openSearchDomainArn,
+          ...(observability.openSearchIndexReplicas !== undefined
+            ? { indexReplicas: observability.openSearchIndexReplicas }
+            : {}),
+          // Fed only once the bootstrap has let the indexers' roles in.
+          ...(observability.openSearchBootstrap !== undefined
+            ? { dependsOn: [observability.openSearchBootstrap] }
+            : {}),
+        }
+      : undefined;
+  const logIndexer =
+    openSearchTarget !== undefined && searchRoleArns.length > 0
+      ? new LogIndexer(`${prefix}-search`, {
+          archiveBucketName: archive.bucketName,
+          archiveBucketArn: archive.bucketArn,
+          kmsKeyArn: archive.keyArn,
+          alarmTopicArn: alerting.topicArn,
+          openSearch: openSearchTarget,
+          ...(searchParts.logs
+            ? {
+                logs: {
+                  streamArn: ingest.streamArn,
+                  accessLogSources: settings.accessLogs.sources,
+                  retentionDays: search.logs.retentionDays,
+                  accessRetentionDays: search.logs.accessRetentionDays,
+                  batchSize: search.logs.batchSize,
+                  batchWindowSeconds: search.logs.batchWindowSeconds,
+                  maximumRetryAttempts: search.logs.maximumRetryAttempts,
+                  memoryMiB: search.logs.memoryMiB,
+                  timeoutSeconds: search.logs.timeoutSeconds,
+                  maxFields: search.logs.maxFields,
+                },
+              }
+            : {}),
+          ...(searchParts.flowLogs && flowLogs !== undefined
+            ? {
+                flowLogs: {
+                  logGroupName: flowLogs.logGroupName,
+                  logGroupArn: flowLogs.logGroupArn,
+                  // The format FlowLogMonitor gives every flow log it creates.
+                  logFormat: DEFAULT_V2_FORMAT,
+                  retentionDays: search.flowLogs.retentionDays,
+                },
+              }
+            : {}),
+          ...(searchParts.findings
+            ? {
+                findings: {
+                  retentionDays: search.findings.retentionDays,
+                  alertSeverity: search.findings.alertSeverity,
+                  guardDuty: search.findings.guardDuty,
+                  securityHub: search.findings.securityHub,
+                },
+              }
+            : {}),
+          logRetentionDays: settings.logRetentionDays,
+          tags,
+        })
+      : undefined;
+  // Every deferred role must resolve (else the program hangs): one per deployed part, in order.
+  searchRoleArns.forEach(([, setRoleArn], index) =>
+    setRoleArn(logIndexer?.roleArns[index] ?? pulumi.output("")),
+  );
 
   return {
     environment: settings.environment,

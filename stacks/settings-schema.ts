@@ -6,6 +6,7 @@ import {
   mergeFilters,
 } from "../components/flow-log-monitor/filters";
 import { MAX_EMAIL_SUBSCRIBERS, thresholdProblems } from "../components/cost-budgets/notifications";
+import { ALERT_SEVERITIES, FINDINGS_SERVICE_MODES } from "../components/log-indexer/modes";
 import { lifecycleProblems } from "../components/log-archive/lifecycle";
 import { DNS_NAME } from "../components/log-receiver-cluster/certificate-names";
 
@@ -23,6 +24,12 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
+/** Days an OpenSearch index family is kept. */
+const retentionDays = z
+  .number()
+  .int()
+  .min(1, "must be at least 1 day")
+  .max(3650, "must be at most 3650 days");
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR block such as 203.0.113.0/24");
@@ -211,6 +218,38 @@ export const plainSchema = z.object({
         `at most ${MAX_EMAIL_SUBSCRIBERS} addresses (a budget notification's limit)`,
       ),
   }),
+  /**
+   * Indexing into OpenSearch (components/log-indexer): ingest-stream lines
+   * (`logs-*`, `access-*`), VPC flow logs (`vpcflow-*`), GuardDuty and
+   * Security Hub findings (`findings-*`). Each part needs
+   * observability.openSearch.enabled; flowLogs also needs flowLogs.enabled.
+   */
+  search: z.strictObject({
+    logs: z.strictObject({
+      enabled: z.boolean(),
+      /** Days `logs-*` indices are kept (ISM deletes older ones). */
+      retentionDays: retentionDays,
+      /** Days `access-*` indices are kept. */
+      accessRetentionDays: retentionDays,
+      batchSize: wholeNumber(1, 10000),
+      batchWindowSeconds: wholeNumber(0, 300),
+      maximumRetryAttempts: wholeNumber(0, 10000),
+      memoryMiB: wholeNumber(128, 10240),
+      timeoutSeconds: wholeNumber(1, 900),
+      /** Flattened JSON leaves kept per document; the rest goes to `fields_overflow`. */
+      maxFields: wholeNumber(10, 1000),
+    }),
+    flowLogs: z.strictObject({ enabled: z.boolean(), retentionDays: retentionDays }),
+    findings: z.strictObject({
+      enabled: z.boolean(),
+      retentionDays: retentionDays,
+      /** Lowest severity also published to the alert topic. */
+      alertSeverity: z.enum(ALERT_SEVERITIES),
+      /** `create` enables it (fails if the account already has it); `existing` only subscribes; `off` neither. */
+      guardDuty: z.enum(FINDINGS_SERVICE_MODES),
+      securityHub: z.enum(FINDINGS_SERVICE_MODES),
+    }),
+  }),
 });
 
 export type PlainSettings = z.infer<typeof plainSchema>;
@@ -291,6 +330,45 @@ const SHARED_DEFAULTS = {
   },
 } as const satisfies Partial<DefaultedSections>;
 
+/** Batching of the Kinesis log indexer per environment: the transformer's, which reads the same stream. */
+const LOG_INDEXER_BATCHING = {
+  dev: { batchSize: 500, batchWindowSeconds: 5, maximumRetryAttempts: 5, memoryMiB: 512, timeoutSeconds: 60 },
+  prod: {
+    batchSize: 1000,
+    batchWindowSeconds: 10,
+    maximumRetryAttempts: 20,
+    memoryMiB: 1024,
+    timeoutSeconds: 120,
+  },
+} as const;
+
+/**
+ * Search defaults: every part on; GuardDuty and Security Hub `existing`
+ * (creating them fails in an account that already has them, and most do).
+ */
+function searchDefaults(
+  retention: { logs: number; access: number; flowLogs: number; findings: number },
+  batching: (typeof LOG_INDEXER_BATCHING)[Environment],
+): PlainSettings["search"] {
+  return {
+    logs: {
+      enabled: true,
+      retentionDays: retention.logs,
+      accessRetentionDays: retention.access,
+      ...batching,
+      maxFields: 200,
+    },
+    flowLogs: { enabled: true, retentionDays: retention.flowLogs },
+    findings: {
+      enabled: true,
+      retentionDays: retention.findings,
+      alertSeverity: "HIGH",
+      guardDuty: "existing",
+      securityHub: "existing",
+    },
+  };
+}
+
 /** Defaults per environment: dev is cheap and destroyable, prod is highly available and keeps its data. */
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSections>> = {
   dev: {
@@ -355,6 +433,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
       },
     },
     budgets: { enabled: true, platformMonthlyUsd: 50, thresholds: [80, 100], emails: [] },
+    search: searchDefaults({ logs: 14, access: 14, flowLogs: 14, findings: 30 }, LOG_INDEXER_BATCHING.dev),
   },
   prod: {
     ...SHARED_DEFAULTS,
@@ -425,6 +504,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
       },
     },
     budgets: { enabled: true, platformMonthlyUsd: 500, thresholds: [80, 100], emails: [] },
+    search: searchDefaults({ logs: 90, access: 90, flowLogs: 90, findings: 365 }, LOG_INDEXER_BATCHING.prod),
   },
 };
 
@@ -441,4 +521,5 @@ export const OBJECT_KEYS = [
   "cloudTrail",
   "observability",
   "budgets",
+  "search",
 ] as const satisfies readonly (keyof PlainSettings)[];

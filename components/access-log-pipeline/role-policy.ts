@@ -1,5 +1,5 @@
 import type { PolicyStatement } from "../lib/iam";
-import { TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
+import { readStreamStatement, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
 
 export interface TransformerScope {
   readonly streamArn: string;
@@ -19,18 +19,7 @@ export interface TransformerScope {
  */
 export function transformerStatements(scope: TransformerScope): PolicyStatement[] {
   return [
-    {
-      Sid: "ReadTheIngestStream",
-      Effect: "Allow",
-      Action: [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:ListShards",
-      ],
-      Resource: scope.streamArn,
-    },
+    readStreamStatement(scope.streamArn),
     {
       Sid: "WriteParsedAndRejectedLines",
       Effect: "Allow",

@@ -72,6 +72,26 @@ export function writeLogsStatement(logGroupArn: string, sid = "WriteOwnLogs"): P
   };
 }
 
+/**
+ * Reading one Kinesis stream as an event source mapping does (Lambda polls
+ * with the function's execution role: "Lambda execution role permissions" in
+ * "Using Lambda with Kinesis"). Shared by every consumer of the ingest stream.
+ */
+export function readStreamStatement(streamArn: string, sid = "ReadTheIngestStream"): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: [
+      "kinesis:DescribeStream",
+      "kinesis:DescribeStreamSummary",
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "kinesis:ListShards",
+    ],
+    Resource: streamArn,
+  };
+}
+
 /** Sending X-Ray traces; these actions have no resource-level permissions. */
 export const TRACING_STATEMENT: PolicyStatement = {
   Sid: "Tracing",

@@ -236,6 +236,79 @@ describe("settings (pure)", () => {
     });
     assert.ok(problems.includes("log-platform:receiver is not valid JSON/YAML structured data."));
   });
+
+  describe("search", () => {
+    it("defaults: every part on, dev 14/14/14/30 and prod 90/90/90/365 days, GuardDuty and Security Hub existing", () => {
+      const retention = (environment: "dev" | "prod") => {
+        const s = ENVIRONMENT_DEFAULTS[environment].search;
+        return [
+          s.logs.retentionDays,
+          s.logs.accessRetentionDays,
+          s.flowLogs.retentionDays,
+          s.findings.retentionDays,
+        ];
+      };
+      assert.deepEqual(retention("dev"), [14, 14, 14, 30]);
+      assert.deepEqual(retention("prod"), [90, 90, 90, 365]);
+      for (const environment of ["dev", "prod"] as const) {
+        const s = ENVIRONMENT_DEFAULTS[environment].search;
+        assert.deepEqual(
+          [
+            s.logs.enabled,
+            s.flowLogs.enabled,
+            s.findings.enabled,
+            s.findings.guardDuty,
+            s.findings.securityHub,
+          ],
+          [true, true, true, "existing", "existing"],
+          environment,
+        );
+        assert.equal(s.findings.alertSeverity, "HIGH");
+        // The log indexer reads the same stream as the transformer, with the same batching.
+        assert.equal(s.logs.batchSize, ENVIRONMENT_DEFAULTS[environment].accessLogs.batchSize);
+      }
+    });
+
+    it("merges a partial search object over the defaults, deeply", () => {
+      const result = parseSettings(
+        config({
+          environment: plain("prod"),
+          ...PROD_SECRETS,
+          ...PROD_ENDPOINT,
+          search: plain({ findings: { guardDuty: "create" } }),
+        }),
+        "prod",
+      );
+      assert.ok(result.ok, result.ok ? "" : result.problems.join("; "));
+      assert.equal(result.plain.search.findings.guardDuty, "create");
+      assert.equal(result.plain.search.findings.securityHub, "existing");
+      assert.equal(result.plain.search.logs.retentionDays, 90);
+    });
+
+    it("rejects unknown keys, bad modes and out-of-range values with the setting's path", () => {
+      const problems = problemsOf({
+        environment: plain("dev"),
+        search: plain({
+          logs: { retentionDays: 0, batchSiz: 10 },
+          findings: { guardDuty: "maybe", alertSeverity: "INFORMATIONAL" },
+        }),
+      });
+      for (const path of [
+        "search.logs.retentionDays",
+        "search.findings.guardDuty",
+        "search.findings.alertSeverity",
+      ]) {
+        assert.ok(
+          problems.some((p) => p.includes(path)),
+          `${path} missing in: ${problems.join("; ")}`,
+        );
+      }
+      assert.ok(
+        problems.some((p) => p.includes("batchSiz")),
+        `unknown key missing in: ${problems.join("; ")}`,
+      );
+    });
+  });
 });
 
 describe("readStackConfig (the running stack's config)", () => {

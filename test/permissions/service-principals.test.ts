@@ -367,6 +367,98 @@ describe("AWS services writing into the platform (IAM evaluation of the program'
 
       // https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
       // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+      // "Permissions for Amazon SQS" (EventBridge user guide): the queue policy admits the rule by
+      // aws:SourceArn; a KMS queue also needs the key to admit events.amazonaws.com.
+      it("EventBridge → SQS: each rule targeting a queue sends to it (its own ARN only) and uses the queue's key", () => {
+        const targets = p.program
+          .ofType("aws:cloudwatch/eventTarget:EventTarget")
+          .filter((t) => String(t.props.arn).startsWith("arn:aws:sqs:"));
+        // The findings rules (GuardDuty, Security Hub) are "existing" in both stacks: both exist.
+        assert.equal(targets.length, 2, "the two finding rules target the findings queue");
+        const checks = targets.flatMap((target) => {
+          const rule = p.program.one(
+            "aws:cloudwatch/eventRule:EventRule",
+            `rule ${String(target.props.rule)}`,
+            (r) => [r.name, r.state.name].includes(target.props.rule),
+          );
+          const ruleArn = p.arnOf(rule);
+          const queueArn = String(target.props.arn);
+          const keyArn = String(p.program.byArn("aws:sqs/queue:Queue", queueArn).props.kmsMasterKeyId);
+          const send = asService("events.amazonaws.com", "sqs:SendMessage", queueArn, {
+            "aws:SourceArn": ruleArn,
+            "aws:SourceAccount": MOCK_ACCOUNT,
+          });
+          const onQueue = (request: IamRequest) => p.onResource(queueArn, request);
+          const otherRule = { ...send, context: { ...send.context, "aws:SourceArn": `${ruleArn}-other` } };
+          assert.notEqual(onQueue(otherRule), "Allow", `another rule sending to ${queueArn}`);
+          assert.notEqual(
+            onQueue(forOtherAccount(send)),
+            "Allow",
+            `another account's rule sending to ${queueArn}`,
+          );
+          return [
+            { what: `SendMessage ${queueArn} from ${ruleArn}`, decide: onQueue, request: send },
+            ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+              what: `${action} on the key of ${queueArn}`,
+              decide: (request: IamRequest) => p.onKey(keyArn, request),
+              request: asService("events.amazonaws.com", action, keyArn),
+            })),
+          ];
+        });
+        // The key grant to EventBridge has no source conditions (see the topic test above); the queue decides.
+        assertAllowed(checks);
+      });
+
+      // "Using subscription filters with Lambda" (CloudWatch Logs user guide): lambda add-permission
+      // --principal logs.amazonaws.com --source-arn <group ARN>:* --source-account <account>.
+      it("CloudWatch Logs → Lambda: each subscription filter may invoke its function, for its group only", () => {
+        const filters = p.program
+          .ofType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+          .filter((f) => String(f.props.destinationArn).startsWith("arn:aws:lambda:"));
+        assert.ok(filters.length > 0, "no subscription filter to a function");
+        const checks = filters.map((filter) => {
+          const fnArn = String(filter.props.destinationArn);
+          const fn = p.program.byArn("aws:lambda/function:Function", fnArn);
+          const permissions = p.program
+            .ofType("aws:lambda/permission:Permission")
+            .filter((perm) => [fn.name, fn.state.name, fnArn].includes(perm.props.function));
+          // The function policy Lambda builds from each permission (AddPermission).
+          const functionPolicy = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: permissions.map((perm) => ({
+              Effect: "Allow",
+              Principal: { Service: perm.props.principal },
+              Action: perm.props.action,
+              Resource: fnArn,
+              Condition: {
+                ...(perm.props.sourceArn !== undefined
+                  ? { ArnLike: { "aws:SourceArn": perm.props.sourceArn } }
+                  : {}),
+                ...(perm.props.sourceAccount !== undefined
+                  ? { StringEquals: { "aws:SourceAccount": perm.props.sourceAccount } }
+                  : {}),
+              },
+            })),
+          });
+          const groupName = String(filter.props.logGroup);
+          const group = p.program.one("aws:cloudwatch/logGroup:LogGroup", `group ${groupName}`, (g) =>
+            [g.name, g.state.name].includes(groupName),
+          );
+          const invoke = asService("logs.amazonaws.com", "lambda:InvokeFunction", fnArn, {
+            "aws:SourceArn": `${p.arnOf(group)}:*`,
+            "aws:SourceAccount": MOCK_ACCOUNT,
+          });
+          const decide = (request: IamRequest) => evaluatePolicy(functionPolicy, request);
+          const otherGroup = {
+            ...invoke,
+            context: { ...invoke.context, "aws:SourceArn": `${p.arnOf(group)}-other:*` },
+          };
+          assert.notEqual(decide(otherGroup), "Allow", `another group invoking ${fnArn}`);
+          return { what: `InvokeFunction ${fnArn} for ${groupName}`, decide, request: invoke };
+        });
+        assertAllowedOnlyForThisAccount(checks);
+      });
+
       it("SNS → SQS: each topic sends to its subscribed queue and uses the queue's key, that topic only", () => {
         const subscriptions = p.program
           .ofType("aws:sns/topicSubscription:TopicSubscription")

@@ -310,8 +310,14 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       );
       assert.deepEqual(
         (JSON.parse(bootstrap.props.input as string) as { writerRoleArns: string[] }).writerRoleArns,
-        [`arn:aws:iam::123456789012:role/lp-${stack}-cloudtrail-indexer-role`],
-        `${stack}: the bootstrap maps the indexer role in fine-grained access control`,
+        // The CloudTrail indexer's role, then the log indexer's three (ingest lines, flow logs, findings).
+        [
+          `arn:aws:iam::123456789012:role/lp-${stack}-cloudtrail-indexer-role`,
+          `arn:aws:iam::123456789012:role/lp-${stack}-search-logs-role`,
+          `arn:aws:iam::123456789012:role/lp-${stack}-search-flow-role`,
+          `arn:aws:iam::123456789012:role/lp-${stack}-search-findings-role`,
+        ],
+        `${stack}: the bootstrap maps every indexer role in fine-grained access control`,
       );
     }
   });
@@ -368,6 +374,129 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
           { FunctionName: `lp-${stack}-cloudtrail-indexer` },
           [`arn:aws:sns:eu-west-1:123456789012:lp-${stack}-alerting-topic`],
         ],
+      );
+    }
+  });
+
+  it("search: the log indexer reads the ingest stream with the stack's batching, fed only after the bootstrap", () => {
+    const batching = { dev: [500, 5, 5], prod: [1000, 10, 20] } as const;
+    for (const stack of ["dev", "prod"] as const) {
+      const resources = runs[stack]!.resources;
+      const mapping = resourceNamed(
+        resources,
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        `lp-${stack}-search-logs-from-stream`,
+      );
+      const [batchSize, window, retries] = batching[stack];
+      assert.deepEqual(
+        {
+          eventSourceArn: mapping.props.eventSourceArn,
+          startingPosition: mapping.props.startingPosition,
+          batchSize: mapping.props.batchSize,
+          maximumBatchingWindowInSeconds: mapping.props.maximumBatchingWindowInSeconds,
+          maximumRetryAttempts: mapping.props.maximumRetryAttempts,
+          functionResponseTypes: mapping.props.functionResponseTypes,
+          bisectBatchOnFunctionError: mapping.props.bisectBatchOnFunctionError,
+          destinationConfig: mapping.props.destinationConfig,
+        },
+        {
+          eventSourceArn: `arn:aws:kinesis:eu-west-1:123456789012:stream/lp-${stack}-ingest-stream`,
+          startingPosition: "TRIM_HORIZON",
+          batchSize,
+          maximumBatchingWindowInSeconds: window,
+          maximumRetryAttempts: retries,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          bisectBatchOnFunctionError: true,
+          destinationConfig: {
+            onFailure: {
+              destinationArn: `arn:aws:sqs:eu-west-1:123456789012:lp-${stack}-search-logs-failed-batches`,
+            },
+          },
+        },
+        stack,
+      );
+      for (const fed of [
+        mapping,
+        resourceNamed(
+          resources,
+          "aws:lambda/eventSourceMapping:EventSourceMapping",
+          `lp-${stack}-search-findings-from-queue`,
+        ),
+        resourceNamed(
+          resources,
+          "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+          `lp-${stack}-search-flow-subscription`,
+        ),
+      ]) {
+        assert.ok(
+          fed.dependsOn.includes(`aws:lambda/invocation:Invocation::lp-${stack}-obs-opensearch-bootstrap`),
+          `${stack}: ${fed.name} waits for the bootstrap`,
+        );
+      }
+      const fn = resourceNamed(resources, "aws:lambda/function:Function", `lp-${stack}-search-logs`);
+      const env = (fn.props.environment as { variables: Record<string, string> }).variables;
+      assert.deepEqual(
+        [env.OPENSEARCH_ENDPOINT, env.INDEX_REPLICAS, env.LOGS_RETENTION_DAYS, env.ACCESS_RETENTION_DAYS],
+        stack === "dev"
+          ? ["search-lp-dev-obs-domain-0123456789.eu-west-1.es.amazonaws.com", "0", "14", "14"]
+          : ["search-lp-prod-obs-domain-0123456789.eu-west-1.es.amazonaws.com", "1", "90", "90"],
+        stack,
+      );
+    }
+  });
+
+  it("search: flow logs of the platform's flow-log group, in its real format; findings from both products", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const resources = runs[stack]!.resources;
+      // Auto-named: the mocks' ARN ends in the resource name.
+      resourceNamed(resources, "aws:cloudwatch/logGroup:LogGroup", `lp-${stack}-flow-logs-log-group`);
+      const groupArn = `arn:aws:logs:eu-west-1:123456789012:log-group:${`lp-${stack}-flow-logs-log-group`}`;
+      const filter = resourceNamed(
+        resources,
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+        `lp-${stack}-search-flow-subscription`,
+      );
+      assert.equal(
+        filter.props.destinationArn,
+        `arn:aws:lambda:eu-west-1:123456789012:lp-${stack}-search-flow`,
+      );
+      const permission = resourceNamed(
+        resources,
+        "aws:lambda/permission:Permission",
+        `lp-${stack}-search-flow-invoke`,
+      );
+      assert.deepEqual(
+        [permission.props.principal, permission.props.sourceArn, permission.props.sourceAccount],
+        ["logs.amazonaws.com", `${groupArn}:*`, "123456789012"],
+        stack,
+      );
+      const flowLog = resources.find((r) => r.type === "aws:ec2/flowLog:FlowLog");
+      const flowFn = resourceNamed(resources, "aws:lambda/function:Function", `lp-${stack}-search-flow`);
+      const flowEnv = (flowFn.props.environment as { variables: Record<string, string> }).variables;
+      assert.ok(flowLog !== undefined);
+      assert.equal(flowEnv.FLOW_LOG_FORMAT, (flowLog.inputs as { logFormat: string }).logFormat, stack);
+
+      // "existing" in both stacks: subscribe only, never create the detector or the hub.
+      assert.equal(resources.filter((r) => r.type === "aws:guardduty/detector:Detector").length, 0);
+      assert.equal(resources.filter((r) => r.type === "aws:securityhub/account:Account").length, 0);
+      const patterns = resources
+        .filter(
+          (r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name.startsWith(`lp-${stack}-search-`),
+        )
+        .map((r) => JSON.parse(r.inputs.eventPattern as string) as unknown);
+      assert.deepEqual(patterns, [
+        { source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"] },
+        { source: ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"] },
+      ]);
+      const findingsFn = resourceNamed(
+        resources,
+        "aws:lambda/function:Function",
+        `lp-${stack}-search-findings`,
+      );
+      const findingsEnv = (findingsFn.props.environment as { variables: Record<string, string> }).variables;
+      assert.deepEqual(
+        [findingsEnv.ALERT_SEVERITY, findingsEnv.RETENTION_DAYS],
+        ["HIGH", stack === "dev" ? "30" : "365"],
       );
     }
   });

@@ -1,0 +1,11 @@
+export { ALERT_SEVERITIES, FINDINGS_SERVICE_MODES } from "./modes";
+export type { AlertSeverity, FindingsServiceMode } from "./modes";
+export { LOG_INDEXER_ENTRIES, LogIndexer, findingProducts, logIndexerArgProblems } from "./log-indexer";
+export type {
+  LogIndexerArgs,
+  LogIndexerFindingsArgs,
+  LogIndexerFlowLogsArgs,
+  LogIndexerLogsArgs,
+  LogIndexerOpenSearch,
+} from "./log-indexer";
+export * from "./policies";

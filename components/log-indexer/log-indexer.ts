@@ -1,0 +1,565 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { AlarmSpec } from "../lib/alarm";
+import { createAlarm } from "../lib/alarm";
+import { awsContext } from "../lib/aws-context";
+import type { PolicyStatement } from "../lib/iam";
+import { createBundledFunction } from "../lib/lambda";
+import { createEncryptedLogGroup } from "../lib/log-group";
+import { createSecureQueue } from "../lib/queue";
+import { createServiceRole } from "../lib/service-role";
+import type { Tags } from "../lib/tags";
+import { rangeProblems, throwIfInvalid } from "../lib/validation";
+import {
+  FAILED_PREFIXES,
+  FINDING_EVENT_PATTERNS,
+  findingsIndexerStatements,
+  flowLogIndexerStatements,
+  fromFindingRulesStatements,
+  logsIndexerStatements,
+} from "./policies";
+import type { AlertSeverity, FindingsServiceMode } from "./modes";
+
+/** The handlers the three Lambdas run (apps/log-indexer), bundled from source at deploy time. */
+export const LOG_INDEXER_ENTRIES = {
+  logs: "apps/log-indexer/src/handler.ts",
+  flowLogs: "apps/log-indexer/src/flow-logs/handler.ts",
+  findings: "apps/log-indexer/src/findings/handler.ts",
+} as const;
+
+/** The OpenSearch domain the indexers write to; absent: documents go to the S3 preview sink. */
+export interface LogIndexerOpenSearch {
+  /** Domain endpoint host. */
+  readonly endpoint: pulumi.Input<string>;
+  readonly domainArn: pulumi.Input<string>;
+  /** Replicas of each new index (0 on a single data node). Default: 1. */
+  readonly indexReplicas?: number;
+  /**
+   * Resources that must exist before the indexers are fed: the domain's
+   * security bootstrap, which maps their roles (before it, every write is a 403). Default: none.
+   */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** Lines of the ingest stream → `logs-*` and `access-*`. */
+export interface LogIndexerLogsArgs {
+  readonly streamArn: pulumi.Input<string>;
+  /** Same meaning as the transformer's: token names whose lines are access logs. Default: every source. */
+  readonly accessLogSources?: readonly string[];
+  /** Days `logs-*` indices are kept (ISM). Default: 14. */
+  readonly retentionDays?: number;
+  /** Days `access-*` indices are kept (ISM). Default: 14. */
+  readonly accessRetentionDays?: number;
+  /** Records per invocation (1–10000). Default: 500. */
+  readonly batchSize?: number;
+  /** Seconds to gather records (0–300). Default: 5. */
+  readonly batchWindowSeconds?: number;
+  /** Retries of a failing batch before the failure queue (0–10000). Default: 5. */
+  readonly maximumRetryAttempts?: number;
+  /** Default: 512. */
+  readonly memoryMiB?: number;
+  /** Default: 60. */
+  readonly timeoutSeconds?: number;
+  /** Flattened JSON leaves kept per document (10–1000). Default: 200. */
+  readonly maxFields?: number;
+}
+
+/** The VPC flow-log group → `vpcflow-*`. */
+export interface LogIndexerFlowLogsArgs {
+  readonly logGroupName: pulumi.Input<string>;
+  /** The group's ARN as the provider gives it (without `:*`). */
+  readonly logGroupArn: pulumi.Input<string>;
+  /** The flow log's `logFormat`: the handler parses fields by it. */
+  readonly logFormat: string;
+  /** Days `vpcflow-*` indices are kept. Default: 14. */
+  readonly retentionDays?: number;
+}
+
+/** GuardDuty and Security Hub findings → `findings-*`, severe ones also to the alert topic. */
+export interface LogIndexerFindingsArgs {
+  /** Days `findings-*` indices are kept. Default: 30. */
+  readonly retentionDays?: number;
+  /** Lowest severity alerted. Default: HIGH. */
+  readonly alertSeverity?: AlertSeverity;
+  /** Default: existing. */
+  readonly guardDuty?: FindingsServiceMode;
+  /** Default: existing. */
+  readonly securityHub?: FindingsServiceMode;
+}
+
+export interface LogIndexerArgs {
+  readonly archiveBucketName: pulumi.Input<string>;
+  readonly archiveBucketArn: pulumi.Input<string>;
+  /** Archive key: objects, queues, log groups, environments; it admits EventBridge (log-archive key policy). */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** Alarms and severe findings go here. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  readonly openSearch?: LogIndexerOpenSearch;
+  /** Each part is deployed only when given. */
+  readonly logs?: LogIndexerLogsArgs;
+  readonly flowLogs?: LogIndexerFlowLogsArgs;
+  readonly findings?: LogIndexerFindingsArgs;
+  /** Retention of the functions' own log groups. Default: 14. */
+  readonly logRetentionDays?: number;
+  /** Default: none. */
+  readonly tags?: Tags;
+}
+
+const DEFAULTS = {
+  batchSize: 500,
+  batchWindowSeconds: 5,
+  maximumRetryAttempts: 5,
+  memoryMiB: 512,
+  timeoutSeconds: 60,
+  maxFields: 200,
+  retentionDays: 14,
+  findingsRetentionDays: 30,
+  alertSeverity: "HIGH",
+  serviceMode: "existing",
+  logRetentionDays: 14,
+} as const;
+
+/** Iterator age (ms) past which the indexer is falling behind the stream. */
+const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+/** Async retries of a flow-log batch before the on-failure queue (Lambda allows 0–2). */
+const FLOW_LOG_ASYNC_RETRIES = 2;
+/** Receives of a findings message before its dead-letter queue. */
+const FINDINGS_MAX_RECEIVE_COUNT = 5;
+/** Flow-log and findings functions: small documents, one batch per invocation. */
+const SMALL_FUNCTION = { memoryMiB: 256, timeoutSeconds: 60 } as const;
+
+/** Every problem with the args, so that one error lists them all. */
+export function logIndexerArgProblems(args: LogIndexerArgs): string[] {
+  const problems: string[] = [];
+  const logs = args.logs;
+  if (logs !== undefined) {
+    problems.push(
+      ...rangeProblems("logs.batchSize", logs.batchSize ?? DEFAULTS.batchSize, 1, 10000),
+      ...rangeProblems(
+        "logs.batchWindowSeconds",
+        logs.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
+        0,
+        300,
+      ),
+      ...rangeProblems(
+        "logs.maximumRetryAttempts",
+        logs.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
+        0,
+        10000,
+      ),
+      ...rangeProblems("logs.memoryMiB", logs.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
+      ...rangeProblems("logs.timeoutSeconds", logs.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
+      ...rangeProblems("logs.maxFields", logs.maxFields ?? DEFAULTS.maxFields, 10, 1000),
+      ...rangeProblems("logs.retentionDays", logs.retentionDays ?? DEFAULTS.retentionDays, 1, 3650),
+      ...rangeProblems(
+        "logs.accessRetentionDays",
+        logs.accessRetentionDays ?? DEFAULTS.retentionDays,
+        1,
+        3650,
+      ),
+    );
+  }
+  if (args.flowLogs !== undefined) {
+    problems.push(
+      ...rangeProblems(
+        "flowLogs.retentionDays",
+        args.flowLogs.retentionDays ?? DEFAULTS.retentionDays,
+        1,
+        3650,
+      ),
+    );
+    if (args.flowLogs.logFormat.trim() === "") problems.push("flowLogs.logFormat must not be empty");
+  }
+  if (args.findings !== undefined) {
+    problems.push(
+      ...rangeProblems(
+        "findings.retentionDays",
+        args.findings.retentionDays ?? DEFAULTS.findingsRetentionDays,
+        1,
+        3650,
+      ),
+    );
+  }
+  return problems;
+}
+
+/** Products whose EventBridge rule exists: every one not `off`. */
+export function findingProducts(findings: LogIndexerFindingsArgs): (keyof typeof FINDING_EVENT_PATTERNS)[] {
+  return (["guardduty", "securityhub"] as const).filter(
+    (product) =>
+      ((product === "guardduty" ? findings.guardDuty : findings.securityHub) ?? DEFAULTS.serviceMode) !==
+      "off",
+  );
+}
+
+/**
+ * Makes every log searchable in OpenSearch (apps/log-indexer): the ingest
+ * stream's lines (`logs-*`, `access-*`) through a second Kinesis event source
+ * mapping beside the transformer's; VPC flow logs (`vpcflow-*`) through a
+ * subscription filter on the flow-log group; GuardDuty and Security Hub
+ * findings (`findings-*`) through EventBridge → SQS, severe ones also to the
+ * alert topic. Each part has its own role on exact ARNs, log group, failure
+ * queue and alarms.
+ */
+export class LogIndexer extends pulumi.ComponentResource {
+  /** Roles of the deployed indexers: the OpenSearch security bootstrap maps them as writers. */
+  public readonly roleArns: pulumi.Output<string>[];
+  public readonly logsFunctionName?: pulumi.Output<string>;
+  public readonly flowLogsFunctionName?: pulumi.Output<string>;
+  public readonly findingsFunctionName?: pulumi.Output<string>;
+  public readonly findingsQueueUrl?: pulumi.Output<string>;
+
+  constructor(name: string, args: LogIndexerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("log-platform:search:LogIndexer", name, {}, opts);
+    throwIfInvalid("LogIndexer", name, logIndexerArgProblems(args));
+    const tags = args.tags ?? {};
+    const ctx = awsContext(this);
+    const openSearch = args.openSearch;
+    const alarmTarget = { topicArn: args.alarmTopicArn, tags };
+    const alarm = (suffix: string, alarmDescription: string, spec: AlarmSpec) =>
+      createAlarm(`${name}-${suffix}`, { alarmDescription, ...spec }, alarmTarget, this);
+    const queueDepthAlarm = (suffix: string, description: string, queue: aws.sqs.Queue) =>
+      alarm(suffix, description, {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queue.name },
+        statistic: "Maximum",
+        period: 300,
+        threshold: 1,
+      });
+    const errorsAlarm = (suffix: string, description: string, fn: aws.lambda.Function) =>
+      alarm(suffix, description, {
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn.name },
+        statistic: "Sum",
+        period: 300,
+        threshold: 1,
+      });
+
+    /** Log group, role and function of one indexer; `statements` gets the exact ARNs. */
+    const indexerFunction = (
+      part: string,
+      spec: {
+        readonly entry: string;
+        readonly memoryMiB: number;
+        readonly timeoutSeconds: number;
+        readonly failedPrefix: string;
+        readonly environment: Record<string, pulumi.Input<string>>;
+        readonly statements: (base: {
+          bucketArn: string;
+          keyArn: string;
+          logGroupArn: string;
+          failedPrefix: string;
+          domainArn?: string;
+        }) => pulumi.Output<PolicyStatement[]>;
+      },
+    ) => {
+      const logGroup = createEncryptedLogGroup(
+        `${name}-${part}-logs`,
+        {
+          retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+          kmsKeyArn: args.kmsKeyArn,
+          tags,
+        },
+        this,
+      );
+      const role = createServiceRole(
+        `${name}-${part}-role`,
+        {
+          service: "lambda.amazonaws.com",
+          // Lambda assumes its execution role without source-account context.
+          sourceAccountCondition: false,
+          statements: pulumi
+            .all([args.archiveBucketArn, args.kmsKeyArn, logGroup.arn, openSearch?.domainArn])
+            .apply(([bucketArn, keyArn, logGroupArn, domainArn]) =>
+              spec.statements({
+                bucketArn,
+                keyArn,
+                logGroupArn,
+                failedPrefix: spec.failedPrefix,
+                ...(domainArn !== undefined ? { domainArn } : {}),
+              }),
+            ),
+          tags,
+        },
+        ctx,
+        this,
+      );
+      const fn = createBundledFunction(
+        `${name}-${part}`,
+        {
+          entry: spec.entry,
+          roleArn: role.role.arn,
+          memoryMiB: spec.memoryMiB,
+          timeoutSeconds: spec.timeoutSeconds,
+          kmsKeyArn: args.kmsKeyArn,
+          environment: {
+            ARCHIVE_BUCKET: args.archiveBucketName,
+            FAILED_PREFIX: spec.failedPrefix,
+            POWERTOOLS_SERVICE_NAME: `${name}-${part}`,
+            POWERTOOLS_METRICS_NAMESPACE: "LogPlatform/Search",
+            ...(openSearch !== undefined
+              ? {
+                  OPENSEARCH_ENDPOINT: openSearch.endpoint,
+                  INDEX_REPLICAS: String(openSearch.indexReplicas ?? 1),
+                }
+              : {}),
+            ...spec.environment,
+          },
+          logGroupName: logGroup.name,
+          tags,
+        },
+        // The function must not start before it may write its logs.
+        { parent: this, dependsOn: [role.policy] },
+      );
+      return { fn, role };
+    };
+    // Sources feed the indexers only once the domain lets their roles in.
+    const fedAfter = (role: { policy: aws.iam.RolePolicy }) => [
+      role.policy,
+      ...(openSearch?.dependsOn ?? []),
+    ];
+
+    const roleArns: pulumi.Output<string>[] = [];
+
+    // ---- Ingest stream → logs-* / access-*.
+    const logs = args.logs;
+    if (logs !== undefined) {
+      const failureQueue = createSecureQueue(
+        `${name}-logs-failed-batches`,
+        { kmsKeyArn: args.kmsKeyArn, tags },
+        this,
+      );
+      const { fn, role } = indexerFunction("logs", {
+        entry: LOG_INDEXER_ENTRIES.logs,
+        memoryMiB: logs.memoryMiB ?? DEFAULTS.memoryMiB,
+        timeoutSeconds: logs.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
+        failedPrefix: FAILED_PREFIXES.logs,
+        environment: {
+          LOGS_RETENTION_DAYS: String(logs.retentionDays ?? DEFAULTS.retentionDays),
+          ACCESS_RETENTION_DAYS: String(logs.accessRetentionDays ?? DEFAULTS.retentionDays),
+          MAX_FIELDS: String(logs.maxFields ?? DEFAULTS.maxFields),
+          ...(logs.accessLogSources !== undefined && logs.accessLogSources.length > 0
+            ? { ACCESS_LOG_SOURCES: logs.accessLogSources.join(",") }
+            : {}),
+        },
+        statements: (base) =>
+          pulumi
+            .all([logs.streamArn, failureQueue.arn])
+            .apply(([streamArn, failureQueueArn]) =>
+              logsIndexerStatements({ ...base, streamArn, failureQueueArn }),
+            ),
+      });
+      new aws.lambda.EventSourceMapping(
+        `${name}-logs-from-stream`,
+        {
+          eventSourceArn: logs.streamArn,
+          functionName: fn.arn,
+          // From the oldest record kept, like the transformer: the stream's retention since the
+          // mapping was created becomes searchable, and a replaced mapping leaves no gap. Replays
+          // are harmless: documents have deterministic ids and the `create` action.
+          startingPosition: "TRIM_HORIZON",
+          batchSize: logs.batchSize ?? DEFAULTS.batchSize,
+          maximumBatchingWindowInSeconds: logs.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          bisectBatchOnFunctionError: true,
+          maximumRetryAttempts: logs.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
+          destinationConfig: { onFailure: { destinationArn: failureQueue.arn } },
+          tags: { ...tags },
+        },
+        { parent: this, dependsOn: fedAfter(role) },
+      );
+      alarm("logs-iterator-age", "The log indexer is more than 5 minutes behind the ingest stream.", {
+        namespace: "AWS/Lambda",
+        metricName: "IteratorAge",
+        dimensions: { FunctionName: fn.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 3,
+        threshold: ITERATOR_AGE_ALARM_MS,
+      });
+      errorsAlarm(
+        "logs-errors",
+        "The log indexer failed invocations (batches are retried, then queued).",
+        fn,
+      );
+      queueDepthAlarm(
+        "logs-failed-batches",
+        "Ingest batches exhausted their indexing retries: their records are named in the failure queue.",
+        failureQueue,
+      );
+      roleArns.push(role.role.arn);
+      this.logsFunctionName = fn.name;
+    }
+
+    // ---- Flow-log group → vpcflow-*.
+    const flow = args.flowLogs;
+    if (flow !== undefined) {
+      const failureQueue = createSecureQueue(
+        `${name}-flow-failed-events`,
+        { kmsKeyArn: args.kmsKeyArn, tags },
+        this,
+      );
+      const { fn, role } = indexerFunction("flow", {
+        entry: LOG_INDEXER_ENTRIES.flowLogs,
+        ...SMALL_FUNCTION,
+        failedPrefix: FAILED_PREFIXES.flowLogs,
+        environment: {
+          RETENTION_DAYS: String(flow.retentionDays ?? DEFAULTS.retentionDays),
+          FLOW_LOG_FORMAT: flow.logFormat,
+        },
+        statements: (base) =>
+          failureQueue.arn.apply((failureQueueArn) => flowLogIndexerStatements({ ...base, failureQueueArn })),
+      });
+      // Subscription filters invoke asynchronously: two retries, then the event goes to the queue.
+      new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-flow-async`,
+        {
+          functionName: fn.name,
+          maximumRetryAttempts: FLOW_LOG_ASYNC_RETRIES,
+          destinationConfig: { onFailure: { destination: failureQueue.arn } },
+        },
+        { parent: this, dependsOn: [role.policy] },
+      );
+      // "Using subscription filters with Lambda" (CloudWatch Logs user guide): CloudWatch Logs
+      // may invoke the function for this group only, in this account.
+      const permission = new aws.lambda.Permission(
+        `${name}-flow-invoke`,
+        {
+          action: "lambda:InvokeFunction",
+          function: fn.name,
+          principal: "logs.amazonaws.com",
+          sourceArn: pulumi.interpolate`${flow.logGroupArn}:*`,
+          sourceAccount: ctx.accountId,
+        },
+        { parent: this },
+      );
+      new aws.cloudwatch.LogSubscriptionFilter(
+        `${name}-flow-subscription`,
+        {
+          logGroup: flow.logGroupName,
+          // Every flow record: what to keep is decided by the flow log's traffic type.
+          filterPattern: "",
+          destinationArn: fn.arn,
+        },
+        { parent: this, dependsOn: [permission, ...fedAfter(role)] },
+      );
+      errorsAlarm("flow-errors", "The flow-log indexer failed invocations (retried, then queued).", fn);
+      queueDepthAlarm(
+        "flow-failed-events",
+        "Flow-log batches exhausted their retries: the events wait in the failure queue.",
+        failureQueue,
+      );
+      roleArns.push(role.role.arn);
+      this.flowLogsFunctionName = fn.name;
+    }
+
+    // ---- GuardDuty / Security Hub → findings-*.
+    const findings = args.findings;
+    if (findings !== undefined) {
+      if ((findings.guardDuty ?? DEFAULTS.serviceMode) === "create") {
+        new aws.guardduty.Detector(
+          `${name}-guardduty`,
+          // Updated findings are re-published every 15 minutes (the fastest), not every 6 hours.
+          { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: { ...tags } },
+          { parent: this },
+        );
+      }
+      if ((findings.securityHub ?? DEFAULTS.serviceMode) === "create") {
+        // Aggregation only: the default standards (paid checks) are a separate decision.
+        new aws.securityhub.Account(
+          `${name}-securityhub`,
+          { enableDefaultStandards: false },
+          { parent: this },
+        );
+      }
+      const products = findingProducts(findings);
+      if (products.length > 0) {
+        const rules = products.map(
+          (product) =>
+            new aws.cloudwatch.EventRule(
+              `${name}-${product}-findings`,
+              {
+                description: `${product} findings to the findings indexer`,
+                eventPattern: JSON.stringify(FINDING_EVENT_PATTERNS[product]),
+                tags: { ...tags },
+              },
+              { parent: this },
+            ),
+        );
+        const deadLetters = createSecureQueue(
+          `${name}-findings-dlq`,
+          { kmsKeyArn: args.kmsKeyArn, tags },
+          this,
+        );
+        const queue = createSecureQueue(
+          `${name}-findings`,
+          {
+            kmsKeyArn: args.kmsKeyArn,
+            // SQS as a Lambda event source: at least 6 × the function's timeout.
+            visibilityTimeoutSeconds: 6 * SMALL_FUNCTION.timeoutSeconds,
+            redrivePolicy: pulumi.jsonStringify({
+              deadLetterTargetArn: deadLetters.arn,
+              maxReceiveCount: FINDINGS_MAX_RECEIVE_COUNT,
+            }),
+            allow: (queueArn) =>
+              pulumi
+                .all(rules.map((rule) => rule.arn))
+                .apply((ruleArns) => fromFindingRulesStatements(queueArn, ruleArns)),
+            tags,
+          },
+          this,
+        );
+        rules.forEach(
+          (rule, index) =>
+            new aws.cloudwatch.EventTarget(
+              `${name}-${products[index]}-to-queue`,
+              { rule: rule.name, arn: queue.arn },
+              { parent: this },
+            ),
+        );
+        const { fn, role } = indexerFunction("findings", {
+          entry: LOG_INDEXER_ENTRIES.findings,
+          ...SMALL_FUNCTION,
+          failedPrefix: FAILED_PREFIXES.findings,
+          environment: {
+            RETENTION_DAYS: String(findings.retentionDays ?? DEFAULTS.findingsRetentionDays),
+            ALERT_TOPIC_ARN: args.alarmTopicArn,
+            ALERT_SEVERITY: findings.alertSeverity ?? DEFAULTS.alertSeverity,
+          },
+          statements: (base) =>
+            pulumi
+              .all([queue.arn, args.alarmTopicArn])
+              .apply(([queueArn, alertTopicArn]) =>
+                findingsIndexerStatements({ ...base, queueArn, alertTopicArn }),
+              ),
+        });
+        new aws.lambda.EventSourceMapping(
+          `${name}-findings-from-queue`,
+          {
+            eventSourceArn: queue.arn,
+            functionName: fn.arn,
+            batchSize: 10,
+            functionResponseTypes: ["ReportBatchItemFailures"],
+            tags: { ...tags },
+          },
+          { parent: this, dependsOn: fedAfter(role) },
+        );
+        errorsAlarm("findings-errors", "The findings indexer failed invocations.", fn);
+        queueDepthAlarm(
+          "findings-dead-letters",
+          "Findings the indexer failed for good wait in the dead-letter queue.",
+          deadLetters,
+        );
+        roleArns.push(role.role.arn);
+        this.findingsFunctionName = fn.name;
+        this.findingsQueueUrl = queue.url;
+      }
+    }
+
+    this.roleArns = roleArns;
+    this.registerOutputs({ roleArns });
+  }
+}
