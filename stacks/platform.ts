@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessLogPipeline } from "../components/access-log-pipeline";
 import { Alerting } from "../components/alerting";
 import {
+  CLOUDTRAIL_WRITER_ROLE,
   CloudTrailPipeline,
   cloudTrailIndexPattern,
   pipelineTrailName,
@@ -12,7 +13,7 @@ import { DEFAULT_V2_FORMAT, FlowLogMonitor } from "../components/flow-log-monito
 import { IngestStream } from "../components/ingest-stream";
 import { platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
-import { LogIndexer } from "../components/log-indexer";
+import { LOG_INDEXER_PARTS, LOG_INDEXER_WRITERS, LogIndexer } from "../components/log-indexer";
 import { LogCatalog } from "../components/log-catalog";
 import type { AgentConfigs } from "../components/log-receiver-cluster";
 import { LogReceiverCluster } from "../components/log-receiver-cluster";
@@ -139,9 +140,12 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       (search.findings.guardDuty !== "off" || search.findings.securityHub !== "off"),
   };
   // The log indexer's roles, like the CloudTrail indexer's: the domain policy needs them first.
-  const searchRoleArns = Object.values(searchParts)
-    .filter((on) => on)
-    .map(() => pulumi.deferredOutput<string>());
+  // One list per part (empty when the part is off: the bootstrap then clears that writer's mapping).
+  const searchRoleArns = {
+    logs: pulumi.deferredOutput<string[]>(),
+    flowLogs: pulumi.deferredOutput<string[]>(),
+    findings: pulumi.deferredOutput<string[]>(),
+  };
   const observability = new ObservabilityStack(`${prefix}-obs`, {
     kmsKeyArn: archive.keyArn,
     alarmTopicArn: alerting.topicArn,
@@ -158,11 +162,21 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       ...(settings.secrets.openSearchMasterPassword !== undefined
         ? { masterPassword: settings.secrets.openSearchMasterPassword }
         : {}),
-      accessRoleArns: [
-        ...(settings.cloudTrail.enabled ? [indexerRoleArn] : []),
-        ...searchRoleArns.map(([roleArn]) => roleArn),
+      // Each indexer gets its own OpenSearch role on exactly the indices it writes.
+      writers: [
+        {
+          role: CLOUDTRAIL_WRITER_ROLE,
+          roleArns: settings.cloudTrail.enabled ? [indexerRoleArn] : [],
+          // Whatever the prefix: the indices the CloudTrail indexer writes.
+          indexPatterns: [cloudTrailIndexPattern(settings.cloudTrail.indexPrefix)],
+        },
+        ...LOG_INDEXER_PARTS.map((part) => ({
+          role: LOG_INDEXER_WRITERS[part].role,
+          roleArns: searchRoleArns[part][0],
+          indexPatterns: LOG_INDEXER_WRITERS[part].indexPatterns,
+        })),
       ],
-      // The writer role must cover exactly the indices the indexer writes, whatever the prefix.
+      // Grafana's CloudTrail data source searches the same indices.
       indexPattern: cloudTrailIndexPattern(settings.cloudTrail.indexPrefix),
     },
     grafana: {
@@ -288,7 +302,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         }
       : undefined;
   const logIndexer =
-    openSearchTarget !== undefined && searchRoleArns.length > 0
+    openSearchTarget !== undefined && Object.values(searchParts).some((on) => on)
       ? new LogIndexer(`${prefix}-search`, {
           archiveBucketName: archive.bucketName,
           archiveBucketArn: archive.bucketArn,
@@ -336,10 +350,11 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
           tags,
         })
       : undefined;
-  // Every deferred role must resolve (else the program hangs): one per deployed part, in order.
-  searchRoleArns.forEach(([, setRoleArn], index) =>
-    setRoleArn(logIndexer?.roleArns[index] ?? pulumi.output("")),
-  );
+  // Every deferred list must resolve (else the program hangs): the part's role, or none.
+  for (const part of LOG_INDEXER_PARTS) {
+    const roleArn = logIndexer?.roleArns[part];
+    searchRoleArns[part][1](roleArn !== undefined ? roleArn.apply((arn) => [arn]) : pulumi.output([]));
+  }
 
   return {
     environment: settings.environment,

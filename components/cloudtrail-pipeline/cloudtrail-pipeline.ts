@@ -40,6 +40,8 @@ import {
  * policy cover and what the writer role may write. One definition (the
  * indexer's), so that the OpenSearch role mapping cannot drift from it.
  */
+/** The OpenSearch role the bootstrap maps the CloudTrail indexer's role to. */
+export { WRITER_ROLE as CLOUDTRAIL_WRITER_ROLE } from "../../apps/opensearch-bootstrap/src/security";
 export const cloudTrailIndexPattern: (indexPrefix: string) => string = indexPatternFor;
 
 /**

@@ -1,4 +1,5 @@
 export {
+  CLOUDTRAIL_WRITER_ROLE,
   CloudTrailPipeline,
   cloudTrailIndexPattern,
   cloudTrailPipelineArgProblems,

@@ -9,3 +9,5 @@ export type {
   LogIndexerOpenSearch,
 } from "./log-indexer";
 export * from "./policies";
+export { LOG_INDEXER_PARTS, LOG_INDEXER_WRITERS } from "./writers";
+export type { LogIndexerPart, LogIndexerWriter } from "./writers";

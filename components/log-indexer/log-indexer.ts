@@ -20,6 +20,7 @@ import {
   logsIndexerStatements,
 } from "./policies";
 import type { AlertSeverity, FindingsServiceMode } from "./modes";
+import type { LogIndexerPart } from "./writers";
 
 /** The handlers the three Lambdas run (apps/log-indexer), bundled from source at deploy time. */
 export const LOG_INDEXER_ENTRIES = {
@@ -203,8 +204,11 @@ export function findingProducts(findings: LogIndexerFindingsArgs): (keyof typeof
  * queue and alarms.
  */
 export class LogIndexer extends pulumi.ComponentResource {
-  /** Roles of the deployed indexers: the OpenSearch security bootstrap maps them as writers. */
-  public readonly roleArns: pulumi.Output<string>[];
+  /**
+   * Role of each deployed part: the OpenSearch security bootstrap maps each
+   * to its own writer role (`LOG_INDEXER_WRITERS`).
+   */
+  public readonly roleArns: Partial<Record<LogIndexerPart, pulumi.Output<string>>>;
   public readonly logsFunctionName?: pulumi.Output<string>;
   public readonly flowLogsFunctionName?: pulumi.Output<string>;
   public readonly findingsFunctionName?: pulumi.Output<string>;
@@ -322,7 +326,7 @@ export class LogIndexer extends pulumi.ComponentResource {
       ...(openSearch?.dependsOn ?? []),
     ];
 
-    const roleArns: pulumi.Output<string>[] = [];
+    const roleArns: Partial<Record<LogIndexerPart, pulumi.Output<string>>> = {};
 
     // ---- Ingest stream → logs-* / access-*.
     const logs = args.logs;
@@ -390,7 +394,7 @@ export class LogIndexer extends pulumi.ComponentResource {
         "Ingest batches exhausted their indexing retries: their records are named in the failure queue.",
         failureQueue,
       );
-      roleArns.push(role.role.arn);
+      roleArns.logs = role.role.arn;
       this.logsFunctionName = fn.name;
     }
 
@@ -452,7 +456,7 @@ export class LogIndexer extends pulumi.ComponentResource {
         "Flow-log batches exhausted their retries: the events wait in the failure queue.",
         failureQueue,
       );
-      roleArns.push(role.role.arn);
+      roleArns.flowLogs = role.role.arn;
       this.flowLogsFunctionName = fn.name;
     }
 
@@ -553,7 +557,7 @@ export class LogIndexer extends pulumi.ComponentResource {
           "Findings the indexer failed for good wait in the dead-letter queue.",
           deadLetters,
         );
-        roleArns.push(role.role.arn);
+        roleArns.findings = role.role.arn;
         this.findingsFunctionName = fn.name;
         this.findingsQueueUrl = queue.url;
       }

@@ -41,6 +41,7 @@ export {
   openSearchIndexReplicas,
   openSearchVersionNumber,
 } from "./opensearch";
+export type { DomainWriter } from "./opensearch";
 export {
   ACCESS_LOGS_PREFIX,
   ATHENA_RESULTS_PREFIX,

@@ -5,6 +5,7 @@ import type { Tags } from "../lib/tags";
 import { throwIfInvalid } from "../lib/validation";
 import { createGrafana } from "./grafana";
 import { familyIndexPatterns } from "./index-families";
+import type { DomainWriter } from "./opensearch";
 import { createOpenSearch } from "./opensearch";
 import { createPrometheus } from "./prometheus";
 
@@ -38,14 +39,18 @@ export interface OpenSearchOptions {
   readonly snapshotHour?: number;
   /** Master user password (secret). Default: a generated 32-character password. */
   readonly masterPassword?: pulumi.Input<string>;
-  /** Roles that index into the domain (the CloudTrail indexer's); mapped to `cloudtrail_writer` on `indexPattern`. Default: none. */
-  readonly accessRoleArns?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The indexers: each gets an OpenSearch role of its own on exactly its
+   * index patterns, mapped to its IAM roles, and its roles may sign requests
+   * to the domain. Default: none.
+   */
+  readonly writers?: readonly DomainWriter[];
   /**
    * Address ranges from which operators may reach the domain without IAM
    * signing (master user sign-in, OpenSearch Dashboards). Default: none.
    */
   readonly operatorCidrs?: readonly string[];
-  /** Index pattern Grafana's OpenSearch data source searches and the access roles write. Default: cloudtrail-*. */
+  /** CloudTrail's index pattern, searched by Grafana's `opensearch-cloudtrail` data source. Default: cloudtrail-*. */
   readonly indexPattern?: string;
   /** Put the domain in a VPC. Default: public endpoint (IAM-signed access only). */
   readonly vpc?: {
@@ -291,9 +296,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
               volumeGiB: os.volumeGiB ?? DEFAULTS.openSearch.volumeGiB,
               snapshotHour: os.snapshotHour ?? DEFAULTS.openSearch.snapshotHour,
               ...(os.masterPassword !== undefined ? { masterPassword: os.masterPassword } : {}),
-              writerRoleArns: os.accessRoleArns ?? [],
+              writers: os.writers ?? [],
               readerRoleArns: grafanaReaderArns,
-              indexPattern: os.indexPattern ?? DEFAULTS.openSearch.indexPattern,
               operatorCidrs: os.operatorCidrs ?? DEFAULTS.openSearch.operatorCidrs,
               ...(os.vpc !== undefined ? { vpc: os.vpc } : {}),
               kmsKeyArn: args.kmsKeyArn,

@@ -61,6 +61,20 @@ export function openSearchVersionNumber(engineVersion: string): string {
   return `${match[1]}.${match[2]}.0`;
 }
 
+/**
+ * One indexer's access to the domain: the bootstrap gives it an OpenSearch
+ * role of its own on exactly these index patterns and maps its IAM roles to
+ * it (apps/opensearch-bootstrap/src/security.ts, `WriterAccess`).
+ */
+export interface DomainWriter {
+  /** OpenSearch role name, e.g. `cloudtrail_writer`. */
+  readonly role: string;
+  /** IAM roles of the indexer; empty clears the mapping (the indexer is off). */
+  readonly roleArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** Indices it writes, e.g. `["logs-*", "access-*"]`. */
+  readonly indexPatterns: readonly string[];
+}
+
 export interface DomainSettings {
   readonly domainName: string;
   readonly engineVersion: string;
@@ -73,10 +87,9 @@ export interface DomainSettings {
   readonly volumeGiB: number;
   readonly snapshotHour: number;
   readonly masterPassword?: pulumi.Input<string>;
-  readonly writerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** Every indexer, each mapped by the bootstrap to its own role on its own patterns. */
+  readonly writers: readonly DomainWriter[];
   readonly readerRoleArns: pulumi.Input<pulumi.Input<string>[]>;
-  /** Indices the writers own (mapped to the writer role by the bootstrap). */
-  readonly indexPattern: string;
   readonly operatorCidrs: readonly string[];
   readonly vpc?: {
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -122,6 +135,11 @@ export function createOpenSearch(
 ): OpenSearch {
   const { tags } = settings;
   const domainArn = ctx.apply((c) => openSearchDomainArn(c, settings.domainName));
+  // The bootstrap's view of the writers, and every writer's IAM roles for the domain's access policy.
+  const writers = pulumi.output(
+    settings.writers.map(({ role, roleArns, indexPatterns }) => ({ role, roleArns, indexPatterns })),
+  );
+  const writerRoleArns = writers.apply((all) => all.flatMap((writer) => writer.roleArns));
 
   const password = pulumi.secret(
     settings.masterPassword ??
@@ -264,7 +282,7 @@ export function createOpenSearch(
       })),
       accessPolicies: pulumi.jsonStringify(
         pulumi
-          .all([domainArn, masterRoleArn, settings.writerRoleArns, settings.readerRoleArns])
+          .all([domainArn, masterRoleArn, writerRoleArns, settings.readerRoleArns])
           .apply(([arn, master, writerRoleArns, readerRoleArns]) =>
             domainAccessPolicy({
               domainArn: arn,
@@ -310,20 +328,15 @@ export function createOpenSearch(
     `${name}-opensearch-bootstrap`,
     {
       functionName: bootstrap.name,
-      input: pulumi.jsonStringify({
-        writerRoleArns: settings.writerRoleArns,
-        readerRoleArns: settings.readerRoleArns,
-        indexPattern: settings.indexPattern,
-      }),
+      input: pulumi.jsonStringify({ writers, readerRoleArns: settings.readerRoleArns }),
       // Re-run whenever who gets mapped, the password or the bootstrap's code changes, and on a
       // new domain: a replaced domain starts with an empty security index, and keeps its name
       // (so its ARN may not change) but not its endpoint.
       triggers: {
         domainArn: domain.arn,
         endpoint: domain.endpoint,
-        writerRoleArns: pulumi.jsonStringify(settings.writerRoleArns),
+        writers: pulumi.jsonStringify(writers),
         readerRoleArns: pulumi.jsonStringify(settings.readerRoleArns),
-        indexPattern: settings.indexPattern,
         passwordVersion: secretVersion.versionId,
         code: bootstrap.codeSha256,
       },

@@ -308,16 +308,32 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
         "aws:lambda/invocation:Invocation",
         `lp-${stack}-obs-opensearch-bootstrap`,
       );
+      const role = (name: string) => `arn:aws:iam::123456789012:role/lp-${stack}-${name}-role`;
       assert.deepEqual(
-        (JSON.parse(bootstrap.props.input as string) as { writerRoleArns: string[] }).writerRoleArns,
-        // The CloudTrail indexer's role, then the log indexer's three (ingest lines, flow logs, findings).
-        [
-          `arn:aws:iam::123456789012:role/lp-${stack}-cloudtrail-indexer-role`,
-          `arn:aws:iam::123456789012:role/lp-${stack}-search-logs-role`,
-          `arn:aws:iam::123456789012:role/lp-${stack}-search-flow-role`,
-          `arn:aws:iam::123456789012:role/lp-${stack}-search-findings-role`,
-        ],
+        JSON.parse(bootstrap.props.input as string),
+        {
+          // Each indexer on its own OpenSearch role, on exactly the families it writes.
+          writers: [
+            {
+              role: "cloudtrail_writer",
+              roleArns: [role("cloudtrail-indexer")],
+              indexPatterns: ["cloudtrail-*"],
+            },
+            { role: "logs_writer", roleArns: [role("search-logs")], indexPatterns: ["logs-*", "access-*"] },
+            { role: "vpcflow_writer", roleArns: [role("search-flow")], indexPatterns: ["vpcflow-*"] },
+            { role: "findings_writer", roleArns: [role("search-findings")], indexPatterns: ["findings-*"] },
+          ],
+          readerRoleArns: [],
+        },
         `${stack}: the bootstrap maps every indexer role in fine-grained access control`,
+      );
+      const writers = (
+        access as { Statement: { Sid: string; Principal?: { AWS?: string[] } }[] }
+      ).Statement.find((statement) => statement.Sid === "Writers");
+      assert.deepEqual(
+        writers?.Principal?.AWS,
+        ["cloudtrail-indexer", "search-logs", "search-flow", "search-findings"].map(role),
+        `${stack}: every indexer role may sign requests to the domain`,
       );
     }
   });
@@ -511,11 +527,12 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       );
       const triggers = invocation.props.triggers as Record<string, string>;
       assert.deepEqual(
-        [triggers.domainArn, triggers.endpoint, triggers.indexPattern],
+        [triggers.domainArn, triggers.endpoint, triggers.writers],
         [
           `arn:aws:opensearch:eu-west-1:123456789012:lp-${stack}-obs-domain`,
           `search-lp-${stack}-obs-domain-0123456789.eu-west-1.es.amazonaws.com`,
-          "cloudtrail-*",
+          // A writer's pattern or role changing re-runs the bootstrap.
+          JSON.stringify((JSON.parse(invocation.props.input as string) as { writers: unknown }).writers),
         ],
         stack,
       );
@@ -569,11 +586,19 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
       "aws:lambda/invocation:Invocation",
       "lp-dev-obs-opensearch-bootstrap",
     );
-    assert.equal(
-      (JSON.parse(invocation.props.input as string) as { indexPattern: string }).indexPattern,
-      "audit-*",
+    const writers = (
+      JSON.parse(invocation.props.input as string) as { writers: { role: string; indexPatterns: string[] }[] }
+    ).writers;
+    assert.deepEqual(
+      writers.map((w) => [w.role, w.indexPatterns]),
+      [
+        ["cloudtrail_writer", ["audit-*"]],
+        ["logs_writer", ["logs-*", "access-*"]],
+        ["vpcflow_writer", ["vpcflow-*"]],
+        ["findings_writer", ["findings-*"]],
+      ],
     );
-    assert.equal((invocation.props.triggers as Record<string, string>).indexPattern, "audit-*");
+    assert.equal((invocation.props.triggers as Record<string, string>).writers, JSON.stringify(writers));
     const indexer = resourceNamed(run.resources, "aws:lambda/function:Function", "lp-dev-cloudtrail-indexer");
     assert.equal(
       (indexer.props.environment as { variables: Record<string, string> }).variables.INDEX_PREFIX,

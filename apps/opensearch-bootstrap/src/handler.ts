@@ -1,7 +1,7 @@
 /**
  * The OpenSearch bootstrap Lambda: signed as the domain's master IAM role, it
- * sets up fine-grained access control so that the CloudTrail indexer and
- * Grafana are let in, and a human can still sign in as the admin user named
+ * sets up fine-grained access control so that each indexer (on its own
+ * index patterns only) and Grafana are let in, and a human can still sign in as the admin user named
  * in the master secret. Invoked by the program (aws.lambda.Invocation)
  * after the domain exists and again whenever the domain is replaced; every
  * run PUTs the full desired state, so re-running changes nothing. A new
@@ -15,16 +15,15 @@ import type { UserCredentials } from "./secret";
 import { readSecretCredentials } from "./secret";
 import type { Clock } from "./retry";
 import { requestWithRetry, SYSTEM_CLOCK } from "./retry";
+import type { WriterAccess } from "./security";
 import { SECURITY_API, internalUserBody, securityRequests } from "./security";
 
 /** The invocation payload (the program builds it from the stack's role ARNs). */
 export interface BootstrapEvent {
-  /** IAM roles that index into the domain. */
-  readonly writerRoleArns: readonly string[];
+  /** Each indexer's OpenSearch role, its IAM roles and the index patterns it writes. */
+  readonly writers: readonly WriterAccess[];
   /** IAM roles that only search it. */
   readonly readerRoleArns: readonly string[];
-  /** The writers' indices, e.g. `cloudtrail-*`. */
-  readonly indexPattern: string;
 }
 
 /** What a run did, returned to the invoker (and so visible in `pulumi up` state). No secrets. */
@@ -72,9 +71,14 @@ export function retryDeadline(now: number, retryForMs: number, context?: Invocat
 }
 
 const eventSchema = z.object({
-  writerRoleArns: z.array(z.string()),
+  writers: z.array(
+    z.object({
+      role: z.string(),
+      roleArns: z.array(z.string()),
+      indexPatterns: z.array(z.string()),
+    }),
+  ),
   readerRoleArns: z.array(z.string()),
-  indexPattern: z.string(),
 });
 
 /** Parses the payload, listing every problem. */
@@ -90,7 +94,7 @@ export function parseBootstrapEvent(event: unknown): BootstrapEvent {
 }
 
 /**
- * Builds the handler: PUT the admin user, then the writer role and the role
+ * Builds the handler: PUT the admin user, then each writer role and the role
  * mappings, each retried while the domain is still coming up. Throws on the
  * first call refused for good, or still refused at the deadline (with its
  * status and the start of the answer), so the invocation, and with it

@@ -5,7 +5,7 @@
  * twice leaves the domain as it was: the bootstrap is idempotent.
  */
 
-/** The OpenSearch role the CloudTrail indexer's IAM role is mapped to. */
+/** The OpenSearch role the CloudTrail indexer's IAM role is mapped to (the name deployed domains already have). */
 export const WRITER_ROLE = "cloudtrail_writer";
 
 /** Built-in role for read-only access to every index (Grafana). */
@@ -32,18 +32,31 @@ export const WRITER_CLUSTER_PERMISSIONS = [
 /** What the indexer may do on its own indices: write documents, create daily indices, manage them. */
 export const WRITER_INDEX_ACTIONS = ["crud", "create_index", "manage"] as const;
 
+/**
+ * One indexer's access: an OpenSearch role of its own, on exactly the index
+ * patterns of the families it writes, mapped to its IAM role(s) only. One
+ * role per indexer (not one role with every pattern) so that, e.g., the
+ * flow-log indexer cannot write `findings-*`.
+ */
+export interface WriterAccess {
+  /** OpenSearch role name, e.g. {@link WRITER_ROLE} or `logs_writer`. */
+  readonly role: string;
+  /** IAM roles mapped to it; empty clears the mapping (that indexer is off). */
+  readonly roleArns: readonly string[];
+  /** Indices it owns, e.g. `["logs-*", "access-*"]` (the security plugin takes a list per permission). */
+  readonly indexPatterns: readonly string[];
+}
+
 /** What one bootstrap run must establish. */
 export interface SecuritySetup {
   /** The internal user a human signs in with (OpenSearch Dashboards, basic auth), named by the secret. */
   readonly adminUser: string;
   /** The bootstrap's own IAM role, the domain's master: kept in the admin roles so later runs still work. */
   readonly masterRoleArn: string;
-  /** IAM roles that index (mapped to {@link WRITER_ROLE}). */
-  readonly writerRoleArns: readonly string[];
+  /** Every indexer's role (each PUT in full, so a pattern or ARN dropped here is dropped in the domain). */
+  readonly writers: readonly WriterAccess[];
   /** IAM roles that only read (mapped to {@link READER_ROLE}). */
   readonly readerRoleArns: readonly string[];
-  /** Indices the writers own, e.g. `cloudtrail-*`. */
-  readonly indexPattern: string;
 }
 
 /** One security API call. */
@@ -60,14 +73,20 @@ export function internalUserBody(password: string): Record<string, unknown> {
   return { password, backend_roles: [], attributes: {} };
 }
 
-/** Body of `PUT roles/cloudtrail_writer`. */
-export function writerRoleBody(indexPattern: string): Record<string, unknown> {
+/**
+ * Body of `PUT roles/<writer>`: the indexer's cluster actions, and the
+ * writer index actions on its own patterns only (`index_permissions[].index_patterns`
+ * is a list in the security plugin's role API). Patterns are sorted and
+ * de-duplicated, so the body does not depend on their order.
+ */
+export function writerRoleBody(indexPatterns: readonly string[]): Record<string, unknown> {
+  const patterns = [...new Set(indexPatterns)].sort();
   return {
-    description: "CloudTrail indexer: index template, ISM policy and bulk writes to its own indices",
+    description: `Indexer: index templates, ISM policies and bulk writes to ${patterns.join(", ")} only`,
     cluster_permissions: [...WRITER_CLUSTER_PERMISSIONS],
     index_permissions: [
       {
-        index_patterns: [indexPattern],
+        index_patterns: patterns,
         allowed_actions: [...WRITER_INDEX_ACTIONS],
       },
     ],
@@ -89,24 +108,31 @@ export function roleMappingBody(
 
 /**
  * The requests that set up access control, in order, except the internal
- * user's (its body holds the password, so it is built where the password is).
+ * user's (its body holds the password, so it is built where the password is):
+ * each writer's role and its mapping, the reader mapping, the admin roles.
  * The admin user is mapped to both admin roles.
  *
  * Both admin roles keep the master role: a mapping PUT replaces the whole
  * mapping, and dropping the master's ARN would lock the bootstrap out.
  *
- * @throws Error when an ARN is not an IAM role ARN or the pattern is empty.
+ * @throws Error when an ARN is not an IAM role ARN, a writer's name or a pattern is invalid.
  */
 export function securityRequests(setup: SecuritySetup): SecurityRequest[] {
   const problems = setupProblems(setup);
   if (problems.length > 0) throw new Error(`Invalid bootstrap input: ${problems.join("; ")}`);
   return [
-    { method: "PUT", path: `${SECURITY_API}/roles/${WRITER_ROLE}`, body: writerRoleBody(setup.indexPattern) },
-    {
-      method: "PUT",
-      path: `${SECURITY_API}/rolesmapping/${WRITER_ROLE}`,
-      body: roleMappingBody(setup.writerRoleArns),
-    },
+    ...setup.writers.flatMap((writer): SecurityRequest[] => [
+      {
+        method: "PUT",
+        path: `${SECURITY_API}/roles/${writer.role}`,
+        body: writerRoleBody(writer.indexPatterns),
+      },
+      {
+        method: "PUT",
+        path: `${SECURITY_API}/rolesmapping/${writer.role}`,
+        body: roleMappingBody(writer.roleArns),
+      },
+    ]),
     {
       method: "PUT",
       path: `${SECURITY_API}/rolesmapping/${READER_ROLE}`,
@@ -123,19 +149,33 @@ export function securityRequests(setup: SecuritySetup): SecurityRequest[] {
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const INDEX_PATTERN = /^[a-z0-9][a-z0-9._-]*\*?$/;
 const USER_NAME = /^[\w.@-]{1,64}$/;
+const WRITER_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+/** Roles this bootstrap maps for other purposes (or built in): a writer must not replace them. */
+const NOT_WRITER_NAMES: readonly string[] = [READER_ROLE, ...ADMIN_ROLES];
 
 /** Every problem with a setup, for one error message. */
 export function setupProblems(setup: SecuritySetup): string[] {
   const problems: string[] = [];
   if (!USER_NAME.test(setup.adminUser)) problems.push(`"${setup.adminUser}" is not a user name`);
-  const arns = [setup.masterRoleArn, ...setup.writerRoleArns, ...setup.readerRoleArns];
+  const arns = [setup.masterRoleArn, ...setup.writers.flatMap((w) => w.roleArns), ...setup.readerRoleArns];
   for (const arn of arns) {
     if (!ROLE_ARN.test(arn)) problems.push(`"${arn}" is not an IAM role ARN`);
   }
-  if (!INDEX_PATTERN.test(setup.indexPattern)) {
-    problems.push(
-      `indexPattern must be a lowercase index name or prefix ending in * (got "${setup.indexPattern}")`,
-    );
+  const seen = new Set<string>();
+  for (const writer of setup.writers) {
+    if (!WRITER_NAME.test(writer.role) || NOT_WRITER_NAMES.includes(writer.role)) {
+      problems.push(`"${writer.role}" is not a writer role name (lowercase, digits, _; not a built-in role)`);
+    }
+    if (seen.has(writer.role)) problems.push(`writer role "${writer.role}" is given twice`);
+    seen.add(writer.role);
+    if (writer.indexPatterns.length === 0) problems.push(`writer role "${writer.role}" has no index pattern`);
+    for (const pattern of writer.indexPatterns) {
+      if (!INDEX_PATTERN.test(pattern)) {
+        problems.push(
+          `${writer.role}: index patterns must be lowercase index names or prefixes ending in * (got "${pattern}")`,
+        );
+      }
+    }
   }
   return problems;
 }

@@ -97,7 +97,8 @@ class FakeDomain {
   }
 }
 
-const EVENT = { writerRoleArns: [INDEXER], readerRoleArns: [GRAFANA], indexPattern: "cloudtrail-*" };
+const WRITER = { role: "cloudtrail_writer", roleArns: [INDEXER], indexPatterns: ["cloudtrail-*"] };
+const EVENT = { writers: [WRITER], readerRoleArns: [GRAFANA] };
 
 /** A clock whose sleeps return at once and move time on, so minutes of backoff take milliseconds. */
 class FakeClock implements Clock {
@@ -173,7 +174,7 @@ describe("opensearch-bootstrap handler against a loopback security API", () => {
     const first = fake.seen.filter((s) => s.method === "PUT").map(({ path, body }) => ({ path, body }));
     const stateAfterFirst = new Map(fake.store);
     fake.seen.length = 0;
-    await run({ ...EVENT, writerRoleArns: [INDEXER, INDEXER] });
+    await run({ ...EVENT, writers: [{ ...WRITER, roleArns: [INDEXER, INDEXER] }] });
     const second = fake.seen.filter((s) => s.method === "PUT").map(({ path, body }) => ({ path, body }));
     assert.equal(first.length, 6);
     assert.deepEqual(second, first);
@@ -256,13 +257,10 @@ describe("opensearch-bootstrap handler against a loopback security API", () => {
       masterRoleArn: MASTER,
     });
     await assert.rejects(
-      run({ writerRoleArns: ["nope"], readerRoleArns: [], indexPattern: "cloudtrail-*" }),
+      run({ writers: [{ ...WRITER, roleArns: ["nope"] }], readerRoleArns: [] }),
       /"nope" is not an IAM role ARN/,
     );
-    await assert.rejects(
-      run({ readerRoleArns: [] }),
-      /Invalid bootstrap payload: writerRoleArns: .*; indexPattern: /,
-    );
+    await assert.rejects(run({ readerRoleArns: [] }), /Invalid bootstrap payload: writers: /);
   });
 });
 

@@ -5,8 +5,14 @@ import type { ProgramRun } from "../../../test/lib/mocks";
 import { asPolicyInputs, parseJsonInput, resourceNamed, runUnderMocks } from "../../../test/lib/mocks";
 import { bundleLambdaCode } from "../../lib/bundle";
 import { DEFAULT_V2_FORMAT } from "../../flow-log-monitor";
-import type { LogIndexerArgs } from "..";
-import { LOG_INDEXER_ENTRIES, LogIndexer, findingProducts, logIndexerArgProblems } from "..";
+import type { LogIndexerArgs, LogIndexerPart } from "..";
+import {
+  LOG_INDEXER_ENTRIES,
+  LOG_INDEXER_WRITERS,
+  LogIndexer,
+  findingProducts,
+  logIndexerArgProblems,
+} from "..";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
 const ACCOUNT = "123456789012";
@@ -50,7 +56,7 @@ const DOMAIN_STATEMENT = [
 const TRACING = ["Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"];
 
 describe("LogIndexer (mocks)", () => {
-  let run: ProgramRun<{ roleArns: string[] }>;
+  let run: ProgramRun<{ roleArns: Partial<Record<LogIndexerPart, string>> }>;
   before(async () => {
     run = await runUnderMocks("test", NO_CONFIG, () => ({ roleArns: new LogIndexer("ix", base).roleArns }));
   });
@@ -295,13 +301,25 @@ describe("LogIndexer (mocks)", () => {
     });
   });
 
-  it("exposes the three roles for the domain's writer mapping", () => {
-    const arns = run.outputs.roleArns;
-    assert.deepEqual(arns, [
-      `arn:aws:iam::${ACCOUNT}:role/ix-logs-role`,
-      `arn:aws:iam::${ACCOUNT}:role/ix-flow-role`,
-      `arn:aws:iam::${ACCOUNT}:role/ix-findings-role`,
-    ]);
+  it("exposes each part's role for the domain's writer mapping", () => {
+    assert.deepEqual(run.outputs.roleArns, {
+      logs: `arn:aws:iam::${ACCOUNT}:role/ix-logs-role`,
+      flowLogs: `arn:aws:iam::${ACCOUNT}:role/ix-flow-role`,
+      findings: `arn:aws:iam::${ACCOUNT}:role/ix-findings-role`,
+    });
+  });
+
+  it("each part writes exactly its families' patterns, none shared with another part", () => {
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(LOG_INDEXER_WRITERS).map(([part, w]) => [part, [w.role, w.indexPatterns]]),
+      ),
+      {
+        logs: ["logs_writer", ["logs-*", "access-*"]],
+        flowLogs: ["vpcflow_writer", ["vpcflow-*"]],
+        findings: ["findings_writer", ["findings-*"]],
+      },
+    );
   });
 
   it("each entry bundles into a handler module with the SDK external", () => {
@@ -348,7 +366,7 @@ describe("LogIndexer parts (mocks)", () => {
       run.resources.filter((r) => r.custom).map((r) => r.type),
       [],
     );
-    assert.deepEqual(run.outputs.roleArns, []);
+    assert.deepEqual(run.outputs.roleArns, {});
   });
 });
 

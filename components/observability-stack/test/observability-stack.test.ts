@@ -40,6 +40,11 @@ const ACCOUNT = "123456789012";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const INDEXER = "arn:aws:iam::123456789012:role/indexer";
+const LOGS_INDEXER = "arn:aws:iam::123456789012:role/logs-indexer";
+const WRITERS = [
+  { role: "cloudtrail_writer", roleArns: [INDEXER], indexPatterns: ["cloudtrail-*"] },
+  { role: "logs_writer", roleArns: [LOGS_INDEXER], indexPatterns: ["logs-*", "access-*"] },
+];
 const ARCHIVE = "arn:aws:s3:::archive";
 const DOMAIN_ARN = "arn:aws:es:eu-west-1:123456789012:domain/obs";
 const MASTER_ROLE = "arn:aws:iam::123456789012:role/obs-opensearch-bootstrap-role";
@@ -125,7 +130,7 @@ const PROD_LIKE: Partial<ObservabilityStackArgs> = {
     zoneAwareness: true,
     volumeGiB: 100,
     snapshotHour: 2,
-    accessRoleArns: [INDEXER],
+    writers: WRITERS,
   },
   grafana: {
     enabled: true,
@@ -329,7 +334,7 @@ describe("ObservabilityStack (mocks)", () => {
         {
           Sid: "Writers",
           Effect: "Allow",
-          Principal: { AWS: [INDEXER] },
+          Principal: { AWS: [INDEXER, LOGS_INDEXER] },
           Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"],
           Resource: `${DOMAIN_ARN}/*`,
         },
@@ -442,10 +447,10 @@ describe("ObservabilityStack (mocks)", () => {
 
       const invocation = resourceNamed(prod.resources, TYPES.invocation, "obs-opensearch-bootstrap");
       assert.equal(invocation.props.functionName, fn.props.name ?? fn.name);
+      // Each writer on its own patterns (the bootstrap gives each its own OpenSearch role).
       assert.deepEqual(JSON.parse(invocation.props.input as string), {
-        writerRoleArns: [INDEXER],
+        writers: WRITERS,
         readerRoleArns: [GRAFANA_ROLE],
-        indexPattern: "cloudtrail-*",
       });
       // A replaced domain (same name, new endpoint) has an empty security index: the domain's
       // ARN and endpoint are triggers, so the bootstrap runs again for it.
@@ -457,9 +462,8 @@ describe("ObservabilityStack (mocks)", () => {
         JSON.stringify({
           domainArn: domainState.arn,
           endpoint: "search-obs-domain-0123456789.eu-west-1.es.amazonaws.com",
-          writerRoleArns: JSON.stringify([INDEXER]),
+          writers: JSON.stringify(WRITERS),
           readerRoleArns: JSON.stringify([GRAFANA_ROLE]),
-          indexPattern: "cloudtrail-*",
           passwordVersion: computedState(secretVersion.type, secretVersion.name, secretVersion.props)
             .versionId,
           code: computedState(fn.type, fn.name, fn.props).codeSha256,
@@ -471,9 +475,8 @@ describe("ObservabilityStack (mocks)", () => {
 
       const devInvocation = resourceNamed(dev.resources, TYPES.invocation, "obs-opensearch-bootstrap");
       assert.deepEqual(JSON.parse(devInvocation.props.input as string), {
-        writerRoleArns: [],
+        writers: [],
         readerRoleArns: [],
-        indexPattern: "cloudtrail-*",
       });
     });
 
@@ -840,7 +843,11 @@ describe("ObservabilityStack (mocks)", () => {
       const [indexerRoleArn, setIndexerRoleArn] = pulumi.deferredOutput<string>();
       const stack = new ObservabilityStack("obs", {
         ...base,
-        openSearch: { accessRoleArns: [indexerRoleArn] },
+        openSearch: {
+          writers: [
+            { role: "cloudtrail_writer", roleArns: [indexerRoleArn], indexPatterns: ["cloudtrail-*"] },
+          ],
+        },
       });
       const pipeline = new CloudTrailPipeline("ct", {
         kmsKeyArn: KEY,
@@ -857,9 +864,14 @@ describe("ObservabilityStack (mocks)", () => {
     assert.deepEqual(writers?.Principal, { AWS: ["arn:aws:iam::123456789012:role/ct-indexer-role"] });
     const invocation = resourceNamed(run.resources, TYPES.invocation, "obs-opensearch-bootstrap");
     assert.deepEqual(JSON.parse(invocation.props.input as string), {
-      writerRoleArns: ["arn:aws:iam::123456789012:role/ct-indexer-role"],
+      writers: [
+        {
+          role: "cloudtrail_writer",
+          roleArns: ["arn:aws:iam::123456789012:role/ct-indexer-role"],
+          indexPatterns: ["cloudtrail-*"],
+        },
+      ],
       readerRoleArns: [],
-      indexPattern: "cloudtrail-*",
     });
     const indexer = resourceNamed(run.resources, "aws:lambda/function:Function", "ct-indexer");
     assert.equal(
