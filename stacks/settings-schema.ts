@@ -384,6 +384,12 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         { prefix: "flow-logs/", expireAfterDays: 14 },
         { prefix: "cloudtrail-events/", expireAfterDays: 30 },
         { prefix: "cloudtrail-failed/", expireAfterDays: 14 },
+        // Documents OpenSearch refused: kept as long as CloudTrail's, for a redrive after a mapping fix.
+        { prefix: "logs-failed/", expireAfterDays: 14 },
+        { prefix: "vpcflow-failed/", expireAfterDays: 14 },
+        { prefix: "findings-failed/", expireAfterDays: 14 },
+        // A look at what would be indexed without a domain; raw/ keeps the lines themselves.
+        { prefix: "opensearch-preview/", expireAfterDays: 7 },
         { prefix: "athena-results/", expireAfterDays: 7 },
       ],
       noncurrentVersionExpireDays: 7,
@@ -453,6 +459,13 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
           expireAfterDays: 2557,
         },
         { prefix: "cloudtrail-failed/", expireAfterDays: 90 },
+        // Documents OpenSearch refused: kept as long as CloudTrail's, for a redrive after a mapping fix.
+        { prefix: "logs-failed/", expireAfterDays: 90 },
+        { prefix: "vpcflow-failed/", expireAfterDays: 90 },
+        // Findings are kept a year in the index: their refused ones as long.
+        { prefix: "findings-failed/", expireAfterDays: 365 },
+        // A look at what would be indexed without a domain; raw/ keeps the lines themselves.
+        { prefix: "opensearch-preview/", expireAfterDays: 14 },
         { prefix: "athena-results/", expireAfterDays: 7 },
       ],
       noncurrentVersionExpireDays: 30,

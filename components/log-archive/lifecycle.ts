@@ -28,6 +28,14 @@ export const ARCHIVE_PREFIXES = {
   cloudTrailEvents: "cloudtrail-events/",
   /** CloudTrail events OpenSearch refused, with the reason. */
   cloudTrailFailed: "cloudtrail-failed/",
+  /** Ingest-stream lines OpenSearch refused (the log indexer's Kinesis function), with the reason. */
+  logsFailed: "logs-failed/",
+  /** Flow-log records OpenSearch refused (the log indexer's flow-log function), with the reason. */
+  flowLogsFailed: "vpcflow-failed/",
+  /** Findings OpenSearch refused (the log indexer's findings function), with the reason. */
+  findingsFailed: "findings-failed/",
+  /** What the log indexer would index, written instead when no OpenSearch domain is configured. */
+  openSearchPreview: "opensearch-preview/",
   /** Athena query results (Grafana's Athena data source). */
   athenaResults: "athena-results/",
 } as const;

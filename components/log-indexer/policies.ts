@@ -1,15 +1,16 @@
 import type { PolicyStatement } from "../lib/iam";
 import { readStreamStatement, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
+import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 
 /** Archive prefixes of documents OpenSearch refused, one per Lambda (apps/log-indexer defaults). */
 export const FAILED_PREFIXES = {
-  logs: "logs-failed/",
-  flowLogs: "vpcflow-failed/",
-  findings: "findings-failed/",
+  logs: ARCHIVE_PREFIXES.logsFailed,
+  flowLogs: ARCHIVE_PREFIXES.flowLogsFailed,
+  findings: ARCHIVE_PREFIXES.findingsFailed,
 } as const;
 
-/** Where the S3 preview sink writes when no domain is given (apps/log-indexer/src/preview-sink.ts). */
-export const PREVIEW_PREFIX = "opensearch-preview/";
+/** Where the S3 preview sink writes when no domain is given (apps/log-indexer's preview sink). */
+export const PREVIEW_PREFIX = ARCHIVE_PREFIXES.openSearchPreview;
 
 /** What every indexer Lambda may touch, whatever its source. */
 export interface IndexerBaseScope {

@@ -100,6 +100,23 @@ describe("settings (pure)", () => {
     }
   });
 
+  it("refused documents of every indexer are kept at least as long as CloudTrail's; the preview not longer than raw/", () => {
+    for (const environment of ["dev", "prod"] as const) {
+      const days = (prefix: string) =>
+        ENVIRONMENT_DEFAULTS[environment].archive.lifecycle.find((rule) => rule.prefix === prefix)!
+          .expireAfterDays;
+      const cloudTrail = days(ARCHIVE_PREFIXES.cloudTrailFailed);
+      for (const prefix of [
+        ARCHIVE_PREFIXES.logsFailed,
+        ARCHIVE_PREFIXES.flowLogsFailed,
+        ARCHIVE_PREFIXES.findingsFailed,
+      ]) {
+        assert.ok(days(prefix) >= cloudTrail, `${environment}: ${prefix} ${days(prefix)} < ${cloudTrail}`);
+      }
+      assert.ok(days(ARCHIVE_PREFIXES.openSearchPreview) <= days(ARCHIVE_PREFIXES.raw), environment);
+    }
+  });
+
   it("names the missing environment and the command that sets it", () => {
     assert.deepEqual(problemsOf({}, "prod"), [
       "log-platform:environment is missing\n      fix: pulumi config set environment prod",

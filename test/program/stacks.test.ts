@@ -16,6 +16,7 @@ import { offlineStackConfig } from "../lib/stack-config";
 import { selfSignedCertificate } from "../lib/test-certificate";
 import type { AgentConfigs } from "../../components/log-receiver-cluster";
 import { CA_CERTIFICATE_OUTPUT } from "../../components/log-receiver-cluster";
+import { FAILED_PREFIXES, PREVIEW_PREFIX } from "../../components/log-indexer";
 
 /** Stack outputs, and the names of those marked secret (read before resolution drops the marks). */
 type StackRun = ProgramRun<{ outputs: Record<string, unknown>; secretOutputs: string[] }>;
@@ -106,6 +107,33 @@ describe("the program, per stack (mocks, real Pulumi.<stack>.yaml)", () => {
         unwrapSecrets<Record<string, unknown>>(r.inputs).protocol === "email",
     );
     assert.equal(emailSubscriptions.length, 0);
+  });
+
+  it("archive: every prefix the log indexer writes expires, in both stacks", () => {
+    const expiry = (stack: string) => {
+      const lifecycle = resourceNamed(
+        runs[stack]!.resources,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        `lp-${stack}-archive-bucket-lifecycle`,
+      );
+      const rules = lifecycle.props.rules as { filter: { prefix?: string }; expiration: { days?: number } }[];
+      return [...Object.values(FAILED_PREFIXES), PREVIEW_PREFIX].map((prefix) => [
+        prefix,
+        rules.find((rule) => rule.filter.prefix === prefix)?.expiration.days,
+      ]);
+    };
+    assert.deepEqual(expiry("dev"), [
+      ["logs-failed/", 14],
+      ["vpcflow-failed/", 14],
+      ["findings-failed/", 14],
+      ["opensearch-preview/", 7],
+    ]);
+    assert.deepEqual(expiry("prod"), [
+      ["logs-failed/", 90],
+      ["vpcflow-failed/", 90],
+      ["findings-failed/", 365],
+      ["opensearch-preview/", 14],
+    ]);
   });
 
   it("prod: protected, retained data stores, long lifecycle, and the alert address subscribed as a secret", () => {
