@@ -93,12 +93,8 @@ export function findingsIndexerStatements(
     {
       Sid: "ConsumeTheQueue",
       Effect: "Allow",
-      Action: [
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:ChangeMessageVisibility",
-      ],
+      // What Lambda's SQS event source mapping calls with the role; the handler itself makes no SQS call.
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       Resource: scope.queueArn,
     },
     ...indexerBaseStatements(scope),

@@ -27,6 +27,9 @@ import { createHandler as createIndexer } from "../../apps/cloudtrail-indexer/sr
 import { openSearchBulkSink } from "../../apps/cloudtrail-indexer/src/opensearch";
 import { CONSOLE_LOGIN, logFile, REAL_RECORDS } from "../../apps/cloudtrail-indexer/test/fixtures";
 import { parseIndexerEnv } from "../../apps/cloudtrail-indexer/src/config";
+import type { IndexFamily } from "../../apps/lib/opensearch/index-family";
+import { ensureIndexFamily } from "../../apps/lib/opensearch/index-family";
+import { openSearchBulkSink as bulkSink } from "../../apps/lib/opensearch/sink";
 import type { HttpResponse, OpenSearchTransport } from "../../apps/lib/signed-http";
 import { parseBootstrapEvent } from "../../apps/opensearch-bootstrap/src/handler";
 import { SECURITY_API, securityRequests } from "../../apps/opensearch-bootstrap/src/security";
@@ -127,6 +130,10 @@ export function s3Calls(
  * - SQS on-failure destination: sqs:SendMessage, and for an encrypted queue
  *   kms:GenerateDataKey + kms:Decrypt (as for any producer, same SQS page),
  *   https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+ * - Asynchronous invocation's on-failure destination (a subscription filter
+ *   invokes asynchronously): Lambda sends with the execution role,
+ *   sqs:SendMessage, and kms:GenerateDataKey + kms:Decrypt for an encrypted queue,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
  * - X-Ray: https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
  */
 export function lambdaCalls(program: RecordedProgram, fn: Known): Call[] {
@@ -169,22 +176,31 @@ export function lambdaCalls(program: RecordedProgram, fn: Known): Call[] {
     const destination = (
       mapping.props.destinationConfig as { onFailure?: { destinationArn?: string } } | undefined
     )?.onFailure?.destinationArn;
+    if (destination !== undefined) calls.push(...failureQueueCalls(program, destination, why));
+  }
+  const asyncConfigs = program
+    .ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+    .filter((c) => [fn.state.arn, fn.state.name, fn.name].includes(c.props.functionName as string));
+  for (const config of asyncConfigs) {
+    const destination = (
+      config.props.destinationConfig as { onFailure?: { destination?: string } } | undefined
+    )?.onFailure?.destination;
     if (destination !== undefined) {
-      if (!destination.startsWith("arn:aws:sqs:"))
-        throw new Error(`${mapping.name}: unknown destination ${destination}`);
-      const key = keyOf(program, "aws:sqs/queue:Queue", destination, "kmsMasterKeyId");
-      calls.push(
-        { why: `${why} on-failure destination`, action: "sqs:SendMessage", resource: destination },
-        {
-          why: `${why} on-failure destination (encrypted queue)`,
-          action: "kms:GenerateDataKey",
-          resource: key,
-        },
-        { why: `${why} on-failure destination (encrypted queue)`, action: "kms:Decrypt", resource: key },
-      );
+      calls.push(...failureQueueCalls(program, destination, `asynchronous invocation ${config.name}`));
     }
   }
   return calls;
+}
+
+/** Lambda sending a failed batch's or event's record to an (encrypted) SQS on-failure destination. */
+function failureQueueCalls(program: RecordedProgram, destination: string, why: string): Call[] {
+  if (!destination.startsWith("arn:aws:sqs:")) throw new Error(`${why}: unknown destination ${destination}`);
+  const key = keyOf(program, "aws:sqs/queue:Queue", destination, "kmsMasterKeyId");
+  return [
+    { why: `${why} on-failure destination`, action: "sqs:SendMessage", resource: destination },
+    { why: `${why} on-failure destination (encrypted queue)`, action: "kms:GenerateDataKey", resource: key },
+    { why: `${why} on-failure destination (encrypted queue)`, action: "kms:Decrypt", resource: key },
+  ];
 }
 
 /** A fake S3 client: records every command, and answers GetObject with `body`. */
@@ -370,6 +386,111 @@ export async function indexerRole(program: RecordedProgram): Promise<AppRole> {
     calls.push(...openSearchCalls(program, config.openSearch.endpoint, requests, "indexer"));
   }
   return { app: "cloudtrail-indexer", roleArn: fn.props.role as string, calls };
+}
+
+/**
+ * The log indexer's three functions (apps/log-indexer), from their
+ * environment and what their handlers do with it:
+ * refused documents go to one gzip NDJSON object per batch under
+ * `FAILED_PREFIX` (`<prefix>year=YYYY/month=MM/day=DD/<name>.json.gz`);
+ * with `OPENSEARCH_ENDPOINT` each installs its families' templates and ISM
+ * policies (the shared `ensureIndexFamily`, run here against a recording
+ * transport) and POSTs `_bulk`; without it, documents go to the preview
+ * prefix instead. The findings function also publishes severe findings to
+ * `ALERT_TOPIC_ARN`: for an encrypted topic, publishers need
+ * kms:GenerateDataKey and kms:Decrypt on its key,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+async function logIndexerCalls(
+  program: RecordedProgram,
+  fn: Known,
+  app: string,
+  familyPrefixes: readonly string[],
+): Promise<Call[]> {
+  const variables = env(fn);
+  const bucket = variables.ARCHIVE_BUCKET;
+  const failedPrefix = variables.FAILED_PREFIX;
+  if (bucket === undefined || failedPrefix === undefined)
+    throw new Error(`${fn.name}: no ARCHIVE_BUCKET/FAILED_PREFIX`);
+  const calls = [
+    ...lambdaCalls(program, fn),
+    ...s3Calls(
+      program,
+      "Put",
+      bucket,
+      `${failedPrefix}year=2026/month=12/day=04/batch-1.json.gz`,
+      `${app} refused documents`,
+    ),
+  ];
+  const endpoint = variables.OPENSEARCH_ENDPOINT;
+  if (endpoint === undefined) {
+    for (const prefix of familyPrefixes) {
+      calls.push(
+        ...s3Calls(
+          program,
+          "Put",
+          bucket,
+          `opensearch-preview/${prefix}-2026.12.04/0a1b2c.ndjson`,
+          `${app} preview`,
+        ),
+      );
+    }
+  } else {
+    const { transport, requests } = recordingTransport();
+    for (const prefix of familyPrefixes) {
+      // Only the paths reach IAM: the family's template and retention policy are named after its prefix.
+      const family: IndexFamily = { name: prefix, prefix, mappings: {}, version: 1, retentionDays: 14 };
+      await ensureIndexFamily(transport, family, Number(variables.INDEX_REPLICAS ?? "1"));
+    }
+    await bulkSink(transport).bulk("{}\n");
+    calls.push(...openSearchCalls(program, endpoint, requests, app));
+  }
+  const topicArn = variables.ALERT_TOPIC_ARN;
+  if (topicArn !== undefined) {
+    const key = keyOf(program, "aws:sns/topic:Topic", topicArn, "kmsMasterKeyId");
+    const viaSns = { "kms:ViaService": `sns.${MOCK_REGION}.amazonaws.com` };
+    calls.push(
+      { why: `${app} alerts on a severe finding`, action: "sns:Publish", resource: topicArn },
+      {
+        why: `${app} alerts (encrypted topic)`,
+        action: "kms:GenerateDataKey",
+        resource: key,
+        context: viaSns,
+      },
+      { why: `${app} alerts (encrypted topic)`, action: "kms:Decrypt", resource: key, context: viaSns },
+    );
+  }
+  return calls;
+}
+
+/** The log indexer's Kinesis function: the ingest stream (its mapping) → `logs-*`, `access-*`. */
+export async function logsIndexerRole(program: RecordedProgram): Promise<AppRole> {
+  const fn = functionNamed(program, "-search-logs");
+  return {
+    app: "log-indexer (Kinesis)",
+    roleArn: fn.props.role as string,
+    calls: await logIndexerCalls(program, fn, "logs indexer", ["logs", "access"]),
+  };
+}
+
+/** The log indexer's flow-log function: the flow-log group's subscription → `vpcflow-*`. */
+export async function flowLogsIndexerRole(program: RecordedProgram): Promise<AppRole> {
+  const fn = functionNamed(program, "-search-flow");
+  return {
+    app: "log-indexer (flow logs)",
+    roleArn: fn.props.role as string,
+    calls: await logIndexerCalls(program, fn, "flow-log indexer", ["vpcflow"]),
+  };
+}
+
+/** The log indexer's findings function: its queue (its mapping) → `findings-*`, severe ones to the topic. */
+export async function findingsIndexerRole(program: RecordedProgram): Promise<AppRole> {
+  const fn = functionNamed(program, "-search-findings");
+  return {
+    app: "log-indexer (findings)",
+    roleArn: fn.props.role as string,
+    calls: await logIndexerCalls(program, fn, "findings indexer", ["findings"]),
+  };
 }
 
 /**

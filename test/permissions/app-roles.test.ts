@@ -19,15 +19,40 @@ import type { Decision, Statement } from "../lib/iam-evaluator";
 import { wildcardMatch } from "../lib/iam-evaluator";
 import { MOCK_ACCOUNT } from "../lib/mocks";
 import type { AppRole } from "./app-calls";
-import { bootstrapRole, indexerRole, receiverRoles, transformerRole } from "./app-calls";
+import {
+  bootstrapRole,
+  findingsIndexerRole,
+  flowLogsIndexerRole,
+  indexerRole,
+  logsIndexerRole,
+  receiverRoles,
+  transformerRole,
+} from "./app-calls";
 import type { Call } from "./recorded-policies";
 import { decide, RecordedProgram } from "./recorded-policies";
 
 const OTHER_ACCOUNT = "210987654321";
 
-type AppName = "receiverTask" | "receiverExecution" | "transformer" | "indexer" | "bootstrap";
+type AppName =
+  | "receiverTask"
+  | "receiverExecution"
+  | "transformer"
+  | "indexer"
+  | "bootstrap"
+  | "logsIndexer"
+  | "flowLogsIndexer"
+  | "findingsIndexer";
 type Roles = Record<AppName, AppRole>;
-const APPS: readonly AppName[] = ["receiverTask", "receiverExecution", "transformer", "indexer", "bootstrap"];
+const APPS: readonly AppName[] = [
+  "receiverTask",
+  "receiverExecution",
+  "transformer",
+  "indexer",
+  "bootstrap",
+  "logsIndexer",
+  "flowLogsIndexer",
+  "findingsIndexer",
+];
 
 async function rolesOf(program: RecordedProgram): Promise<Roles> {
   const receiver = receiverRoles(program);
@@ -37,6 +62,9 @@ async function rolesOf(program: RecordedProgram): Promise<Roles> {
     transformer: await transformerRole(program),
     indexer: await indexerRole(program),
     bootstrap: bootstrapRole(program),
+    logsIndexer: await logsIndexerRole(program),
+    flowLogsIndexer: await flowLogsIndexerRole(program),
+    findingsIndexer: await findingsIndexerRole(program),
   };
 }
 
@@ -95,6 +123,14 @@ function neighbours(roles: Roles): Record<AppName, Call[]> {
   const bulk = resourceOf(roles.indexer, "es:ESHttpPost", /\/_bulk$/);
   const domain = bulk.slice(0, -"/_bulk".length);
   const workspace = resourceOf(roles.receiverTask, "aps:RemoteWrite");
+  const logsFailed = resourceOf(roles.logsIndexer, "s3:PutObject", /\/logs-failed\//);
+  const flowFailed = resourceOf(roles.flowLogsIndexer, "s3:PutObject", /\/vpcflow-failed\//);
+  const findingsFailed = resourceOf(roles.findingsIndexer, "s3:PutObject", /\/findings-failed\//);
+  const preview = `${archive}/opensearch-preview/logs-nginx-2026.12.04/0a1b2c.ndjson`;
+  const logsFailureQueue = resourceOf(roles.logsIndexer, "sqs:SendMessage");
+  const flowFailureQueue = resourceOf(roles.flowLogsIndexer, "sqs:SendMessage");
+  const findingsQueue = resourceOf(roles.findingsIndexer, "sqs:ReceiveMessage");
+  const alertTopic = resourceOf(roles.findingsIndexer, "sns:Publish");
   const repository = resourceOf(roles.receiverExecution, "ecr:BatchGetImage");
   const call = (why: string, action: string, resource: string, context?: Record<string, string>): Call => ({
     why,
@@ -136,9 +172,12 @@ function neighbours(roles: Roles): Record<AppName, Call[]> {
       call("it reports to its failure queue, never reads it", "sqs:ReceiveMessage", failureQueue),
       call("nor feeds the indexer's queue", "sqs:SendMessage", trailQueue),
       call("nor writes the indexer's logs", "logs:PutLogEvents", indexerLogs),
+      call("nor the log indexer's refused documents", "s3:PutObject", logsFailed),
+      call("nor its failure queue", "sqs:SendMessage", logsFailureQueue),
     ],
     indexer: [
       call("the CloudTrail indexer cannot write access logs", "s3:PutObject", archiveAccessKey),
+      call("nor the log indexer's refused documents", "s3:PutObject", logsFailed),
       call("nor Firehose's raw copy", "s3:PutObject", raw),
       call("nor read the archive", "s3:GetObject", eventsKey),
       call("nor forge trail files", "s3:PutObject", trailFile),
@@ -146,6 +185,45 @@ function neighbours(roles: Roles): Record<AppName, Call[]> {
       call("nor the access-log failure queue", "sqs:ReceiveMessage", failureQueue),
       call("nor deletes indices over HTTP", "es:ESHttpDelete", `${domain}/cloudtrail-2024.03.01`),
       call("nor reads the master password", "secretsmanager:GetSecretValue", master),
+    ],
+    logsIndexer: [
+      call("the log indexer cannot write another function's refused documents", "s3:PutObject", flowFailed),
+      call("nor the preview while it has a domain", "s3:PutObject", preview),
+      call("nor the transformer's access logs", "s3:PutObject", archiveAccessKey),
+      call("nor read what it refused", "s3:GetObject", logsFailed),
+      call("it consumes the stream, never produces", "kinesis:PutRecords", stream),
+      call("it reports to its failure queue, never reads it", "sqs:ReceiveMessage", logsFailureQueue),
+      call("nor the transformer's failure queue", "sqs:SendMessage", failureQueue),
+      call("nor deletes indices over HTTP", "es:ESHttpDelete", `${domain}/logs-nginx-2026.12.04`),
+      call("nor alerts", "sns:Publish", alertTopic),
+    ],
+    flowLogsIndexer: [
+      call(
+        "the flow-log indexer cannot write the logs indexer's refused documents",
+        "s3:PutObject",
+        logsFailed,
+      ),
+      call("nor the preview while it has a domain", "s3:PutObject", preview),
+      call("it reads no stream", "kinesis:GetRecords", stream),
+      call("it reports to its failure queue, never reads it", "sqs:ReceiveMessage", flowFailureQueue),
+      call("nor feeds the findings queue", "sqs:SendMessage", findingsQueue),
+      call("nor deletes indices over HTTP", "es:ESHttpDelete", `${domain}/vpcflow-2026.12.04`),
+    ],
+    findingsIndexer: [
+      call(
+        "the findings indexer cannot write another function's refused documents",
+        "s3:PutObject",
+        flowFailed,
+      ),
+      call("nor read what it refused", "s3:GetObject", findingsFailed),
+      call("it consumes its queue, never feeds it", "sqs:SendMessage", findingsQueue),
+      call(
+        "nor moves its messages' visibility (the mapping deletes them)",
+        "sqs:ChangeMessageVisibility",
+        findingsQueue,
+      ),
+      call("nor reads the stream", "kinesis:GetRecords", stream),
+      call("nor deletes indices over HTTP", "es:ESHttpDelete", `${domain}/findings-2026.12.04`),
     ],
     bootstrap: [
       call("the bootstrap cannot read another secret", "secretsmanager:GetSecretValue", tokens),
@@ -171,6 +249,9 @@ const UNUSED_ON_PURPOSE: Record<AppName, readonly string[]> = {
   indexer: ["es:ESHttpHead"],
   // The fine-grained access control master keeps every method for repairs by hand (policies.ts).
   bootstrap: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPatch", "es:ESHttpDelete"],
+  logsIndexer: [],
+  flowLogsIndexer: [],
+  findingsIndexer: [],
 };
 
 /** `action on pattern` for every grant of the role's identity policies that none of its calls uses. */
@@ -219,6 +300,16 @@ describe("application roles (IAM evaluation of the program's policies, real Pulu
         assert.equal(count("receiverTask", "kinesis:PutRecords"), 1);
         assert.equal(count("receiverTask", "aps:RemoteWrite"), 1);
         assert.equal(count("receiverExecution", "secretsmanager:GetSecretValue"), 1);
+        for (const name of ["logsIndexer", "flowLogsIndexer", "findingsIndexer"] as const) {
+          assert.equal(count(name, "s3:PutObject"), 1, `${name}: its refused documents`);
+          assert.ok(count(name, "es:ESHttpPut") >= 2, `${name}: index template and ISM policy`);
+          assert.equal(count(name, "es:ESHttpPost"), 1, `${name}: _bulk`);
+        }
+        assert.equal(count("logsIndexer", "kinesis:GetRecords"), 1);
+        assert.equal(count("logsIndexer", "sqs:SendMessage"), 1);
+        assert.equal(count("flowLogsIndexer", "sqs:SendMessage"), 1);
+        assert.equal(count("findingsIndexer", "sqs:ReceiveMessage"), 1);
+        assert.equal(count("findingsIndexer", "sns:Publish"), 1);
       });
 
       for (const name of APPS) {

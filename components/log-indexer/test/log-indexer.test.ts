@@ -283,12 +283,7 @@ describe("LogIndexer (mocks)", () => {
       assert.deepEqual(statementsOf(run, "ix-findings-role"), [
         [
           "ConsumeTheQueue",
-          [
-            "sqs:ReceiveMessage",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:ChangeMessageVisibility",
-          ],
+          ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           sqs("ix-findings"),
         ],
         ["WriteRefusedDocuments", "s3:PutObject", [`${BUCKET_ARN}/findings-failed/*`]],
