@@ -252,6 +252,21 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       })
     : undefined;
 
+  // The domain every indexer (CloudTrail's and the log indexer's) writes to.
+  const openSearchTarget =
+    observability.openSearchEndpoint !== undefined && observability.openSearchDomainArn !== undefined
+      ? {
+          endpoint: observability.openSearchEndpoint,
+          domainArn: observability.openSearchDomainArn,
+          ...(observability.openSearchIndexReplicas !== undefined
+            ? { indexReplicas: observability.openSearchIndexReplicas }
+            : {}),
+          // Fed only once the bootstrap has let the indexers' roles in (else 403s fill their DLQs).
+          ...(observability.openSearchBootstrap !== undefined
+            ? { dependsOn: [observability.openSearchBootstrap] }
+            : {}),
+        }
+      : undefined;
   const cloudTrail = settings.cloudTrail.enabled
     ? new CloudTrailPipeline(cloudTrailName, {
         kmsKeyArn: archive.keyArn,
@@ -266,41 +281,13 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         retainData: settings.retainData,
         indexPrefix: settings.cloudTrail.indexPrefix,
         reservedConcurrency: settings.cloudTrail.indexerReservedConcurrency,
-        ...(observability.openSearchEndpoint !== undefined && observability.openSearchDomainArn !== undefined
-          ? {
-              openSearch: {
-                endpoint: observability.openSearchEndpoint,
-                domainArn: observability.openSearchDomainArn,
-                ...(observability.openSearchIndexReplicas !== undefined
-                  ? { indexReplicas: observability.openSearchIndexReplicas }
-                  : {}),
-                // Fed only once the bootstrap has let the indexer's role in (else 403s fill the DLQ).
-                ...(observability.openSearchBootstrap !== undefined
-                  ? { dependsOn: [observability.openSearchBootstrap] }
-                  : {}),
-              },
-            }
-          : {}),
+        ...(openSearchTarget !== undefined ? { openSearch: openSearchTarget } : {}),
         tags,
       })
     : undefined;
   // Only when the pipeline exists: an unresolved deferred output would hang the program.
   if (cloudTrail !== undefined) setIndexerRoleArn(cloudTrail.indexerRoleArn);
 
-  const openSearchTarget =
-    observability.openSearchEndpoint !== undefined && observability.openSearchDomainArn !== undefined
-      ? {
-          endpoint: observability.openSearchEndpoint,
-          domainArn: observability.openSearchDomainArn,
-          ...(observability.openSearchIndexReplicas !== undefined
-            ? { indexReplicas: observability.openSearchIndexReplicas }
-            : {}),
-          // Fed only once the bootstrap has let the indexers' roles in.
-          ...(observability.openSearchBootstrap !== undefined
-            ? { dependsOn: [observability.openSearchBootstrap] }
-            : {}),
-        }
-      : undefined;
   const logIndexer =
     openSearchTarget !== undefined && Object.values(searchParts).some((on) => on)
       ? new LogIndexer(`${prefix}-search`, {

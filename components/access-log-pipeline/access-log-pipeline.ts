@@ -11,11 +11,18 @@ import type { AlarmSpec } from "../lib/alarm";
 import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import { createBundledFunction } from "../lib/lambda";
+import { functionErrorsAlarm, iteratorAgeAlarm, queueBacklogAlarm } from "../lib/lambda-alarms";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
 import { createServiceRole } from "../lib/service-role";
+import type { StreamConsumerTuning } from "../lib/stream-consumer";
+import {
+  createStreamConsumerMapping,
+  streamConsumerTuning,
+  streamConsumerTuningProblems,
+} from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
-import { rangeProblems, throwIfInvalid } from "../lib/validation";
+import { throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 import { accessLogTableInputs } from "./glue-table";
 import { transformerStatements } from "./role-policy";
@@ -23,7 +30,8 @@ import { transformerStatements } from "./role-policy";
 /** The handler the Lambda runs, bundled from source at deploy time. */
 export const TRANSFORMER_ENTRY = "apps/access-log-transformer/src/handler.ts";
 
-export interface AccessLogPipelineArgs {
+/** Batching, retries, memory and timeout of the transformer: {@link StreamConsumerTuning}. */
+export interface AccessLogPipelineArgs extends StreamConsumerTuning {
   /** The ingest stream to read. */
   readonly streamArn: pulumi.Input<string>;
   readonly archiveBucketName: pulumi.Input<string>;
@@ -32,16 +40,6 @@ export interface AccessLogPipelineArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Topic for iterator-age, error and failed-batch alarms. */
   readonly alarmTopicArn: pulumi.Input<string>;
-  /** Records per invocation (1–10000). Default: 500. */
-  readonly batchSize?: number;
-  /** Seconds to gather records before invoking (0–300). Default: 5. */
-  readonly batchWindowSeconds?: number;
-  /** Retries of a failing batch before it goes to the failure queue. Default: 5. */
-  readonly maximumRetryAttempts?: number;
-  /** Lambda memory (also its CPU share). Default: 512. */
-  readonly memoryMiB?: number;
-  /** Lambda timeout in seconds. Default: 60. */
-  readonly timeoutSeconds?: number;
   /** Retention of the function's log group. Default: 14. */
   readonly logRetentionDays?: number;
   /**
@@ -65,34 +63,15 @@ export interface AccessLogPipelineArgs {
 }
 
 const DEFAULTS = {
-  batchSize: 500,
-  batchWindowSeconds: 5,
-  maximumRetryAttempts: 5,
-  memoryMiB: 512,
-  timeoutSeconds: 60,
   logRetentionDays: 14,
   rejectedShareAlarmThreshold: 0.05,
   tags: {},
 } as const;
 
-/** Iterator age (ms) past which the transformer is falling behind the stream. */
-const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
-
 /** Every problem with the args, so that one error can list them all. */
 export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): string[] {
-  const problems = [
-    ...rangeProblems("batchSize", args.batchSize ?? DEFAULTS.batchSize, 1, 10000),
-    ...rangeProblems("batchWindowSeconds", args.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds, 0, 300),
-    ...rangeProblems(
-      "maximumRetryAttempts",
-      args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
-      0,
-      10000,
-    ),
-    ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
-    ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
-  ];
-  // A share, not a count: rangeProblems wants integers.
+  const problems = streamConsumerTuningProblems(args);
+  // A share, not a count: the range checks want integers.
   const share = args.rejectedShareAlarmThreshold ?? DEFAULTS.rejectedShareAlarmThreshold;
   if (!(share > 0 && share <= 1)) {
     problems.push(`rejectedShareAlarmThreshold must be a share in (0, 1] (got ${share})`);
@@ -127,7 +106,8 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
     throwIfInvalid("AccessLogPipeline", name, accessLogPipelineArgProblems(args));
     const tags = args.tags ?? DEFAULTS.tags;
     const ctx = awsContext(this);
-    const timeoutSeconds = args.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+    const tuning = streamConsumerTuning(args);
+    const timeoutSeconds = tuning.timeoutSeconds;
     // The `service` dimension of the transformer's metrics, one per pipeline.
     const serviceName = `${name}-transformer`;
 
@@ -174,7 +154,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       {
         entry: TRANSFORMER_ENTRY,
         roleArn: execution.role.arn,
-        memoryMiB: args.memoryMiB ?? DEFAULTS.memoryMiB,
+        memoryMiB: tuning.memoryMiB,
         timeoutSeconds,
         kmsKeyArn: args.kmsKeyArn,
         environment: {
@@ -193,19 +173,16 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [execution.policy] },
     );
 
-    new aws.lambda.EventSourceMapping(
+    createStreamConsumerMapping(
       `${name}-from-stream`,
       {
-        eventSourceArn: args.streamArn,
-        functionName: transformer.arn,
-        startingPosition: "TRIM_HORIZON",
-        batchSize: args.batchSize ?? DEFAULTS.batchSize,
-        maximumBatchingWindowInSeconds: args.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        bisectBatchOnFunctionError: true,
-        maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
-        destinationConfig: { onFailure: { destinationArn: failureQueue.arn } },
-        tags: { ...tags },
+        streamArn: args.streamArn,
+        functionArn: transformer.arn,
+        batchSize: tuning.batchSize,
+        batchWindowSeconds: tuning.batchWindowSeconds,
+        maximumRetryAttempts: tuning.maximumRetryAttempts,
+        failureQueueArn: failureQueue.arn,
+        tags,
       },
       // Lambda checks at creation that the role may read the stream and reach the queue.
       { parent: this, dependsOn: [execution.policy] },
@@ -214,39 +191,20 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
     const alarmTarget = { topicArn: args.alarmTopicArn, tags };
     const alarm = (suffix: string, alarmDescription: string, spec: AlarmSpec) =>
       createAlarm(`${name}-${suffix}`, { alarmDescription, ...spec }, alarmTarget, this);
-    const functionDimensions = { FunctionName: transformer.name };
-    alarm("iterator-age", "The transformer is more than 5 minutes behind the ingest stream.", {
-      namespace: "AWS/Lambda",
-      metricName: "IteratorAge",
-      dimensions: functionDimensions,
-      statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 3,
-      threshold: ITERATOR_AGE_ALARM_MS,
-    });
+    alarm(
+      "iterator-age",
+      "The transformer is more than 5 minutes behind the ingest stream.",
+      iteratorAgeAlarm(transformer.name),
+    );
     alarm(
       "errors",
       "The transformer failed invocations (batches are retried, then sent to the failure queue).",
-      {
-        namespace: "AWS/Lambda",
-        metricName: "Errors",
-        dimensions: functionDimensions,
-        statistic: "Sum",
-        period: 300,
-        threshold: 1,
-      },
+      functionErrorsAlarm(transformer.name),
     );
     alarm(
       "failed-batches",
       "Batches exhausted their retries: their records are named in the failure queue.",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: failureQueue.name },
-        statistic: "Maximum",
-        period: 300,
-        threshold: 1,
-      },
+      queueBacklogAlarm(failureQueue.name),
     );
 
     const lineCount = (id: string, metricName: string) => ({

@@ -7,6 +7,7 @@ import { awsContext } from "../lib/aws-context";
 import { dataStoreOptions } from "../lib/data-protection";
 import { trailArn } from "../lib/iam";
 import { createBundledFunction } from "../lib/lambda";
+import { functionErrorsAlarm, queueBacklogAlarm } from "../lib/lambda-alarms";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
 import { createSecureBucket } from "../lib/secure-bucket";
@@ -498,14 +499,7 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
     pipelineAlarm(
       "dead-letters",
       "Trail files the indexer failed for good are waiting in the dead-letter queue.",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: deadLetters.name },
-        statistic: "Maximum",
-        period: 300,
-        threshold: 1,
-      },
+      queueBacklogAlarm(deadLetters.name),
     );
     pipelineAlarm("queue-age", "Trail files wait more than 15 minutes: the indexer is behind or failing.", {
       namespace: "AWS/SQS",
@@ -515,14 +509,7 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
       period: 300,
       threshold: 900,
     });
-    pipelineAlarm("indexer-errors", "The indexer failed invocations.", {
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: indexer.name },
-      statistic: "Sum",
-      period: 300,
-      threshold: 1,
-    });
+    pipelineAlarm("indexer-errors", "The indexer failed invocations.", functionErrorsAlarm(indexer.name));
     pipelineAlarm(
       "indexer-throttles",
       "Indexer invocations were throttled: each throttled batch counts a receive, and files can reach the DLQ unprocessed.",

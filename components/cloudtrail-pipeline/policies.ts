@@ -3,6 +3,7 @@ import {
   denyInsecureTransport,
   LAMBDA_VPC_STATEMENT,
   policyDocument,
+  serviceSendsToQueueStatement,
   TRACING_STATEMENT,
   writeLogsStatement,
 } from "../lib/iam";
@@ -74,16 +75,7 @@ export function notificationTopicPolicy(
 
 /** Only the notification topic may send to the queue. */
 export function fromTopicStatements(queueArn: string, topicArn: string): PolicyStatement[] {
-  return [
-    {
-      Sid: "FromTheNotificationTopic",
-      Effect: "Allow",
-      Principal: { Service: "sns.amazonaws.com" },
-      Action: "sqs:SendMessage",
-      Resource: queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
-    },
-  ];
+  return [serviceSendsToQueueStatement("FromTheNotificationTopic", "sns.amazonaws.com", queueArn, topicArn)];
 }
 
 /** CloudTrail may write to its log group and nowhere else. */

@@ -73,6 +73,27 @@ export function writeLogsStatement(logGroupArn: string, sid = "WriteOwnLogs"): P
 }
 
 /**
+ * A service principal may send to one queue only on behalf of the given
+ * sources (`aws:SourceArn`: the topic, the rules), the confused-deputy guard
+ * of "Amazon SQS access policy" examples for SNS and EventBridge.
+ */
+export function serviceSendsToQueueStatement(
+  sid: string,
+  service: string,
+  queueArn: string,
+  sourceArn: string | readonly string[],
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: "sqs:SendMessage",
+    Resource: queueArn,
+    Condition: { ArnEquals: { "aws:SourceArn": typeof sourceArn === "string" ? sourceArn : [...sourceArn] } },
+  };
+}
+
+/**
  * Reading one Kinesis stream as an event source mapping does (Lambda polls
  * with the function's execution role: "Lambda execution role permissions" in
  * "Using Lambda with Kinesis"). Shared by every consumer of the ingest stream.

@@ -6,9 +6,16 @@ import { createAlarm } from "../lib/alarm";
 import { awsContext } from "../lib/aws-context";
 import type { PolicyStatement } from "../lib/iam";
 import { createBundledFunction } from "../lib/lambda";
+import { functionErrorsAlarm, iteratorAgeAlarm, queueBacklogAlarm } from "../lib/lambda-alarms";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
 import { createServiceRole } from "../lib/service-role";
+import type { StreamConsumerTuning } from "../lib/stream-consumer";
+import {
+  createStreamConsumerMapping,
+  streamConsumerTuning,
+  streamConsumerTuningProblems,
+} from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
 import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import {
@@ -43,8 +50,8 @@ export interface LogIndexerOpenSearch {
   readonly dependsOn?: readonly pulumi.Resource[];
 }
 
-/** Lines of the ingest stream → `logs-*` and `access-*`. */
-export interface LogIndexerLogsArgs {
+/** Lines of the ingest stream → `logs-*` and `access-*`; batching and size as {@link StreamConsumerTuning}. */
+export interface LogIndexerLogsArgs extends StreamConsumerTuning {
   readonly streamArn: pulumi.Input<string>;
   /** Same meaning as the transformer's: token names whose lines are access logs. Default: every source. */
   readonly accessLogSources?: readonly string[];
@@ -52,16 +59,6 @@ export interface LogIndexerLogsArgs {
   readonly retentionDays?: number;
   /** Days `access-*` indices are kept (ISM). Default: 14. */
   readonly accessRetentionDays?: number;
-  /** Records per invocation (1–10000). Default: 500. */
-  readonly batchSize?: number;
-  /** Seconds to gather records (0–300). Default: 5. */
-  readonly batchWindowSeconds?: number;
-  /** Retries of a failing batch before the failure queue (0–10000). Default: 5. */
-  readonly maximumRetryAttempts?: number;
-  /** Default: 512. */
-  readonly memoryMiB?: number;
-  /** Default: 60. */
-  readonly timeoutSeconds?: number;
   /** Flattened JSON leaves kept per document (10–1000). Default: 200. */
   readonly maxFields?: number;
 }
@@ -108,11 +105,6 @@ export interface LogIndexerArgs {
 }
 
 const DEFAULTS = {
-  batchSize: 500,
-  batchWindowSeconds: 5,
-  maximumRetryAttempts: 5,
-  memoryMiB: 512,
-  timeoutSeconds: 60,
   maxFields: 200,
   retentionDays: 14,
   findingsRetentionDays: 30,
@@ -121,8 +113,6 @@ const DEFAULTS = {
   logRetentionDays: 14,
 } as const;
 
-/** Iterator age (ms) past which the indexer is falling behind the stream. */
-const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 /** Async retries of a flow-log batch before the on-failure queue (Lambda allows 0–2). */
 const FLOW_LOG_ASYNC_RETRIES = 2;
 /** Receives of a findings message before its dead-letter queue. */
@@ -136,21 +126,7 @@ export function logIndexerArgProblems(args: LogIndexerArgs): string[] {
   const logs = args.logs;
   if (logs !== undefined) {
     problems.push(
-      ...rangeProblems("logs.batchSize", logs.batchSize ?? DEFAULTS.batchSize, 1, 10000),
-      ...rangeProblems(
-        "logs.batchWindowSeconds",
-        logs.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
-        0,
-        300,
-      ),
-      ...rangeProblems(
-        "logs.maximumRetryAttempts",
-        logs.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
-        0,
-        10000,
-      ),
-      ...rangeProblems("logs.memoryMiB", logs.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
-      ...rangeProblems("logs.timeoutSeconds", logs.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
+      ...streamConsumerTuningProblems(logs, "logs."),
       ...rangeProblems("logs.maxFields", logs.maxFields ?? DEFAULTS.maxFields, 10, 1000),
       ...rangeProblems("logs.retentionDays", logs.retentionDays ?? DEFAULTS.retentionDays, 1, 3650),
       ...rangeProblems(
@@ -224,23 +200,9 @@ export class LogIndexer extends pulumi.ComponentResource {
     const alarm = (suffix: string, alarmDescription: string, spec: AlarmSpec) =>
       createAlarm(`${name}-${suffix}`, { alarmDescription, ...spec }, alarmTarget, this);
     const queueDepthAlarm = (suffix: string, description: string, queue: aws.sqs.Queue) =>
-      alarm(suffix, description, {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: queue.name },
-        statistic: "Maximum",
-        period: 300,
-        threshold: 1,
-      });
+      alarm(suffix, description, queueBacklogAlarm(queue.name));
     const errorsAlarm = (suffix: string, description: string, fn: aws.lambda.Function) =>
-      alarm(suffix, description, {
-        namespace: "AWS/Lambda",
-        metricName: "Errors",
-        dimensions: { FunctionName: fn.name },
-        statistic: "Sum",
-        period: 300,
-        threshold: 1,
-      });
+      alarm(suffix, description, functionErrorsAlarm(fn.name));
 
     /** Log group, role and function of one indexer; `statements` gets the exact ARNs. */
     const indexerFunction = (
@@ -331,6 +293,7 @@ export class LogIndexer extends pulumi.ComponentResource {
     // ---- Ingest stream → logs-* / access-*.
     const logs = args.logs;
     if (logs !== undefined) {
+      const tuning = streamConsumerTuning(logs);
       const failureQueue = createSecureQueue(
         `${name}-logs-failed-batches`,
         { kmsKeyArn: args.kmsKeyArn, tags },
@@ -338,8 +301,8 @@ export class LogIndexer extends pulumi.ComponentResource {
       );
       const { fn, role } = indexerFunction("logs", {
         entry: LOG_INDEXER_ENTRIES.logs,
-        memoryMiB: logs.memoryMiB ?? DEFAULTS.memoryMiB,
-        timeoutSeconds: logs.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
+        memoryMiB: tuning.memoryMiB,
+        timeoutSeconds: tuning.timeoutSeconds,
         failedPrefix: FAILED_PREFIXES.logs,
         environment: {
           LOGS_RETENTION_DAYS: String(logs.retentionDays ?? DEFAULTS.retentionDays),
@@ -356,34 +319,26 @@ export class LogIndexer extends pulumi.ComponentResource {
               logsIndexerStatements({ ...base, streamArn, failureQueueArn }),
             ),
       });
-      new aws.lambda.EventSourceMapping(
+      // Beside the transformer's mapping, like it from the oldest record kept: documents have
+      // deterministic ids and the `create` action, so replays are harmless.
+      createStreamConsumerMapping(
         `${name}-logs-from-stream`,
         {
-          eventSourceArn: logs.streamArn,
-          functionName: fn.arn,
-          // From the oldest record kept, like the transformer: the stream's retention since the
-          // mapping was created becomes searchable, and a replaced mapping leaves no gap. Replays
-          // are harmless: documents have deterministic ids and the `create` action.
-          startingPosition: "TRIM_HORIZON",
-          batchSize: logs.batchSize ?? DEFAULTS.batchSize,
-          maximumBatchingWindowInSeconds: logs.batchWindowSeconds ?? DEFAULTS.batchWindowSeconds,
-          functionResponseTypes: ["ReportBatchItemFailures"],
-          bisectBatchOnFunctionError: true,
-          maximumRetryAttempts: logs.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
-          destinationConfig: { onFailure: { destinationArn: failureQueue.arn } },
-          tags: { ...tags },
+          streamArn: logs.streamArn,
+          functionArn: fn.arn,
+          batchSize: tuning.batchSize,
+          batchWindowSeconds: tuning.batchWindowSeconds,
+          maximumRetryAttempts: tuning.maximumRetryAttempts,
+          failureQueueArn: failureQueue.arn,
+          tags,
         },
         { parent: this, dependsOn: fedAfter(role) },
       );
-      alarm("logs-iterator-age", "The log indexer is more than 5 minutes behind the ingest stream.", {
-        namespace: "AWS/Lambda",
-        metricName: "IteratorAge",
-        dimensions: { FunctionName: fn.name },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 3,
-        threshold: ITERATOR_AGE_ALARM_MS,
-      });
+      alarm(
+        "logs-iterator-age",
+        "The log indexer is more than 5 minutes behind the ingest stream.",
+        iteratorAgeAlarm(fn.name),
+      );
       errorsAlarm(
         "logs-errors",
         "The log indexer failed invocations (batches are retried, then queued).",

@@ -1,5 +1,10 @@
 import type { PolicyStatement } from "../lib/iam";
-import { readStreamStatement, TRACING_STATEMENT, writeLogsStatement } from "../lib/iam";
+import {
+  readStreamStatement,
+  serviceSendsToQueueStatement,
+  TRACING_STATEMENT,
+  writeLogsStatement,
+} from "../lib/iam";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 
 /** Archive prefixes of documents OpenSearch refused, one per Lambda (apps/log-indexer defaults). */
@@ -108,16 +113,7 @@ export function findingsIndexerStatements(
  * guide: `aws:SourceArn` = the rule's ARN).
  */
 export function fromFindingRulesStatements(queueArn: string, ruleArns: readonly string[]): PolicyStatement[] {
-  return [
-    {
-      Sid: "FromTheFindingRules",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: "sqs:SendMessage",
-      Resource: queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
-    },
-  ];
+  return [serviceSendsToQueueStatement("FromTheFindingRules", "events.amazonaws.com", queueArn, ruleArns)];
 }
 
 /** EventBridge patterns of the findings the indexer receives, per product. */
