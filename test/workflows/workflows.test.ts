@@ -6,7 +6,7 @@ import * as fc from "fast-check";
 
 import { parse as parseYaml, stringify } from "yaml";
 
-import { TOKEN_ROTATION } from "../../components/observability-stack/grafana";
+import { TOKEN_ROTATION } from "../../components/grafana-workspace";
 import type { GithubFile, GithubRepo } from "./checks";
 import {
   checkDeployCredentials,

@@ -18,22 +18,24 @@ import {
   runUnderMocks,
   valueOf,
 } from "../../../test/lib/mocks";
-import type { ObservabilityStackArgs } from "..";
+import { cloudTrailIndexPattern } from "../../cloudtrail-pipeline";
+import {
+  DATA_SOURCE_TYPES,
+  dashboardDatasourceUses,
+  readDashboards,
+  TOKEN_ROTATION,
+  TOKEN_SECONDS_TO_LIVE,
+} from "../../grafana-workspace";
 import {
   BOOTSTRAP_ENTRY,
   BOOTSTRAP_RETRY_SECONDS,
   BOOTSTRAP_TIMEOUT_SECONDS,
-  DATA_SOURCE_TYPES,
-  dashboardDatasourceUses,
-  ObservabilityStack,
-  observabilityStackArgProblems,
   OPENSEARCH_LOG_TYPES,
   openSearchAlarmSpecs,
-  readDashboards,
-  RULES_DIR,
-  TOKEN_ROTATION,
-  TOKEN_SECONDS_TO_LIVE,
-} from "..";
+} from "../../opensearch-domain";
+import { ENVIRONMENT_DEFAULTS } from "../../../stacks/settings-schema";
+import type { GrafanaOptions, ObservabilityStackArgs, OpenSearchOptions, PrometheusOptions } from "..";
+import { DASHBOARDS_DIR, ObservabilityStack, observabilityStackArgProblems, RULES_DIR } from "..";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
 const ACCOUNT = "123456789012";
@@ -58,7 +60,38 @@ const ALL_METHODS = [
   "es:ESHttpDelete",
 ];
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
-const base: ObservabilityStackArgs = { kmsKeyArn: KEY, alarmTopicArn: TOPIC, tags };
+// The stack settings of dev, as stacks/platform.ts passes them: their defaults live in the settings schema only.
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+const base: ObservabilityStackArgs = {
+  kmsKeyArn: KEY,
+  alarmTopicArn: TOPIC,
+  tags,
+  prometheus: { enabled: DEV.observability.prometheus },
+  openSearch: {
+    ...DEV.observability.openSearch,
+    indexPattern: cloudTrailIndexPattern(DEV.cloudTrail.indexPrefix),
+  },
+  grafana: DEV.observability.grafana,
+  logRetentionDays: DEV.logRetentionDays,
+  retainData: DEV.retainData,
+};
+
+/** What a test changes from {@link base}; each part is merged over the base's. */
+type Overrides = Partial<Omit<ObservabilityStackArgs, "prometheus" | "openSearch" | "grafana">> & {
+  readonly prometheus?: Partial<PrometheusOptions>;
+  readonly openSearch?: Partial<OpenSearchOptions>;
+  readonly grafana?: Partial<GrafanaOptions>;
+};
+
+function withBase(args: Overrides): ObservabilityStackArgs {
+  return {
+    ...base,
+    ...args,
+    prometheus: { ...base.prometheus, ...args.prometheus },
+    openSearch: { ...base.openSearch, ...args.openSearch },
+    grafana: { ...base.grafana, ...args.grafana },
+  };
+}
 
 const TYPES = {
   ampWorkspace: "aws:amp/workspace:Workspace",
@@ -102,9 +135,9 @@ const OUTPUT_NAMES = [
   "grafanaRoleArn",
 ] as const;
 
-function deploy(args: Partial<ObservabilityStackArgs>): Promise<ProgramRun<Exposed>> {
+function deploy(args: Overrides): Promise<ProgramRun<Exposed>> {
   return runUnderMocks("test", NO_CONFIG, async () => {
-    const stack = new ObservabilityStack("obs", { ...base, ...args });
+    const stack = new ObservabilityStack("obs", withBase(args));
     const values: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const key of OUTPUT_NAMES) {
@@ -120,7 +153,7 @@ function deploy(args: Partial<ObservabilityStackArgs>): Promise<ProgramRun<Expos
 const ofType = (run: ProgramRun<unknown>, type: string): RecordedResource[] =>
   run.resources.filter((r) => r.type === type);
 
-const PROD_LIKE: Partial<ObservabilityStackArgs> = {
+const PROD_LIKE: Overrides = {
   retainData: true,
   logRetentionDays: 365,
   openSearch: {
@@ -674,7 +707,10 @@ describe("ObservabilityStack (mocks)", () => {
       // (https://www.pulumi.com/docs/iac/concepts/resources/options/deletedwith/),
       // and an expired token cannot block `pulumi destroy`.
       const onGrafana = prod.resources.filter((r) => r.type.startsWith("grafana:"));
-      assert.ok(onGrafana.length >= 1 + 9 + readDashboards().length, "folder, data sources, dashboards");
+      assert.ok(
+        onGrafana.length >= 1 + 9 + readDashboards(DASHBOARDS_DIR).length,
+        "folder, data sources, dashboards",
+      );
       for (const resource of onGrafana) {
         assert.equal(resource.deletedWith, "obs-grafana", `${resource.type} ${resource.name}`);
       }
@@ -751,7 +787,7 @@ describe("ObservabilityStack (mocks)", () => {
       const provisioned = new Map(
         ofType(prod, TYPES.dataSource).map((r) => [r.inputs.uid as string, r.inputs.type as string]),
       );
-      const dashboards = readDashboards();
+      const dashboards = readDashboards(DASHBOARDS_DIR);
       assert.ok(dashboards.length >= 4, "the repository's dashboards are found");
       for (const dashboard of dashboards) {
         const uses = dashboardDatasourceUses(JSON.parse(dashboard.configJson) as object);
@@ -765,7 +801,7 @@ describe("ObservabilityStack (mocks)", () => {
     it("dashboards in the log-platform folder, one per JSON file, with the file's content", () => {
       const folder = resourceNamed(prod.resources, TYPES.folder, "obs-folder");
       assert.deepEqual(folder.props, { uid: "log-platform", title: "log-platform" });
-      const dashboards = readDashboards();
+      const dashboards = readDashboards(DASHBOARDS_DIR);
       assert.deepEqual(
         ofType(prod, TYPES.dashboard).map((d) => d.name),
         dashboards.map((d) => `obs-dashboard-${d.name}`),
@@ -841,14 +877,16 @@ describe("ObservabilityStack (mocks)", () => {
   it("the CloudTrail indexer's role, created after the stack, is let in through a deferred output", async () => {
     const run = await runUnderMocks("test", NO_CONFIG, () => {
       const [indexerRoleArn, setIndexerRoleArn] = pulumi.deferredOutput<string>();
-      const stack = new ObservabilityStack("obs", {
-        ...base,
-        openSearch: {
-          writers: [
-            { role: "cloudtrail_writer", roleArns: [indexerRoleArn], indexPatterns: ["cloudtrail-*"] },
-          ],
-        },
-      });
+      const stack = new ObservabilityStack(
+        "obs",
+        withBase({
+          openSearch: {
+            writers: [
+              { role: "cloudtrail_writer", roleArns: [indexerRoleArn], indexPatterns: ["cloudtrail-*"] },
+            ],
+          },
+        }),
+      );
       const pipeline = new CloudTrailPipeline("ct", {
         kmsKeyArn: KEY,
         archiveBucketName: "archive",
@@ -882,8 +920,7 @@ describe("ObservabilityStack (mocks)", () => {
   });
 
   it("lists every invalid argument at once, and refuses to build with them", () => {
-    const bad: ObservabilityStackArgs = {
-      ...base,
+    const bad: ObservabilityStackArgs = withBase({
       logRetentionDays: 10,
       openSearch: {
         domainName: "Bad_Name",
@@ -895,6 +932,7 @@ describe("ObservabilityStack (mocks)", () => {
         volumeGiB: 5,
         snapshotHour: 24,
         operatorCidrs: ["10.0.0.0/8", "nope"],
+        indexPattern: "Cloud Trail*",
       },
       grafana: {
         enabled: true,
@@ -902,7 +940,7 @@ describe("ObservabilityStack (mocks)", () => {
         tokenRotationDays: 30,
         athena: { ...athenaOf(), bytesScannedCutoffMiB: 1 },
       },
-    };
+    });
     const expected = [
       "logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 10)",
       'openSearch.domainName must be 3–28 lowercase letters, digits or hyphens starting with a letter (got "Bad_Name")',
@@ -913,6 +951,7 @@ describe("ObservabilityStack (mocks)", () => {
       "openSearch.volumeGiB must be 10–16384 (got 5)",
       "openSearch.snapshotHour must be 0–23 (got 24)",
       "openSearch.operatorCidrs must be IPv4 CIDR blocks (got nope)",
+      'openSearch.indexPattern must be one lowercase index pattern such as cloudtrail-* (got "Cloud Trail*")',
       "grafana.authenticationProviders must be AWS_SSO and/or SAML (got [])",
       "grafana.tokenRotationDays must be 1–29 (got 30)",
       "grafana.athena.bytesScannedCutoffMiB must be 10–1073741824 (got 1)",

@@ -7,25 +7,28 @@ import * as fc from "fast-check";
 
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE, violations } from "../../../policy/rules";
 import {
-  bootstrapStatements,
   bucketNameFromArn,
   dashboardDatasourceUses,
   dataSourceSettings,
-  domainAccessPolicy,
-  familyIndexPattern,
-  familyIndexPatterns,
   GRAFANA_UNSCOPED_ACTIONS,
   grafanaStatements,
-  INDEX_FAMILIES,
-  INDEX_FAMILY_PREFIXES,
+  readDashboards,
+  serviceAccountTokenName,
+} from "../../grafana-workspace";
+import {
+  bootstrapStatements,
+  domainAccessPolicy,
   openSearchAlarmSpecs,
   openSearchIndexReplicas,
   openSearchVersionNumber,
+} from "../../opensearch-domain";
+import { readRuleNamespaces, remoteWriteUrl } from "../../prometheus-workspace";
+import {
+  familyIndexPattern,
+  familyIndexPatterns,
+  INDEX_FAMILIES,
+  INDEX_FAMILY_PREFIXES,
   provisionedDataSources,
-  readDashboards,
-  readRuleNamespaces,
-  remoteWriteUrl,
-  serviceAccountTokenName,
 } from "..";
 
 const ctx = { accountId: "123456789012", region: "eu-west-1", partition: "aws" };
