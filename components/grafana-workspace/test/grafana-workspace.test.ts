@@ -46,7 +46,10 @@ describe("GrafanaWorkspace (mocks)", () => {
     );
     const apps = resourceNamed(run.resources, "grafana:oss/dataSource:DataSource", "g-datasource-apps");
     assert.equal(apps.props.url, "https://search-d.eu-west-1.es.amazonaws.com");
-    assert.equal(JSON.parse(apps.props.jsonDataEncoded as string).database, "apps-*");
+    assert.equal(
+      (JSON.parse(apps.props.jsonDataEncoded as string) as { database: unknown }).database,
+      "apps-*",
+    );
     const dashboards = run.resources.filter((r) => r.type === "grafana:oss/dashboard:Dashboard");
     assert.deepEqual(
       dashboards.map((d) => [d.name, d.inputs.configJson, d.deletedWith]),

@@ -38,7 +38,7 @@ const args: OpenSearchDomainArgs = {
 
 describe("OpenSearchDomain (mocks)", () => {
   it("builds the domain from its settings, with the defaults of the settings no stack setting defines", async () => {
-    const run = await runUnderMocks("test", { config: {}, secretKeys: [] }, async () => {
+    const run = await runUnderMocks("test", { config: {}, secretKeys: [] }, () => {
       const domain = new OpenSearchDomain("search", args);
       return { endpoint: domain.endpoint, replicas: domain.indexReplicas, version: domain.versionNumber };
     });

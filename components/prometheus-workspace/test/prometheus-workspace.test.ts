@@ -21,7 +21,7 @@ const args: PrometheusWorkspaceArgs = {
 
 describe("PrometheusWorkspace (mocks)", () => {
   it("creates exactly the given namespaces, the workspace, its log group and alertmanager, as children", async () => {
-    const run = await runUnderMocks("test", { config: {}, secretKeys: [] }, async () => {
+    const run = await runUnderMocks("test", { config: {}, secretKeys: [] }, () => {
       const amp = new PrometheusWorkspace("amp", args);
       return { remoteWriteUrl: amp.remoteWriteUrl };
     });
