@@ -73,8 +73,13 @@ export function planJson(result: PlanResult): object {
 
 /** A readable tree: each component with its children, and counts by type. */
 export function planTree(result: PlanResult): string {
+  // By type and name: a component may be named like the component that composes it.
+  const keyOf = (type: string | null, name: string | null) => (name === null ? null : `${type}::${name}`);
   const children = new Map<string | null, RecordedResource[]>();
-  for (const r of result.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  for (const r of result.resources) {
+    const parent = keyOf(r.parentType, r.parent);
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
   const lines: string[] = [
     result.preview
       ? `stack ${result.stack} (preview of a new stack: outputs of new resources unknown)`
@@ -83,7 +88,7 @@ export function planTree(result: PlanResult): string {
   const walk = (parent: string | null, depth: number): void => {
     for (const r of children.get(parent) ?? []) {
       lines.push(`${"  ".repeat(depth + 1)}${r.custom ? "" : "▸ "}${r.name}  (${r.type})`);
-      if (!r.custom) walk(r.name, depth + 1);
+      if (!r.custom) walk(keyOf(r.type, r.name), depth + 1);
     }
   };
   walk(null, 0);

@@ -22,6 +22,12 @@ export interface RecordedResource {
   readonly name: string;
   /** Name of the parent resource; null for resources directly under the stack. */
   readonly parent: string | null;
+  /**
+   * Type of the parent resource; null with `parent`. A component may share its
+   * name with the component that composes it (ObservabilityStack's parts), so
+   * the name alone does not say which one is the parent.
+   */
+  readonly parentType: string | null;
   readonly custom: boolean;
   /** Inputs as the provider would receive them; secret values still wrapped. */
   readonly inputs: Record<string, unknown>;
@@ -360,6 +366,10 @@ export async function runUnderMocks<T>(
           type: args.type,
           name: args.name,
           parent: parentUrn === "" || parentUrn.includes("::pulumi:pulumi:Stack::") ? null : parentName,
+          parentType:
+            parentUrn === "" || parentUrn.includes("::pulumi:pulumi:Stack::")
+              ? null
+              : (parentUrn.split("::")[2]?.split("$").pop() ?? null),
           custom: args.custom ?? true,
           inputs,
           options: {
