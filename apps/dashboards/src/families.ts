@@ -5,9 +5,10 @@ import type { IndexFamilyName } from "../../../components/observability-stack/in
  * The document fields of each OpenSearch index family, with their mapping
  * types, as the dashboards may use them (the README's document
  * schemas). CloudTrail's come from its indexer's template; the others mirror
- * the documented schemas of apps/log-indexer, which this list must follow when
- * a mapping changes (the dashboards' tests read it to reject a panel on a
- * field that does not exist or cannot be aggregated).
+ * the mappings of apps/log-indexer, which this list must follow when a
+ * mapping changes (apps/log-indexer/test/dashboard-fields.test.ts fails
+ * otherwise; the dashboards' tests read it to reject a panel on a field that
+ * does not exist or cannot be aggregated).
  */
 
 /** An OpenSearch field type; `unindexed` for `enabled: false` objects and `index: false` fields. */
