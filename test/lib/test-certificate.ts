@@ -57,7 +57,10 @@ export function selfSignedCertificate(
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const name = sequence(tlv(0x31, sequence(objectId("2.5.4.3"), tlv(0x0c, Buffer.from(commonName)))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER form: a leading 0x00 followed by a byte
+  // below 0x80 is not DER, and OpenSSL then fails to read the certificate
+  // (1 run in about 256 did), so the first byte is kept in 0x40–0x7f.
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const extensions =
     dnsNames.length === 0
       ? []
