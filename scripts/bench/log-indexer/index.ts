@@ -43,7 +43,7 @@ const RUNS = 3;
 const ARRIVED_AT_SECONDS = Date.parse("2026-12-04T01:00:00.000Z") / 1000;
 
 /** A Kinesis record as the handler sees it. */
-interface StreamRecord {
+export interface StreamRecord {
   readonly data: string;
   readonly sequenceNumber: string;
   readonly bytes: number;
@@ -149,7 +149,7 @@ const OPTIONS: LineOptions = {
 };
 
 /** The handler's path: records → recordItems → bounded bulk bodies. */
-function ours(records: readonly StreamRecord[]): Output {
+export function ours(records: readonly StreamRecord[]): Output {
   const batcher = new BulkBatcher<unknown>(DEFAULT_BULK_MAX_BYTES);
   let documents = 0;
   let bodies = 0;
@@ -187,7 +187,7 @@ interface Envelope {
 }
 
 /** The baseline: per line JSON.parse of the envelope, a document object, JSON.stringify; bodies of at most 5 MiB. */
-function baseline(records: readonly StreamRecord[]): Output {
+export function baseline(records: readonly StreamRecord[]): Output {
   let documents = 0;
   let bodies = 0;
   let bodyBytes = 0;
@@ -223,6 +223,17 @@ function baseline(records: readonly StreamRecord[]): Output {
   return { documents, bodies, bodyBytes };
 }
 
+/** The records of `lineCount` generated lines of one kind (deterministic), and their decoded size. */
+export function workload(
+  kind: "JSON lines" | "text lines",
+  lineCount: number,
+): { records: StreamRecord[]; dataBytes: number } {
+  const make = kind === "JSON lines" ? jsonLine : textLine;
+  const random = prng(kind.length);
+  const records = toRecords(Array.from({ length: lineCount }, (_, n) => make(n, random)));
+  return { records, dataBytes: records.reduce((sum, r) => sum + r.bytes, 0) };
+}
+
 /** Best of `runs` by CPU time (the least disturbed by other load). */
 function measure(runs: number, work: () => Output): Measurement {
   let best: Measurement | undefined;
@@ -253,14 +264,8 @@ function describe(name: string, m: Measurement, lines: number, dataBytes: number
 
 /** Generates both workloads, runs ours and the baseline on each, prints figures and ratios. */
 export async function run(lineCount = DEFAULT_LINES): Promise<void> {
-  for (const [kind, make] of [
-    ["JSON lines", jsonLine],
-    ["text lines", textLine],
-  ] as const) {
-    const random = prng(kind.length);
-    const lines = Array.from({ length: lineCount }, (_, n) => make(n, random));
-    const records = toRecords(lines);
-    const dataBytes = records.reduce((sum, r) => sum + r.bytes, 0);
+  for (const kind of ["JSON lines", "text lines"] as const) {
+    const { records, dataBytes } = workload(kind, lineCount);
     console.log(
       `log-indexer, ${kind}: ${thousands(lineCount)} lines in ${records.length} Kinesis records ` +
         `(${(dataBytes / 1e6).toFixed(1)} MB of envelopes, packed by the receiver's code)`,

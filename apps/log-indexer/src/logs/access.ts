@@ -125,6 +125,40 @@ export function accessRecordDocument(record: AccessLogRecord, line: LogLine): st
   return `${document}}`;
 }
 
+/** Whether `c` can start a client address the parser accepts: IPv4 digit, IPv6 hex digit or `:`, `unix:`. */
+function addressStart(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x3a) || // 0-9 and ":"
+    (c >= 0x61 && c <= 0x66) || // a-f
+    (c >= 0x41 && c <= 0x46) || // A-F
+    c === 0x75 // "u" of unix:
+  );
+}
+
+/**
+ * A cheap test run before the access-log parser when its reason is not
+ * needed: false only when `text` certainly is not an nginx combined line (it
+ * does not start with an address followed by ` - `), so most lines of other
+ * formats are never encoded to bytes and scanned. It never says false for a
+ * line {@link accessDocument} parses (a property test holds it to that).
+ */
+export function mayBeAccessLine(text: string): boolean {
+  if (!addressStart(text.charCodeAt(0))) return false;
+  const space = text.indexOf(" ");
+  return space > 0 && text.charCodeAt(space + 1) === 0x2d && text.charCodeAt(space + 2) === 0x20;
+}
+
+/**
+ * {@link mayBeAccessLine} on a message still in its JSON string literal
+ * form (quotes included): false only when the text it stands for certainly
+ * is not a combined line, without decoding escapes.
+ */
+export function mayBeAccessLiteral(literal: string): boolean {
+  const c = literal.charCodeAt(1);
+  // An escape at the start (`\u0031…`) is left to the decoded test.
+  return c === 0x5c || addressStart(c);
+}
+
 /** Parses `text` (the line's message) as an nginx combined line and builds its access document. */
 export function accessDocument(text: string, line: LogLine): AccessResult {
   const parsed = parseAccessLogLineDetailed(text);

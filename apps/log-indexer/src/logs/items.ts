@@ -7,7 +7,7 @@
  * records answer 409 instead of duplicating.
  */
 import { bulkItem, indexName, utcDay, type BulkItem } from "../../../lib/opensearch/bulk";
-import { accessDocument } from "./access";
+import { accessDocument, mayBeAccessLine, mayBeAccessLiteral, type AccessResult } from "./access";
 import { lineParts, literalText, logsDocument } from "./document";
 import { ACCESS_PREFIX, LOGS_PREFIX } from "./family";
 import { decodeRecordLines, lineText, sourceName, type LogLine } from "./lines";
@@ -128,6 +128,9 @@ function dailyIndex(prefix: string, timestamp: string): string | undefined {
   return name;
 }
 
+/** What a line that {@link mayBeAccessLine} rules out gets (its reason is never written). */
+const NOT_ACCESS: AccessResult = { error: "not an nginx combined line" };
+
 function isAccessSource(sources: LineOptions["accessLogSources"], source: string): boolean {
   return sources === "all" || (sources !== "none" && sources.has(source));
 }
@@ -159,12 +162,20 @@ export function recordItems(
     const payload = new Payload(line);
     const parts = lineParts(line, options.maxFields);
     let accessError: string | undefined;
-    if (parts.message !== undefined && isAccessSource(options.accessLogSources, line.source)) {
-      const access = accessDocument(literalText(parts.message), line);
+    // Why a line is not an access-log line is only written for text lines of listed sources;
+    // otherwise lines that certainly are not one skip the parser (most lines, when every source is tried).
+    const reasonWanted = line.kind === "text" && options.accessLogSources !== "all";
+    if (
+      parts.message !== undefined &&
+      isAccessSource(options.accessLogSources, line.source) &&
+      (reasonWanted || mayBeAccessLiteral(parts.message))
+    ) {
+      const text = literalText(parts.message);
+      const access = reasonWanted || mayBeAccessLine(text) ? accessDocument(text, line) : NOT_ACCESS;
       const index = access.document === undefined ? undefined : dailyIndex(ACCESS_PREFIX, access.timestamp);
       if (access.document !== undefined && index !== undefined) {
         items.push(bulkItem("create", index, line.id, access.document, payload));
-      } else if (line.kind === "text" && options.accessLogSources !== "all") {
+      } else if (reasonWanted) {
         // Only a source declared as an access-log source makes a non-parsing line worth a note.
         accessError = `not an access-log line: ${access.error ?? "time outside 0000-9999"}`;
       }
