@@ -10,7 +10,7 @@ import { bulkItem, indexName, utcDay, type BulkItem } from "../../../lib/opensea
 import { accessDocument, mayBeAccessLine, mayBeAccessLiteral, type AccessResult } from "./access";
 import { lineParts, literalText, logsDocument } from "./document";
 import { ACCESS_PREFIX, LOGS_PREFIX } from "./family";
-import { decodeRecordLines, lineText, sourceName, type LogLine } from "./lines";
+import { decodeRecordLines, lineText, recordLineText, sourceName, type LogLine } from "./lines";
 
 /** How lines are mapped. */
 export interface LineOptions {
@@ -64,42 +64,74 @@ export function accessLogSourcesOption(csv: string | undefined): ReadonlySet<str
   return names.length === 0 ? "all" : new Set(names.map(sourceName));
 }
 
+/** What the payloads of one record share: its bytes and what its lines are decoded with. */
+interface RecordSource {
+  readonly data: Buffer;
+  readonly sequenceNumber: string;
+  readonly arrivedAtMs: number;
+}
+
 /**
  * The payload of a line's items. `line` is a getter on the class, so the
  * text is decoded only when a rejection needs it (rare), not for every line:
  * an own accessor per object (an object literal with `get line()`) made
- * mapping several times slower (measured). `toJSON` keeps `JSON.stringify`
- * complete.
+ * mapping several times slower (measured). The payload keeps the record's
+ * bytes and the line's offsets rather than the line's strings (or the
+ * {@link LogLine}, whose strings are slices of the line): retained strings
+ * are copied by every young-generation GC until the items are sent, which
+ * cost more than the mapping itself (measured). `toJSON` keeps
+ * `JSON.stringify` complete.
  */
 class Payload implements LinePayload {
   readonly id: string;
   readonly source: string;
   readonly lineIndex: number;
-  readonly #line: LogLine;
+  /** The line itself, when it is not a slice of the record's bytes (a KPL record). */
+  readonly #line: LogLine | undefined;
+  readonly #record: RecordSource | undefined;
+  readonly #start: number;
+  readonly #end: number;
 
-  constructor(line: LogLine) {
+  constructor(line: LogLine, record: RecordSource | undefined, start: number, end: number) {
     this.id = line.id;
     this.source = line.source;
     this.lineIndex = line.lineIndex;
-    this.#line = line;
+    this.#line = record === undefined ? line : undefined;
+    this.#record = record;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  #decoded(): { readonly text: string; readonly base64: boolean } {
+    const line = this.#line;
+    if (line !== undefined) return { text: lineText(line), base64: line.invalidBytes !== undefined };
+    const record = this.#record as RecordSource;
+    return recordLineText(
+      record.data,
+      record.sequenceNumber,
+      record.arrivedAtMs,
+      this.lineIndex,
+      this.#start,
+      this.#end,
+    );
   }
 
   get line(): string {
-    return lineText(this.#line);
+    return this.#decoded().text;
   }
 
   get encoding(): "base64" | undefined {
-    return this.#line.invalidBytes === undefined ? undefined : "base64";
+    return this.#decoded().base64 ? "base64" : undefined;
   }
 
   toJSON(): LinePayload {
-    const encoding = this.encoding;
+    const { text, base64 } = this.#decoded();
     return {
       id: this.id,
       source: this.source,
-      line: this.line,
+      line: text,
       lineIndex: this.lineIndex,
-      ...(encoding === undefined ? {} : { encoding }),
+      ...(base64 ? { encoding: "base64" as const } : {}),
     };
   }
 }
@@ -155,11 +187,14 @@ export function recordItems(
   if (!Number.isFinite(arrivedAtMs)) {
     throw new Error(`approximateArrivalTimestamp ${String(arrivedAtSeconds)} is not a number of seconds`);
   }
-  const { lines, ascii } = decodeRecordLines(data, sequenceNumber, arrivedAtMs);
+  const { lines, ascii, spans } = decodeRecordLines(data, sequenceNumber, arrivedAtMs);
+  const record: RecordSource | undefined =
+    spans.length === 0 ? undefined : { data, sequenceNumber, arrivedAtMs };
   const logsPrefix = options.logsPrefix ?? LOGS_PREFIX;
   const limits = { maxFields: options.maxFields, maxMessageBytes: options.maxMessageBytes };
-  for (const line of lines) {
-    const payload = new Payload(line);
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k] as LogLine;
+    const payload = new Payload(line, record, spans[2 * k] ?? 0, spans[2 * k + 1] ?? 0);
     const parts = lineParts(line, options.maxFields);
     let accessError: string | undefined;
     // Why a line is not an access-log line is only written for text lines of listed sources;
