@@ -85,8 +85,8 @@ const INVALID = new Invalid("not a JSON object");
 /** The state of one scan. */
 class Scan {
   pos = 0;
-  /** Pieces of the `fields` JSON, joined once at the end (a flat string, not thousands of concatenations). */
-  readonly parts: string[] = [];
+  /** The `fields` JSON so far (the document's join flattens it once, with the rest of the document). */
+  pairs = "";
   count = 0;
   overflow = "";
   readonly names: string[] = [];
@@ -95,11 +95,23 @@ class Scan {
   level: string | undefined;
   host: string | undefined;
   time: string | number | undefined;
+  text = "";
+  limits: FieldLimits = { maxFields: 0, maxKeyLength: 0, maxDepth: 0 };
 
-  constructor(
-    readonly text: string,
-    readonly limits: FieldLimits,
-  ) {}
+  /** Starts a scan of `text` (one Scan serves every line: scans never overlap, and it saves objects per line). */
+  reset(text: string, limits: FieldLimits): this {
+    this.pos = 0;
+    this.pairs = "";
+    this.count = 0;
+    this.overflow = "";
+    this.names.length = 0;
+    if (this.seen.size > 0) this.seen.clear();
+    this.messages[0] = this.messages[1] = this.messages[2] = undefined;
+    this.level = this.host = this.time = undefined;
+    this.text = text;
+    this.limits = limits;
+    return this;
+  }
 
   ws(): void {
     const text = this.text;
@@ -201,7 +213,7 @@ class Scan {
       this.spill(name, raw);
       return;
     }
-    this.parts.push(this.count === 0 ? '"' : ',"', nameJson, '":', value);
+    this.pairs += (this.count === 0 ? '"' : ',"') + nameJson + '":' + value;
     this.count++;
   }
 
@@ -366,6 +378,8 @@ class Scan {
   }
 }
 
+const SCAN = new Scan();
+
 /** The text of a JSON string literal (quotes included). */
 function decode(raw: string): string {
   return raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
@@ -378,8 +392,7 @@ function decode(raw: string): string {
  * @returns undefined when `json` is not a JSON object.
  */
 export function flattenJson(json: string, limits: FieldLimits): FlatFields | undefined {
-  const scan = new Scan(json, limits);
-  if (SEEN.size > 0) SEEN.clear();
+  const scan = SCAN.reset(json, limits);
   try {
     scan.ws();
     if (json.charCodeAt(scan.pos) !== 0x7b) return undefined;
@@ -399,7 +412,7 @@ export function flattenJson(json: string, limits: FieldLimits): FlatFields | und
   }
   // One object shape for every line (no conditional spreads): absent values are undefined.
   return {
-    pairs: scan.parts.join(""),
+    pairs: scan.pairs,
     count: scan.count,
     overflow: scan.overflow === "" ? undefined : `{${scan.overflow}}`,
     message,
