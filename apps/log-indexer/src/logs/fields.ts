@@ -233,21 +233,28 @@ class Scan {
       const rawKey = text.slice(keyStart + 1, keyEnd - 1);
       let key = rawKey;
       let keyJson = rawKey;
-      if (rawKey.includes("\\")) {
+      const escaped = rawKey.includes("\\");
+      if (escaped) {
         key = JSON.parse(text.slice(keyStart, keyEnd)) as string;
         keyJson = JSON.stringify(key).slice(1, -1);
       }
       if (key.includes(".")) {
         key = key.replaceAll(".", "_");
-        keyJson = keyJson.replaceAll(".", "_");
+        keyJson = escaped ? keyJson.replaceAll(".", "_") : key;
       }
-      if (key.trim() === "") {
+      if (blank(key)) {
         // OpenSearch refuses empty and blank field names.
         key = `_${key}`;
-        keyJson = `_${keyJson}`;
+        keyJson = escaped ? `_${keyJson}` : key;
       }
+      // Without escapes a name and its JSON form are the same text: build it once.
       const name = prefix === "" ? key : `${prefix}_${key}`;
-      const nameJson = prefix === "" ? keyJson : `${prefixJson}_${keyJson}`;
+      const nameJson =
+        prefix === ""
+          ? keyJson
+          : key === keyJson && prefix === prefixJson
+            ? name
+            : `${prefixJson}_${keyJson}`;
       this.pos = keyEnd;
       this.ws();
       if (text.charCodeAt(this.pos) !== 0x3a) throw INVALID;
@@ -379,6 +386,12 @@ class Scan {
 }
 
 const SCAN = new Scan();
+
+/** `key.trim() === ""`, without trimming names that start with a visible ASCII character (nearly all). */
+function blank(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return !(c > 0x20 && c < 0x7f) && key.trim() === "";
+}
 
 /** The text of a JSON string literal (quotes included). */
 function decode(raw: string): string {
