@@ -10,7 +10,7 @@ import { bulkItem, indexName, utcDay, type BulkItem } from "../../../lib/opensea
 import { accessDocument, mayBeAccessLine, mayBeAccessLiteral, type AccessResult } from "./access";
 import { lineParts, literalText, logsDocument } from "./document";
 import { ACCESS_PREFIX, LOGS_PREFIX } from "./family";
-import { decodeRecordLines, lineText, recordLineText, sourceName, type LogLine } from "./lines";
+import { lineText, recordLineText, sourceName, visitRecordLines, type LogLine } from "./lines";
 
 /** How lines are mapped. */
 export interface LineOptions {
@@ -187,14 +187,13 @@ export function recordItems(
   if (!Number.isFinite(arrivedAtMs)) {
     throw new Error(`approximateArrivalTimestamp ${String(arrivedAtSeconds)} is not a number of seconds`);
   }
-  const { lines, ascii, spans } = decodeRecordLines(data, sequenceNumber, arrivedAtMs);
-  const record: RecordSource | undefined =
-    spans.length === 0 ? undefined : { data, sequenceNumber, arrivedAtMs };
+  const record: RecordSource = { data, sequenceNumber, arrivedAtMs };
   const logsPrefix = options.logsPrefix ?? LOGS_PREFIX;
   const limits = { maxFields: options.maxFields, maxMessageBytes: options.maxMessageBytes };
-  for (let k = 0; k < lines.length; k++) {
-    const line = lines[k] as LogLine;
-    const payload = new Payload(line, record, spans[2 * k] ?? 0, spans[2 * k + 1] ?? 0);
+  // Each line is mapped as soon as it is decoded (see visitRecordLines); `ascii` is the line's:
+  // a document holds only that line's text and ASCII of our own, so its length is then its size.
+  visitRecordLines(data, sequenceNumber, arrivedAtMs, (line, ascii, start, end) => {
+    const payload = new Payload(line, start < 0 ? undefined : record, start, end);
     const parts = lineParts(line, options.maxFields);
     let accessError: string | undefined;
     // Why a line is not an access-log line is only written for text lines of listed sources;
@@ -219,7 +218,7 @@ export function recordItems(
     const index = dailyIndex(`${logsPrefix}-${line.source}`, logs.timestamp);
     if (index === undefined) {
       unindexable.push({ payload, reason: `no usable time (@timestamp ${logs.timestamp})` });
-      continue;
+      return;
     }
     items.push(
       bulkItem(
@@ -231,6 +230,6 @@ export function recordItems(
         ascii && accessError === undefined ? logs.document.length : undefined,
       ),
     );
-  }
+  });
   return { items, unindexable };
 }

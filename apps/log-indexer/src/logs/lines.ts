@@ -102,50 +102,66 @@ const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
  * @param arrivedAtMs the record's Kinesis arrival time (epoch ms): `receivedAt` of non-envelope lines.
  */
 export function decodeRecordLines(data: Buffer, sequenceNumber: string, arrivedAtMs: number): DecodedRecord {
+  const lines: LogLine[] = [];
+  const spans: number[] = [];
+  let all = true;
+  visitRecordLines(data, sequenceNumber, arrivedAtMs, (line, ascii, start, end) => {
+    lines.push(line);
+    if (start >= 0) spans.push(start, end);
+    if (!ascii) all = false;
+  });
+  return { lines, ascii: all, spans };
+}
+
+/**
+ * Decodes the lines of one record as {@link decodeRecordLines} does, handing
+ * each to `visit` as soon as it is decoded: mapping a line before the next
+ * is decoded lets its strings die young instead of a whole record's lines
+ * being kept through every young-generation GC of the record.
+ *
+ * @param visit gets the line, whether it is ASCII (its strings have as many UTF-8 bytes as characters),
+ *   and its bytes `[start, end)` in `data` (-1, -1 when the line is not a slice of the data: a KPL record).
+ */
+export function visitRecordLines(
+  data: Buffer,
+  sequenceNumber: string,
+  arrivedAtMs: number,
+  visit: (line: LogLine, ascii: boolean, start: number, end: number) => void,
+): void {
   const context: RecordContext = { sequenceNumber, arrivedAt: isoOf(arrivedAtMs), arrivedAtMs };
   if (data.length >= KPL_MAGIC.length && data.subarray(0, KPL_MAGIC.length).equals(KPL_MAGIC)) {
     // Lambda does not de-aggregate KPL records; keep the bytes so they can be replayed.
-    return {
-      lines: [
-        {
-          ...plainLine(context, 0, data.toString("base64")),
-          error: "KPL-aggregated record (not supported); message holds the record data in base64",
-        },
-      ],
-      ascii: true,
-      spans: [],
+    const line = {
+      ...plainLine(context, 0, data.toString("base64")),
+      error: "KPL-aggregated record (not supported); message holds the record data in base64",
     };
+    visit(line, true, -1, -1);
+    return;
   }
   // Line by line: decoding a whole record into one large string costs over
   // ten times more than decoding its lines (measured, Node 20).
   const valid = isUtf8(data);
-  const lines: LogLine[] = [];
-  const spans: number[] = [];
-  let ascii = true;
   for (let start = 0, lineIndex = 0; start < data.length; lineIndex++) {
     let next = data.indexOf(0x0a, start);
     if (next < 0) next = data.length;
     const end = next > start && data[next - 1] === 0x0d ? next - 1 : next;
     if (end > start) {
-      spans.push(start, end);
       if (valid || isUtf8(data.subarray(start, end))) {
         const text = data.toString("utf8", start, end);
-        const lineAscii = text.length === end - start;
-        if (!lineAscii) ascii = false;
-        lines.push(decodeLine(context, lineIndex, text, lineAscii ? data : undefined, start));
+        const ascii = text.length === end - start;
+        visit(decodeLine(context, lineIndex, text, ascii ? data : undefined, start), ascii, start, end);
       } else {
-        ascii = false;
         const bytes = data.subarray(start, end);
-        lines.push({
+        const line = {
           ...plainLine(context, lineIndex, bytes.toString("utf8")),
           error: "invalid UTF-8: the message shows U+FFFD for the bytes that are not",
           invalidBytes: Buffer.from(bytes),
-        });
+        };
+        visit(line, false, start, end);
       }
     }
     start = next + 1;
   }
-  return { lines, ascii, spans };
 }
 
 /**

@@ -90,6 +90,18 @@ describe("logs/lines spans", () => {
     );
   });
 
+  it("gives every item its exact UTF-8 size when ASCII and other lines share a record (property)", () => {
+    fc.assert(
+      fc.property(record, fc.constantFrom<"all" | "none">("all", "none"), (data, accessLogSources) => {
+        for (const item of recordItems(data, SEQUENCE, ARRIVED_SECONDS, { ...OPTIONS, accessLogSources })
+          .items) {
+          assert.equal(item.bytes, Buffer.byteLength(`${item.action}\n${item.document}\n`), item.document);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps a KPL record's line, which is not a slice of the data", () => {
     const data = Buffer.from([0xf3, 0x89, 0x9a, 0xc2, 1, 2, 3]);
     const { items } = recordItems(data, SEQUENCE, ARRIVED_SECONDS, OPTIONS);
