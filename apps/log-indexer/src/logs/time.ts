@@ -363,6 +363,19 @@ export function valueTime(value: string | number, receivedAtMs: number): number 
   return plausible(ms, receivedAtMs) ? ms : NaN;
 }
 
+/** First second (10000-01-01) whose ISO form has more than four year digits. */
+const MAX_PLAIN_SECOND = Date.UTC(10000, 0, 1) / 1000;
+let lastDay = NaN;
+let lastDayIso = "";
+
+/** `HH:MM:SS` of a second of the day. */
+function clock(secondOfDay: number): string {
+  const hours = Math.floor(secondOfDay / 3600);
+  const minutes = Math.floor(secondOfDay / 60) % 60;
+  const seconds = secondOfDay % 60;
+  return `${hours < 10 ? "0" : ""}${hours}:${minutes < 10 ? "0" : ""}${minutes}:${seconds < 10 ? "0" : ""}${seconds}`;
+}
+
 let lastSecond = NaN;
 let lastSecondIso = "";
 let lastMs = NaN;
@@ -376,7 +389,16 @@ export function isoOf(ms: number): string {
   if (ms === lastMs) return lastIso;
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
-    lastSecondIso = new Date(second * 1000).toISOString().slice(0, 20);
+    const day = Math.floor(second / 86_400);
+    if (day !== lastDay || !(second >= 0)) {
+      // Date writes the day (and every time out of the plain range: before 1970, years past 9999).
+      lastDayIso = new Date(second * 1000).toISOString().slice(0, 11);
+      lastDay = second >= 0 && second < MAX_PLAIN_SECOND ? day : NaN;
+    }
+    // Within a day only the clock changes: written by hand, it saves a Date per second of log time.
+    lastSecondIso = Number.isNaN(lastDay)
+      ? new Date(second * 1000).toISOString().slice(0, 20)
+      : `${lastDayIso}${clock(second - day * 86_400)}.`;
     lastSecond = second;
   }
   const millis = ms - second * 1000;
