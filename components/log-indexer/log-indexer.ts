@@ -11,13 +11,9 @@ import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
 import { createServiceRole } from "../lib/service-role";
 import type { StreamConsumerTuning } from "../lib/stream-consumer";
-import {
-  createStreamConsumerMapping,
-  streamConsumerTuning,
-  streamConsumerTuningProblems,
-} from "../lib/stream-consumer";
+import { createStreamConsumerMapping, streamConsumerTuningProblems } from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
-import { rangeProblems, throwIfInvalid } from "../lib/validation";
+import { logRetentionProblems, rangeProblems, throwIfInvalid } from "../lib/validation";
 import {
   FAILED_PREFIXES,
   FINDING_EVENT_PATTERNS,
@@ -27,6 +23,7 @@ import {
   logsIndexerStatements,
 } from "./policies";
 import type { AlertSeverity, FindingsServiceMode } from "./modes";
+import { ALERT_SEVERITIES, FINDINGS_SERVICE_MODES } from "./modes";
 import type { LogIndexerPart } from "./writers";
 
 /** The handlers the three Lambdas run (apps/log-indexer), bundled from source at deploy time. */
@@ -50,17 +47,21 @@ export interface LogIndexerOpenSearch {
   readonly dependsOn?: readonly pulumi.Resource[];
 }
 
-/** Lines of the ingest stream → `logs-*` and `access-*`; batching and size as {@link StreamConsumerTuning}. */
-export interface LogIndexerLogsArgs extends StreamConsumerTuning {
+/**
+ * Lines of the ingest stream → `logs-*` and `access-*`; batching and size as
+ * {@link StreamConsumerTuning}, every field given. No defaults: stack
+ * settings `search.logs.*`.
+ */
+export interface LogIndexerLogsArgs extends Required<StreamConsumerTuning> {
   readonly streamArn: pulumi.Input<string>;
   /** Same meaning as the transformer's: token names whose lines are access logs. Default: every source. */
   readonly accessLogSources?: readonly string[];
-  /** Days `logs-*` indices are kept (ISM). Default: 14. */
-  readonly retentionDays?: number;
-  /** Days `access-*` indices are kept (ISM). Default: 14. */
-  readonly accessRetentionDays?: number;
-  /** Flattened JSON leaves kept per document (10–1000). Default: 200. */
-  readonly maxFields?: number;
+  /** Days `logs-*` indices are kept (ISM). No default: stack setting `search.logs.retentionDays`. */
+  readonly retentionDays: number;
+  /** Days `access-*` indices are kept (ISM). No default: stack setting `search.logs.accessRetentionDays`. */
+  readonly accessRetentionDays: number;
+  /** Flattened JSON leaves kept per document (10–1000). No default: stack setting `search.logs.maxFields`. */
+  readonly maxFields: number;
 }
 
 /** The VPC flow-log group → `vpcflow-*`. */
@@ -70,20 +71,20 @@ export interface LogIndexerFlowLogsArgs {
   readonly logGroupArn: pulumi.Input<string>;
   /** The flow log's `logFormat`: the handler parses fields by it. */
   readonly logFormat: string;
-  /** Days `vpcflow-*` indices are kept. Default: 14. */
-  readonly retentionDays?: number;
+  /** Days `vpcflow-*` indices are kept. No default: stack setting `search.flowLogs.retentionDays`. */
+  readonly retentionDays: number;
 }
 
 /** GuardDuty and Security Hub findings → `findings-*`, severe ones also to the alert topic. */
 export interface LogIndexerFindingsArgs {
-  /** Days `findings-*` indices are kept. Default: 30. */
-  readonly retentionDays?: number;
-  /** Lowest severity alerted. Default: HIGH. */
-  readonly alertSeverity?: AlertSeverity;
-  /** Default: existing. */
-  readonly guardDuty?: FindingsServiceMode;
-  /** Default: existing. */
-  readonly securityHub?: FindingsServiceMode;
+  /** Days `findings-*` indices are kept. No default: stack setting `search.findings.retentionDays`. */
+  readonly retentionDays: number;
+  /** Lowest severity alerted. No default: stack setting `search.findings.alertSeverity`. */
+  readonly alertSeverity: AlertSeverity;
+  /** No default: stack setting `search.findings.guardDuty`. */
+  readonly guardDuty: FindingsServiceMode;
+  /** No default: stack setting `search.findings.securityHub`. */
+  readonly securityHub: FindingsServiceMode;
 }
 
 export interface LogIndexerArgs {
@@ -98,20 +99,11 @@ export interface LogIndexerArgs {
   readonly logs?: LogIndexerLogsArgs;
   readonly flowLogs?: LogIndexerFlowLogsArgs;
   readonly findings?: LogIndexerFindingsArgs;
-  /** Retention of the functions' own log groups. Default: 14. */
-  readonly logRetentionDays?: number;
-  /** Default: none. */
-  readonly tags?: Tags;
+  /** Retention of the functions' own log groups (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
+  readonly logRetentionDays: number;
+  /** Tags for every resource. No default: the stack's tags. */
+  readonly tags: Tags;
 }
-
-const DEFAULTS = {
-  maxFields: 200,
-  retentionDays: 14,
-  findingsRetentionDays: 30,
-  alertSeverity: "HIGH",
-  serviceMode: "existing",
-  logRetentionDays: 14,
-} as const;
 
 /** Async retries of a flow-log batch before the on-failure queue (Lambda allows 0–2). */
 const FLOW_LOG_ASYNC_RETRIES = 2;
@@ -120,53 +112,45 @@ const FINDINGS_MAX_RECEIVE_COUNT = 5;
 /** Flow-log and findings functions: small documents, one batch per invocation. */
 const SMALL_FUNCTION = { memoryMiB: 256, timeoutSeconds: 60 } as const;
 
+/** A problem when `value` is not one of `choices` (the types say so, but a plain-JS caller may not). */
+function choiceProblems(key: string, value: string, choices: readonly string[]): string[] {
+  return choices.includes(value) ? [] : [`${key} must be one of ${choices.join(", ")} (got ${value})`];
+}
+
 /** Every problem with the args, so that one error lists them all. */
 export function logIndexerArgProblems(args: LogIndexerArgs): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...logRetentionProblems("logRetentionDays", args.logRetentionDays)];
   const logs = args.logs;
   if (logs !== undefined) {
     problems.push(
       ...streamConsumerTuningProblems(logs, "logs."),
-      ...rangeProblems("logs.maxFields", logs.maxFields ?? DEFAULTS.maxFields, 10, 1000),
-      ...rangeProblems("logs.retentionDays", logs.retentionDays ?? DEFAULTS.retentionDays, 1, 3650),
-      ...rangeProblems(
-        "logs.accessRetentionDays",
-        logs.accessRetentionDays ?? DEFAULTS.retentionDays,
-        1,
-        3650,
-      ),
+      ...rangeProblems("logs.maxFields", logs.maxFields, 10, 1000),
+      ...rangeProblems("logs.retentionDays", logs.retentionDays, 1, 3650),
+      ...rangeProblems("logs.accessRetentionDays", logs.accessRetentionDays, 1, 3650),
     );
   }
   if (args.flowLogs !== undefined) {
-    problems.push(
-      ...rangeProblems(
-        "flowLogs.retentionDays",
-        args.flowLogs.retentionDays ?? DEFAULTS.retentionDays,
-        1,
-        3650,
-      ),
-    );
+    problems.push(...rangeProblems("flowLogs.retentionDays", args.flowLogs.retentionDays, 1, 3650));
     if (args.flowLogs.logFormat.trim() === "") problems.push("flowLogs.logFormat must not be empty");
   }
   if (args.findings !== undefined) {
+    const { retentionDays, alertSeverity, guardDuty, securityHub } = args.findings;
     problems.push(
-      ...rangeProblems(
-        "findings.retentionDays",
-        args.findings.retentionDays ?? DEFAULTS.findingsRetentionDays,
-        1,
-        3650,
-      ),
+      ...rangeProblems("findings.retentionDays", retentionDays, 1, 3650),
+      ...choiceProblems("findings.alertSeverity", alertSeverity, ALERT_SEVERITIES),
+      ...choiceProblems("findings.guardDuty", guardDuty, FINDINGS_SERVICE_MODES),
+      ...choiceProblems("findings.securityHub", securityHub, FINDINGS_SERVICE_MODES),
     );
   }
   return problems;
 }
 
 /** Products whose EventBridge rule exists: every one not `off`. */
-export function findingProducts(findings: LogIndexerFindingsArgs): (keyof typeof FINDING_EVENT_PATTERNS)[] {
+export function findingProducts(
+  findings: Pick<LogIndexerFindingsArgs, "guardDuty" | "securityHub">,
+): (keyof typeof FINDING_EVENT_PATTERNS)[] {
   return (["guardduty", "securityhub"] as const).filter(
-    (product) =>
-      ((product === "guardduty" ? findings.guardDuty : findings.securityHub) ?? DEFAULTS.serviceMode) !==
-      "off",
+    (product) => (product === "guardduty" ? findings.guardDuty : findings.securityHub) !== "off",
   );
 }
 
@@ -193,7 +177,7 @@ export class LogIndexer extends pulumi.ComponentResource {
   constructor(name: string, args: LogIndexerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:search:LogIndexer", name, {}, opts);
     throwIfInvalid("LogIndexer", name, logIndexerArgProblems(args));
-    const tags = args.tags ?? {};
+    const tags = args.tags;
     const ctx = awsContext(this);
     const openSearch = args.openSearch;
     const alarmTarget = { topicArn: args.alarmTopicArn, tags };
@@ -225,7 +209,7 @@ export class LogIndexer extends pulumi.ComponentResource {
       const logGroup = createEncryptedLogGroup(
         `${name}-${part}-logs`,
         {
-          retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+          retentionInDays: args.logRetentionDays,
           kmsKeyArn: args.kmsKeyArn,
           tags,
         },
@@ -293,7 +277,6 @@ export class LogIndexer extends pulumi.ComponentResource {
     // ---- Ingest stream → logs-* / access-*.
     const logs = args.logs;
     if (logs !== undefined) {
-      const tuning = streamConsumerTuning(logs);
       const failureQueue = createSecureQueue(
         `${name}-logs-failed-batches`,
         { kmsKeyArn: args.kmsKeyArn, tags },
@@ -301,13 +284,13 @@ export class LogIndexer extends pulumi.ComponentResource {
       );
       const { fn, role } = indexerFunction("logs", {
         entry: LOG_INDEXER_ENTRIES.logs,
-        memoryMiB: tuning.memoryMiB,
-        timeoutSeconds: tuning.timeoutSeconds,
+        memoryMiB: logs.memoryMiB,
+        timeoutSeconds: logs.timeoutSeconds,
         failedPrefix: FAILED_PREFIXES.logs,
         environment: {
-          LOGS_RETENTION_DAYS: String(logs.retentionDays ?? DEFAULTS.retentionDays),
-          ACCESS_RETENTION_DAYS: String(logs.accessRetentionDays ?? DEFAULTS.retentionDays),
-          MAX_FIELDS: String(logs.maxFields ?? DEFAULTS.maxFields),
+          LOGS_RETENTION_DAYS: String(logs.retentionDays),
+          ACCESS_RETENTION_DAYS: String(logs.accessRetentionDays),
+          MAX_FIELDS: String(logs.maxFields),
           ...(logs.accessLogSources !== undefined && logs.accessLogSources.length > 0
             ? { ACCESS_LOG_SOURCES: logs.accessLogSources.join(",") }
             : {}),
@@ -326,9 +309,9 @@ export class LogIndexer extends pulumi.ComponentResource {
         {
           streamArn: logs.streamArn,
           functionArn: fn.arn,
-          batchSize: tuning.batchSize,
-          batchWindowSeconds: tuning.batchWindowSeconds,
-          maximumRetryAttempts: tuning.maximumRetryAttempts,
+          batchSize: logs.batchSize,
+          batchWindowSeconds: logs.batchWindowSeconds,
+          maximumRetryAttempts: logs.maximumRetryAttempts,
           failureQueueArn: failureQueue.arn,
           tags,
         },
@@ -366,7 +349,7 @@ export class LogIndexer extends pulumi.ComponentResource {
         ...SMALL_FUNCTION,
         failedPrefix: FAILED_PREFIXES.flowLogs,
         environment: {
-          RETENTION_DAYS: String(flow.retentionDays ?? DEFAULTS.retentionDays),
+          RETENTION_DAYS: String(flow.retentionDays),
           FLOW_LOG_FORMAT: flow.logFormat,
         },
         statements: (base) =>
@@ -418,7 +401,7 @@ export class LogIndexer extends pulumi.ComponentResource {
     // ---- GuardDuty / Security Hub → findings-*.
     const findings = args.findings;
     if (findings !== undefined) {
-      if ((findings.guardDuty ?? DEFAULTS.serviceMode) === "create") {
+      if (findings.guardDuty === "create") {
         new aws.guardduty.Detector(
           `${name}-guardduty`,
           // Updated findings are re-published every 15 minutes (the fastest), not every 6 hours.
@@ -426,7 +409,7 @@ export class LogIndexer extends pulumi.ComponentResource {
           { parent: this },
         );
       }
-      if ((findings.securityHub ?? DEFAULTS.serviceMode) === "create") {
+      if (findings.securityHub === "create") {
         // Aggregation only: the default standards (paid checks) are a separate decision.
         new aws.securityhub.Account(
           `${name}-securityhub`,
@@ -484,9 +467,9 @@ export class LogIndexer extends pulumi.ComponentResource {
           ...SMALL_FUNCTION,
           failedPrefix: FAILED_PREFIXES.findings,
           environment: {
-            RETENTION_DAYS: String(findings.retentionDays ?? DEFAULTS.findingsRetentionDays),
+            RETENTION_DAYS: String(findings.retentionDays),
             ALERT_TOPIC_ARN: args.alarmTopicArn,
-            ALERT_SEVERITY: findings.alertSeverity ?? DEFAULTS.alertSeverity,
+            ALERT_SEVERITY: findings.alertSeverity,
           },
           statements: (base) =>
             pulumi

@@ -5,7 +5,8 @@ import type { ProgramRun } from "../../../test/lib/mocks";
 import { asPolicyInputs, parseJsonInput, resourceNamed, runUnderMocks } from "../../../test/lib/mocks";
 import { bundleLambdaCode } from "../../lib/bundle";
 import { DEFAULT_V2_FORMAT } from "../../flow-log-monitor";
-import type { LogIndexerArgs, LogIndexerPart } from "..";
+import { ENVIRONMENT_DEFAULTS } from "../../../stacks/settings-schema";
+import type { LogIndexerArgs, LogIndexerFindingsArgs, LogIndexerLogsArgs, LogIndexerPart } from "..";
 import {
   LOG_INDEXER_ENTRIES,
   LOG_INDEXER_WRITERS,
@@ -27,15 +28,32 @@ const sqs = (name: string) => `arn:aws:sqs:eu-west-1:${ACCOUNT}:${name}`;
 const lambda = (name: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:${name}`;
 const logStreams = (group: string) => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${group}:log-stream:*`;
 
+// The stack settings of dev, as stacks/platform.ts passes them: their defaults live in the settings schema only.
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+const { enabled: _logsOn, ...devLogs } = DEV.search.logs;
+const { enabled: _findingsOn, ...devFindings } = DEV.search.findings;
+const logsArgs = (overrides: Partial<LogIndexerLogsArgs> = {}): LogIndexerLogsArgs => ({
+  streamArn: STREAM,
+  ...devLogs,
+  ...overrides,
+});
+const findingsArgs = (overrides: Partial<LogIndexerFindingsArgs> = {}): LogIndexerFindingsArgs => ({
+  ...devFindings,
+  ...overrides,
+});
+const flowLogsArgs = { logGroupName: "/vpc/flow", logGroupArn: FLOW_GROUP, logFormat: DEFAULT_V2_FORMAT };
+
 const base: LogIndexerArgs = {
   archiveBucketName: "archive",
   archiveBucketArn: BUCKET_ARN,
   kmsKeyArn: KEY,
   alarmTopicArn: TOPIC,
   openSearch: { endpoint: "search.example", domainArn: DOMAIN, indexReplicas: 0 },
-  logs: { streamArn: STREAM, accessLogSources: ["nginx"], batchSize: 1000, batchWindowSeconds: 10 },
-  flowLogs: { logGroupName: "/vpc/flow", logGroupArn: FLOW_GROUP, logFormat: DEFAULT_V2_FORMAT },
-  findings: { alertSeverity: "CRITICAL", guardDuty: "create", securityHub: "existing" },
+  // Batching other than dev's, so that the mapping shows the given values, not a default.
+  logs: logsArgs({ accessLogSources: ["nginx"], batchSize: 1000, batchWindowSeconds: 10 }),
+  flowLogs: { ...flowLogsArgs, retentionDays: DEV.search.flowLogs.retentionDays },
+  findings: findingsArgs({ alertSeverity: "CRITICAL", guardDuty: "create", securityHub: "existing" }),
+  logRetentionDays: DEV.logRetentionDays,
   tags,
 };
 
@@ -348,13 +366,26 @@ describe("LogIndexer parts (mocks)", () => {
     assert.equal(variables.OPENSEARCH_ENDPOINT, undefined);
   });
 
+  it("each part's own log group keeps its logs the given days, with the archive key", async () => {
+    const run = await runUnderMocks(
+      "test",
+      NO_CONFIG,
+      () => new LogIndexer("rt", { ...base, logRetentionDays: 90 }),
+    );
+    const groups = run.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup");
+    assert.deepEqual(
+      groups.map((g) => [g.name, g.inputs.retentionInDays, g.inputs.kmsKeyId]),
+      ["logs", "flow", "findings"].map((part) => [`rt-${part}-logs`, 90, KEY]),
+    );
+  });
+
   it("findings with both products off: no rule, no queue, no function", async () => {
     const run = await runUnderMocks("test", NO_CONFIG, () => ({
       roleArns: new LogIndexer("off", {
         ...base,
         logs: undefined,
         flowLogs: undefined,
-        findings: { guardDuty: "off", securityHub: "off" },
+        findings: findingsArgs({ guardDuty: "off", securityHub: "off" }),
       }).roleArns,
     }));
     assert.deepEqual(
@@ -366,26 +397,41 @@ describe("LogIndexer parts (mocks)", () => {
 });
 
 describe("LogIndexer (pure)", () => {
-  it("findingProducts: every product not off, existing by default", () => {
-    assert.deepEqual(findingProducts({}), ["guardduty", "securityhub"]);
-    assert.deepEqual(findingProducts({ guardDuty: "off" }), ["securityhub"]);
+  it("findingProducts: every product not off", () => {
+    assert.deepEqual(findingProducts({ guardDuty: "existing", securityHub: "existing" }), [
+      "guardduty",
+      "securityhub",
+    ]);
+    assert.deepEqual(findingProducts({ guardDuty: "off", securityHub: "create" }), ["securityhub"]);
     assert.deepEqual(findingProducts({ guardDuty: "create", securityHub: "off" }), ["guardduty"]);
   });
 
   it("lists every out-of-range setting at once", () => {
     const problems = logIndexerArgProblems({
       ...base,
-      logs: { streamArn: STREAM, batchSize: 0, maxFields: 5, timeoutSeconds: 901 },
-      flowLogs: { logGroupName: "g", logGroupArn: FLOW_GROUP, logFormat: " " },
-      findings: { retentionDays: 0 },
+      logRetentionDays: 13,
+      logs: logsArgs({ batchSize: 0, maxFields: 5, timeoutSeconds: 901, accessRetentionDays: 3651 }),
+      flowLogs: { ...flowLogsArgs, logGroupName: "g", logFormat: " ", retentionDays: 0 },
+      findings: findingsArgs({
+        retentionDays: 0,
+        alertSeverity: "high" as LogIndexerFindingsArgs["alertSeverity"],
+        securityHub: "on" as LogIndexerFindingsArgs["securityHub"],
+      }),
     });
-    for (const key of [
+    const keys = [
+      "logRetentionDays",
       "logs.batchSize",
       "logs.maxFields",
       "logs.timeoutSeconds",
+      "logs.accessRetentionDays",
       "flowLogs.logFormat",
+      "flowLogs.retentionDays",
       "findings.retentionDays",
-    ]) {
+      "findings.alertSeverity",
+      "findings.securityHub",
+    ];
+    assert.equal(problems.length, keys.length, problems.join("; "));
+    for (const key of keys) {
       assert.ok(
         problems.some((p) => p.includes(key)),
         `${key}: ${problems.join("; ")}`,
