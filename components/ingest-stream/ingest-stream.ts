@@ -8,7 +8,7 @@ import { dataStoreOptions } from "../lib/data-protection";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
-import { rangeProblems, throwIfInvalid } from "../lib/validation";
+import { logRetentionProblems, rangeProblems, throwIfInvalid } from "../lib/validation";
 import { rawArchivePrefixes } from "./prefixes";
 import { firehoseRoleStatements } from "./role-policy";
 
@@ -19,47 +19,40 @@ export interface IngestStreamArgs {
   readonly archiveBucketArn: pulumi.Input<string>;
   /** Topic for the stream and delivery alarms. */
   readonly alarmTopicArn: pulumi.Input<string>;
-  /** Capacity mode. Default: ON_DEMAND (no shard management, scales with traffic). */
-  readonly mode?: "ON_DEMAND" | "PROVISIONED";
-  /** Shards when PROVISIONED. Default: 1. */
-  readonly shardCount?: number;
-  /** Hours records stay readable in the stream (24–8760). Default: 24. */
-  readonly retentionHours?: number;
-  /** Firehose buffering interval in seconds (the source design: 60). Default: 60. */
-  readonly bufferIntervalSeconds?: number;
-  /** Firehose buffering size in MiB (the source design: 64). Default: 64. */
-  readonly bufferSizeMiB?: number;
-  /** Retention of the delivery-error log group. Default: 14. */
-  readonly logRetentionDays?: number;
-  /** Protect and retain the stream (prod). Default: false. */
-  readonly retainData?: boolean;
-  /** Tags for every resource. Default: none. */
-  readonly tags?: Tags;
+  /**
+   * Capacity mode: ON_DEMAND needs no shard management and scales with
+   * traffic. No default: stack setting `ingestStream.mode`.
+   */
+  readonly mode: "ON_DEMAND" | "PROVISIONED";
+  /** Shards when PROVISIONED (1–500). No default: stack setting `ingestStream.shardCount`. */
+  readonly shardCount: number;
+  /** Hours records stay readable in the stream (24–8760). No default: stack setting `ingestStream.retentionHours`. */
+  readonly retentionHours: number;
+  /** Firehose buffering interval in seconds (0–900). No default: stack setting `rawArchive.bufferIntervalSeconds`. */
+  readonly bufferIntervalSeconds: number;
+  /** Firehose buffering size in MiB (1–128). No default: stack setting `rawArchive.bufferSizeMiB`. */
+  readonly bufferSizeMiB: number;
+  /** Retention of the delivery-error log group (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
+  readonly logRetentionDays: number;
+  /** Protect and retain the stream (prod). No default: stack setting `retainData`. */
+  readonly retainData: boolean;
+  /** Tags for every resource. No default: the stack's tags. */
+  readonly tags: Tags;
 }
 
-const DEFAULTS = {
-  mode: "ON_DEMAND",
-  shardCount: 1,
-  retentionHours: 24,
-  bufferIntervalSeconds: 60,
-  bufferSizeMiB: 64,
-  logRetentionDays: 14,
-  retainData: false,
-  tags: {},
-} as const;
+const STREAM_MODES: readonly string[] = ["ON_DEMAND", "PROVISIONED"];
 
 /** Every problem with the args, so that one error can list them all. */
 export function ingestStreamArgProblems(args: IngestStreamArgs): string[] {
   return [
-    ...rangeProblems("retentionHours", args.retentionHours ?? DEFAULTS.retentionHours, 24, 8760),
-    ...rangeProblems("shardCount", args.shardCount ?? DEFAULTS.shardCount, 1, 500),
-    ...rangeProblems(
-      "bufferIntervalSeconds",
-      args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds,
-      0,
-      900,
-    ),
-    ...rangeProblems("bufferSizeMiB", args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB, 1, 128),
+    ...(STREAM_MODES.includes(args.mode)
+      ? []
+      : [`mode must be one of ${STREAM_MODES.join(", ")} (got ${String(args.mode)})`]),
+    ...rangeProblems("retentionHours", args.retentionHours, 24, 8760),
+    ...rangeProblems("shardCount", args.shardCount, 1, 500),
+    ...rangeProblems("bufferIntervalSeconds", args.bufferIntervalSeconds, 0, 900),
+    ...rangeProblems("bufferSizeMiB", args.bufferSizeMiB, 1, 128),
+    ...logRetentionProblems("logRetentionDays", args.logRetentionDays),
   ];
 }
 
@@ -77,27 +70,27 @@ export class IngestStream extends pulumi.ComponentResource {
   constructor(name: string, args: IngestStreamArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:ingest:IngestStream", name, {}, opts);
     throwIfInvalid("IngestStream", name, ingestStreamArgProblems(args));
-    const tags = args.tags ?? DEFAULTS.tags;
-    const mode = args.mode ?? DEFAULTS.mode;
+    const tags = args.tags;
+    const mode = args.mode;
     const ctx = awsContext(this);
 
     const stream = new aws.kinesis.Stream(
       `${name}-stream`,
       {
         streamModeDetails: { streamMode: mode },
-        ...(mode === "PROVISIONED" ? { shardCount: args.shardCount ?? DEFAULTS.shardCount } : {}),
-        retentionPeriod: args.retentionHours ?? DEFAULTS.retentionHours,
+        ...(mode === "PROVISIONED" ? { shardCount: args.shardCount } : {}),
+        retentionPeriod: args.retentionHours,
         encryptionType: "KMS",
         kmsKeyId: args.kmsKeyArn,
         tags: { ...tags },
       },
-      dataStoreOptions(this, args.retainData ?? DEFAULTS.retainData),
+      dataStoreOptions(this, args.retainData),
     );
 
     const errorLogGroup = createEncryptedLogGroup(
       `${name}-delivery-errors`,
       {
-        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        retentionInDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
         tags,
       },
@@ -139,8 +132,8 @@ export class IngestStream extends pulumi.ComponentResource {
           roleArn: delivery.role.arn,
           bucketArn: args.archiveBucketArn,
           ...rawArchivePrefixes(ARCHIVE_PREFIXES.raw, ARCHIVE_PREFIXES.rawErrors),
-          bufferingInterval: args.bufferIntervalSeconds ?? DEFAULTS.bufferIntervalSeconds,
-          bufferingSize: args.bufferSizeMiB ?? DEFAULTS.bufferSizeMiB,
+          bufferingInterval: args.bufferIntervalSeconds,
+          bufferingSize: args.bufferSizeMiB,
           compressionFormat: "GZIP",
           kmsKeyArn: args.kmsKeyArn,
           // Records hold NDJSON without a trailing newline; without a delimiter

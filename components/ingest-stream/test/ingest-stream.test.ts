@@ -2,7 +2,10 @@ import * as assert from "node:assert/strict";
 
 import { violations } from "../../../policy/rules";
 import { asPolicyInputs, resourceNamed, runUnderMocks, parseJsonInput } from "../../../test/lib/mocks";
+import { ENVIRONMENT_DEFAULTS } from "../../../stacks/settings-schema";
+import type { IngestStreamArgs } from "..";
 import { IngestStream, ingestStreamArgProblems } from "..";
+import { LOG_RETENTION_DAYS } from "../../lib/validation";
 import { rawArchivePrefixes } from "../prefixes";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
@@ -10,18 +13,24 @@ const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 const BUCKET = "arn:aws:s3:::archive";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
+// The stack settings of dev, as stacks/platform.ts passes them: their defaults live in the settings schema only.
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+const base: IngestStreamArgs = {
+  kmsKeyArn: KEY,
+  archiveBucketArn: BUCKET,
+  alarmTopicArn: TOPIC,
+  ...DEV.ingestStream,
+  ...DEV.rawArchive,
+  logRetentionDays: DEV.logRetentionDays,
+  retainData: DEV.retainData,
+  tags,
+};
 
 describe("IngestStream (mocks)", () => {
   let run: Awaited<ReturnType<typeof runUnderMocks>>;
   before(async () => {
     run = await runUnderMocks("test", NO_CONFIG, () => {
-      new IngestStream("in", {
-        kmsKeyArn: KEY,
-        archiveBucketArn: BUCKET,
-        alarmTopicArn: TOPIC,
-        retentionHours: 48,
-        tags,
-      });
+      new IngestStream("in", { ...base, retentionHours: 48 });
     });
   });
 
@@ -113,13 +122,7 @@ describe("IngestStream (mocks)", () => {
 
   it("provisioned mode sets the shard count; invalid args are all listed", async () => {
     const provisioned = await runUnderMocks("test", NO_CONFIG, () => {
-      new IngestStream("p", {
-        kmsKeyArn: KEY,
-        archiveBucketArn: BUCKET,
-        alarmTopicArn: TOPIC,
-        mode: "PROVISIONED",
-        shardCount: 4,
-      });
+      new IngestStream("p", { ...base, mode: "PROVISIONED", shardCount: 4 });
     });
     assert.equal(
       resourceNamed(provisioned.resources, "aws:kinesis/stream:Stream", "p-stream").props.shardCount,
@@ -127,14 +130,20 @@ describe("IngestStream (mocks)", () => {
     );
     assert.deepEqual(
       ingestStreamArgProblems({
-        kmsKeyArn: KEY,
-        archiveBucketArn: BUCKET,
-        alarmTopicArn: TOPIC,
+        ...base,
+        mode: "SHARDED" as IngestStreamArgs["mode"],
         retentionHours: 1,
         bufferSizeMiB: 500,
+        logRetentionDays: 13,
       }),
-      ["retentionHours must be 24–8760 (got 1)", "bufferSizeMiB must be 1–128 (got 500)"],
+      [
+        "mode must be one of ON_DEMAND, PROVISIONED (got SHARDED)",
+        "retentionHours must be 24–8760 (got 1)",
+        "bufferSizeMiB must be 1–128 (got 500)",
+        `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got 13)`,
+      ],
     );
+    assert.deepEqual(ingestStreamArgProblems(base), []);
   });
 
   it("prefixes are pure and partition by hour", () => {
