@@ -16,13 +16,9 @@ import { createEncryptedLogGroup } from "../lib/log-group";
 import { createSecureQueue } from "../lib/queue";
 import { createServiceRole } from "../lib/service-role";
 import type { StreamConsumerTuning } from "../lib/stream-consumer";
-import {
-  createStreamConsumerMapping,
-  streamConsumerTuning,
-  streamConsumerTuningProblems,
-} from "../lib/stream-consumer";
+import { createStreamConsumerMapping, streamConsumerTuningProblems } from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
-import { throwIfInvalid } from "../lib/validation";
+import { logRetentionProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 import { accessLogTableInputs } from "./glue-table";
 import { transformerStatements } from "./role-policy";
@@ -30,8 +26,12 @@ import { transformerStatements } from "./role-policy";
 /** The handler the Lambda runs, bundled from source at deploy time. */
 export const TRANSFORMER_ENTRY = "apps/access-log-transformer/src/handler.ts";
 
-/** Batching, retries, memory and timeout of the transformer: {@link StreamConsumerTuning}. */
-export interface AccessLogPipelineArgs extends StreamConsumerTuning {
+/**
+ * Batching, retries, memory and timeout of the transformer:
+ * {@link StreamConsumerTuning}, every field given. No defaults: stack
+ * settings `accessLogs.*`.
+ */
+export interface AccessLogPipelineArgs extends Required<StreamConsumerTuning> {
   /** The ingest stream to read. */
   readonly streamArn: pulumi.Input<string>;
   readonly archiveBucketName: pulumi.Input<string>;
@@ -40,16 +40,17 @@ export interface AccessLogPipelineArgs extends StreamConsumerTuning {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Topic for iterator-age, error and failed-batch alarms. */
   readonly alarmTopicArn: pulumi.Input<string>;
-  /** Retention of the function's log group. Default: 14. */
-  readonly logRetentionDays?: number;
+  /** Retention of the function's log group (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
+  readonly logRetentionDays: number;
   /**
    * Ingest token names whose lines are nginx access logs. The ingest stream
    * also carries other logs; lines from other sources are skipped by the
    * transformer (they stay in the raw archive) instead of filling
    * `access-errors/`. Records written straight to the stream (fluentd) are
-   * always parsed. Default: every source.
+   * always parsed. Empty: every source. No default: stack setting
+   * `accessLogs.sources`.
    */
-  readonly accessLogSources?: readonly string[];
+  readonly accessLogSources: readonly string[];
   /**
    * Share of rejected lines, rejected / (parsed + rejected), that alarms when
    * every one of three 5-minute periods reaches it (0 < share ≤ 1): a format change in
@@ -58,25 +59,27 @@ export interface AccessLogPipelineArgs extends StreamConsumerTuning {
   readonly rejectedShareAlarmThreshold?: number;
   /** Glue database name (lowercase, digits, underscores). Default: derived from the component name. */
   readonly glueDatabaseName?: string;
-  /** Tags for every resource. Default: none. */
-  readonly tags?: Tags;
+  /** Tags for every resource. No default: the stack's tags. */
+  readonly tags: Tags;
 }
 
+/** Defaults of the args that are no stack setting. */
 const DEFAULTS = {
-  logRetentionDays: 14,
   rejectedShareAlarmThreshold: 0.05,
-  tags: {},
 } as const;
 
 /** Every problem with the args, so that one error can list them all. */
 export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): string[] {
-  const problems = streamConsumerTuningProblems(args);
+  const problems = [
+    ...streamConsumerTuningProblems(args),
+    ...logRetentionProblems("logRetentionDays", args.logRetentionDays),
+  ];
   // A share, not a count: the range checks want integers.
   const share = args.rejectedShareAlarmThreshold ?? DEFAULTS.rejectedShareAlarmThreshold;
   if (!(share > 0 && share <= 1)) {
     problems.push(`rejectedShareAlarmThreshold must be a share in (0, 1] (got ${share})`);
   }
-  for (const source of args.accessLogSources ?? []) {
+  for (const source of args.accessLogSources) {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(source))
       problems.push(`accessLogSources: "${source}" is not a token name`);
   }
@@ -104,10 +107,9 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
   constructor(name: string, args: AccessLogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:access-logs:AccessLogPipeline", name, {}, opts);
     throwIfInvalid("AccessLogPipeline", name, accessLogPipelineArgProblems(args));
-    const tags = args.tags ?? DEFAULTS.tags;
+    const tags = args.tags;
     const ctx = awsContext(this);
-    const tuning = streamConsumerTuning(args);
-    const timeoutSeconds = tuning.timeoutSeconds;
+    const timeoutSeconds = args.timeoutSeconds;
     // The `service` dimension of the transformer's metrics, one per pipeline.
     const serviceName = `${name}-transformer`;
 
@@ -119,7 +121,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
     const logGroup = createEncryptedLogGroup(
       `${name}-transformer-logs`,
       {
-        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        retentionInDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
         tags,
       },
@@ -154,7 +156,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       {
         entry: TRANSFORMER_ENTRY,
         roleArn: execution.role.arn,
-        memoryMiB: tuning.memoryMiB,
+        memoryMiB: args.memoryMiB,
         timeoutSeconds,
         kmsKeyArn: args.kmsKeyArn,
         environment: {
@@ -162,7 +164,7 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
           ACCESS_PREFIX: ARCHIVE_PREFIXES.access,
           ERROR_PREFIX: ARCHIVE_PREFIXES.accessErrors,
           POWERTOOLS_SERVICE_NAME: serviceName,
-          ...(args.accessLogSources !== undefined && args.accessLogSources.length > 0
+          ...(args.accessLogSources.length > 0
             ? { ACCESS_LOG_SOURCES: args.accessLogSources.join(",") }
             : {}),
         },
@@ -178,9 +180,9 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
       {
         streamArn: args.streamArn,
         functionArn: transformer.arn,
-        batchSize: tuning.batchSize,
-        batchWindowSeconds: tuning.batchWindowSeconds,
-        maximumRetryAttempts: tuning.maximumRetryAttempts,
+        batchSize: args.batchSize,
+        batchWindowSeconds: args.batchWindowSeconds,
+        maximumRetryAttempts: args.maximumRetryAttempts,
         failureQueueArn: failureQueue.arn,
         tags,
       },

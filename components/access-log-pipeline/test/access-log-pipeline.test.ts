@@ -4,12 +4,15 @@ import { violations } from "../../../policy/rules";
 import type { ProgramRun } from "../../../test/lib/mocks";
 import { asPolicyInputs, parseJsonInput, resourceNamed, runUnderMocks } from "../../../test/lib/mocks";
 import { bundleLambdaCode } from "../../lib/bundle";
+import { LOG_RETENTION_DAYS } from "../../lib/validation";
 import {
   METRICS_NAMESPACE,
   PARSED_LINES_METRIC,
   REJECTED_LINES_METRIC,
   SERVICE_DIMENSION,
 } from "../../../apps/access-log-transformer/src/metrics";
+import { ENVIRONMENT_DEFAULTS } from "../../../stacks/settings-schema";
+import type { AccessLogPipelineArgs } from "..";
 import { AccessLogPipeline, accessLogPipelineArgProblems, accessLogTableInputs, TRANSFORMER_ENTRY } from "..";
 
 const NO_CONFIG = { config: {}, secretKeys: [] };
@@ -18,12 +21,18 @@ const STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/ingest";
 const BUCKET_ARN = "arn:aws:s3:::archive";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const tags = { Project: "log-platform", Environment: "test", ManagedBy: "pulumi" };
-const base = {
+// The stack settings of dev, as stacks/platform.ts passes them: their defaults live in the settings schema only.
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+const { sources: devSources, ...devTuning } = DEV.accessLogs;
+const base: AccessLogPipelineArgs = {
   streamArn: STREAM,
   archiveBucketName: "archive",
   archiveBucketArn: BUCKET_ARN,
   kmsKeyArn: KEY,
   alarmTopicArn: TOPIC,
+  accessLogSources: devSources,
+  ...devTuning,
+  logRetentionDays: DEV.logRetentionDays,
   tags,
 };
 
@@ -263,14 +272,17 @@ describe("AccessLogPipeline (mocks)", () => {
         ...base,
         batchSize: 0,
         timeoutSeconds: 901,
+        logRetentionDays: 13,
         glueDatabaseName: "Bad-Name",
       }),
       [
         "batchSize must be 1–10000 (got 0)",
         "timeoutSeconds must be 1–900 (got 901)",
+        `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got 13)`,
         'glueDatabaseName must be lowercase letters, digits and underscores (got "Bad-Name")',
       ],
     );
+    assert.deepEqual(accessLogPipelineArgProblems(base), []);
     assert.equal(accessLogTableInputs("b", "access/").storageDescriptor.location, "s3://b/access/");
   });
 });
