@@ -11,7 +11,7 @@ import { awsContext } from "../lib/aws-context";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
-import { throwIfInvalid } from "../lib/validation";
+import { logRetentionProblems, throwIfInvalid } from "../lib/validation";
 import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
 import {
@@ -75,22 +75,22 @@ export interface LogReceiverClusterArgs {
    * CNAME at `loadBalancerDnsName`).
    */
   readonly hostedZoneId?: pulumi.Input<string>;
-  /** VPC CIDR block. Default: 10.20.0.0/16. */
-  readonly cidrBlock?: string;
-  /** Availability zones (2–3). Default: 2. */
-  readonly availabilityZoneCount?: number;
-  /** NAT gateways: one for the VPC (cheap) or one per zone (HA). Default: Single. */
-  readonly natGateways?: "Single" | "OnePerAz";
-  /** Client address ranges allowed to reach port 443. Default: 0.0.0.0/0 (PCs on the internet). */
-  readonly allowedCidrs?: readonly string[];
-  /** Task count bounds for autoscaling. Default: 1..2. */
-  readonly minTasks?: number;
-  readonly maxTasks?: number;
-  /** Fargate CPU units and memory. Default: 256 / 512. */
-  readonly cpu?: number;
-  readonly memoryMiB?: number;
-  /** Average CPU the service scales to hold. Default: 60. */
-  readonly targetCpuPercent?: number;
+  /** VPC CIDR block. No default: stack setting `network.cidrBlock`. */
+  readonly cidrBlock: string;
+  /** Availability zones (2–3). No default: stack setting `network.availabilityZoneCount`. */
+  readonly availabilityZoneCount: number;
+  /** NAT gateways: one for the VPC (cheap) or one per zone (HA). No default: stack setting `network.natGateways`. */
+  readonly natGateways: "Single" | "OnePerAz";
+  /** Client address ranges allowed to reach port 443 (PCs on the internet: 0.0.0.0/0). No default: stack setting `receiver.allowedCidrs`. */
+  readonly allowedCidrs: readonly string[];
+  /** Task count bounds for autoscaling. No defaults: stack settings `receiver.minTasks`, `receiver.maxTasks`. */
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** Fargate CPU units and memory. No defaults: stack settings `receiver.cpu`, `receiver.memoryMiB`. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** Average CPU the service scales to hold. No default: stack setting `receiver.targetCpuPercent`. */
+  readonly targetCpuPercent: number;
   /** Run this image instead of building `apps/log-receiver` (then no repository is created). */
   readonly imageUri?: pulumi.Input<string>;
   /**
@@ -101,30 +101,13 @@ export interface LogReceiverClusterArgs {
     readonly workspaceArn: pulumi.Input<string>;
     readonly remoteWriteUrl: pulumi.Input<string>;
   };
-  /** Retention of the task log group. Default: 14. */
-  readonly logRetentionDays?: number;
-  /** Prod: deletion protection on the NLB, tokens secret kept 30 days after deletion. Default: false. */
-  readonly retainData?: boolean;
-  /** Tags for every resource. Default: none. */
-  readonly tags?: Tags;
+  /** Retention of the task log group (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
+  readonly logRetentionDays: number;
+  /** Prod: deletion protection on the NLB, tokens secret kept 30 days after deletion. No default: stack setting `retainData`. */
+  readonly retainData: boolean;
+  /** Tags for every resource. No default: the stack's tags. */
+  readonly tags: Tags;
 }
-
-const DEFAULTS = {
-  allowGeneratedTokens: false,
-  allowSelfSignedCertificate: false,
-  cidrBlock: "10.20.0.0/16",
-  availabilityZoneCount: 2,
-  natGateways: "Single",
-  allowedCidrs: ["0.0.0.0/0"],
-  minTasks: 1,
-  maxTasks: 2,
-  cpu: 256,
-  memoryMiB: 512,
-  targetCpuPercent: 60,
-  logRetentionDays: 14,
-  retainData: false,
-  tags: {},
-} as const;
 
 /** TLS 1.3 with 1.2 fallback, forward secrecy only (AWS's recommended NLB policy). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -132,16 +115,17 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** Every problem with the args, so that one error can list them all. */
 export function logReceiverClusterArgProblems(args: LogReceiverClusterArgs): string[] {
   const problems: string[] = [];
-  const min = args.minTasks ?? DEFAULTS.minTasks;
-  const max = args.maxTasks ?? DEFAULTS.maxTasks;
+  const min = args.minTasks;
+  const max = args.maxTasks;
   if (!Number.isInteger(min) || min < 1)
     problems.push(`minTasks must be a whole number of at least 1 (got ${min})`);
   if (!Number.isInteger(max) || max < min)
     problems.push(`maxTasks must be a whole number of at least minTasks (got ${max})`);
-  const target = args.targetCpuPercent ?? DEFAULTS.targetCpuPercent;
+  const target = args.targetCpuPercent;
   if (target < 10 || target > 90) problems.push(`targetCpuPercent must be 10–90 (got ${target})`);
-  const zones = args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount;
+  const zones = args.availabilityZoneCount;
   if (zones < 2 || zones > 3) problems.push(`availabilityZoneCount must be 2 or 3 (got ${zones})`);
+  problems.push(...logRetentionProblems("logRetentionDays", args.logRetentionDays));
   if (args.domainName !== undefined && !DNS_NAME.test(args.domainName)) {
     problems.push(`domainName must be a DNS host name such as logs.example.com (got ${args.domainName})`);
   }
@@ -163,7 +147,7 @@ export function logReceiverClusterArgProblems(args: LogReceiverClusterArgs): str
       "ingestTokens is required: give at least one named token (generated tokens are allowed only in dev)",
     );
   }
-  if ((args.allowedCidrs ?? DEFAULTS.allowedCidrs).length === 0) {
+  if (args.allowedCidrs.length === 0) {
     problems.push("allowedCidrs must name at least one address range");
   }
   return problems;
@@ -195,19 +179,19 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
   constructor(name: string, args: LogReceiverClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:receiver:LogReceiverCluster", name, {}, opts);
     throwIfInvalid("LogReceiverCluster", name, logReceiverClusterArgProblems(args));
-    const tags = args.tags ?? DEFAULTS.tags;
-    const retainData = args.retainData ?? DEFAULTS.retainData;
-    const minTasks = args.minTasks ?? DEFAULTS.minTasks;
-    const maxTasks = args.maxTasks ?? DEFAULTS.maxTasks;
+    const tags = args.tags;
+    const retainData = args.retainData;
+    const minTasks = args.minTasks;
+    const maxTasks = args.maxTasks;
     const ctx = awsContext(this);
 
     // ---- Network: public subnets for the NLB, private ones for the tasks.
     const vpc = new awsx.ec2.Vpc(
       `${name}-vpc`,
       {
-        cidrBlock: args.cidrBlock ?? DEFAULTS.cidrBlock,
-        numberOfAvailabilityZones: args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount,
-        natGateways: { strategy: args.natGateways ?? DEFAULTS.natGateways },
+        cidrBlock: args.cidrBlock,
+        numberOfAvailabilityZones: args.availabilityZoneCount,
+        natGateways: { strategy: args.natGateways },
         subnetStrategy: "Auto",
         subnetSpecs: [
           { type: "Public", cidrMask: 24 },
@@ -227,7 +211,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       { vpcId: vpc.vpcId, description: "log receiver tasks: only from the NLB", tags: { ...tags } },
       { parent: this },
     );
-    (args.allowedCidrs ?? DEFAULTS.allowedCidrs).forEach((cidr, index) => {
+    args.allowedCidrs.forEach((cidr, index) => {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-nlb-in-${index}`,
         {
@@ -383,7 +367,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
     const logGroup = createEncryptedLogGroup(
       `${name}-tasks`,
       {
-        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        retentionInDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
         tags,
       },
@@ -443,8 +427,8 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
       `${name}-task`,
       {
         family: `${name}-receiver`,
-        cpu: String(args.cpu ?? DEFAULTS.cpu),
-        memory: String(args.memoryMiB ?? DEFAULTS.memoryMiB),
+        cpu: String(args.cpu),
+        memory: String(args.memoryMiB),
         networkMode: "awsvpc",
         requiresCompatibilities: ["FARGATE"],
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
@@ -469,10 +453,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
                 tokensSecretArn,
                 tokensVersionId,
                 logGroupName,
-                memoryLimitMiB: receiverMemoryMiB(
-                  args.memoryMiB ?? DEFAULTS.memoryMiB,
-                  remoteWriteUrl !== undefined,
-                ),
+                memoryLimitMiB: receiverMemoryMiB(args.memoryMiB, remoteWriteUrl !== undefined),
               }),
               ...(remoteWriteUrl !== undefined
                 ? [adotContainerDefinition({ remoteWriteUrl, region: c.region, logGroupName })]
@@ -534,7 +515,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         resourceId: scalingTarget.resourceId,
         targetTrackingScalingPolicyConfiguration: {
           predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-          targetValue: args.targetCpuPercent ?? DEFAULTS.targetCpuPercent,
+          targetValue: args.targetCpuPercent,
           scaleOutCooldown: 60,
           scaleInCooldown: 300,
         },

@@ -14,6 +14,7 @@ import {
   parseJsonInput,
 } from "../../../test/lib/mocks";
 import { selfSignedCertificate } from "../../../test/lib/test-certificate";
+import { ENVIRONMENT_DEFAULTS } from "../../../stacks/settings-schema";
 import type { AgentConfigs, LogReceiverClusterArgs } from "..";
 import { LogReceiverCluster, TLS_POLICY } from "..";
 
@@ -29,11 +30,17 @@ const INTERMEDIATE = selfSignedCertificate([], "Example Intermediate CA").certif
 const CERT = `${LEAF.certificatePem}${INTERMEDIATE}\n`;
 const PRIVATE_KEY = LEAF.privateKeyPem;
 
+// The stack settings of dev, as stacks/platform.ts passes them: their defaults live in the settings schema only.
+const DEV = ENVIRONMENT_DEFAULTS.dev;
 const base: LogReceiverClusterArgs = {
   streamName: "ingest",
   streamArn: STREAM_ARN,
   kmsKeyArn: KEY,
   alarmTopicArn: TOPIC,
+  ...DEV.network,
+  ...DEV.receiver,
+  logRetentionDays: DEV.logRetentionDays,
+  retainData: DEV.retainData,
   tags,
 };
 
@@ -491,6 +498,29 @@ describe("LogReceiverCluster (mocks)", () => {
       assert.match(error.message, /LogReceiverCluster "rx" has invalid arguments/);
       assert.match(error.message, /tls is required/);
       assert.match(error.message, /ingestTokens is required/);
+      return true;
+    });
+  });
+
+  it("lists every out-of-range setting at once, the log-group retention too", async () => {
+    const bad: Partial<LogReceiverClusterArgs> = {
+      ...prodArgs,
+      minTasks: 0,
+      targetCpuPercent: 95,
+      availabilityZoneCount: 4,
+      logRetentionDays: 13,
+      allowedCidrs: [],
+    };
+    await assert.rejects(deploy(bad), (error: Error) => {
+      for (const key of [
+        "minTasks",
+        "targetCpuPercent",
+        "availabilityZoneCount",
+        "logRetentionDays",
+        "allowedCidrs",
+      ]) {
+        assert.match(error.message, new RegExp(`- ${key} `), key);
+      }
       return true;
     });
   });
