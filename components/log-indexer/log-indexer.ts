@@ -54,8 +54,11 @@ export interface LogIndexerOpenSearch {
  */
 export interface LogIndexerLogsArgs extends Required<StreamConsumerTuning> {
   readonly streamArn: pulumi.Input<string>;
-  /** Same meaning as the transformer's: token names whose lines are access logs. Default: every source. */
-  readonly accessLogSources?: readonly string[];
+  /**
+   * Same meaning as the transformer's: token names whose lines are access
+   * logs; empty: every source. No default: stack setting `accessLogs.sources`.
+   */
+  readonly accessLogSources: readonly string[];
   /** Days `logs-*` indices are kept (ISM). No default: stack setting `search.logs.retentionDays`. */
   readonly retentionDays: number;
   /** Days `access-*` indices are kept (ISM). No default: stack setting `search.logs.accessRetentionDays`. */
@@ -291,7 +294,7 @@ export class LogIndexer extends pulumi.ComponentResource {
           LOGS_RETENTION_DAYS: String(logs.retentionDays),
           ACCESS_RETENTION_DAYS: String(logs.accessRetentionDays),
           MAX_FIELDS: String(logs.maxFields),
-          ...(logs.accessLogSources !== undefined && logs.accessLogSources.length > 0
+          ...(logs.accessLogSources.length > 0
             ? { ACCESS_LOG_SOURCES: logs.accessLogSources.join(",") }
             : {}),
         },

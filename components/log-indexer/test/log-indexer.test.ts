@@ -34,6 +34,7 @@ const { enabled: _logsOn, ...devLogs } = DEV.search.logs;
 const { enabled: _findingsOn, ...devFindings } = DEV.search.findings;
 const logsArgs = (overrides: Partial<LogIndexerLogsArgs> = {}): LogIndexerLogsArgs => ({
   streamArn: STREAM,
+  accessLogSources: DEV.accessLogs.sources,
   ...devLogs,
   ...overrides,
 });
