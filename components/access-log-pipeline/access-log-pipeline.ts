@@ -28,10 +28,10 @@ export const TRANSFORMER_ENTRY = "apps/access-log-transformer/src/handler.ts";
 
 /**
  * Batching, retries, memory and timeout of the transformer:
- * {@link StreamConsumerTuning}, every field given. No defaults: stack
+ * {@link StreamConsumerTuning}. No defaults: stack
  * settings `accessLogs.*`.
  */
-export interface AccessLogPipelineArgs extends Required<StreamConsumerTuning> {
+export interface AccessLogPipelineArgs extends StreamConsumerTuning {
   /** The ingest stream to read. */
   readonly streamArn: pulumi.Input<string>;
   readonly archiveBucketName: pulumi.Input<string>;

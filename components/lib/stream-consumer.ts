@@ -4,49 +4,32 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Tags } from "./tags";
 import { rangeProblems } from "./validation";
 
-/** How a Lambda consumer of the ingest stream batches, retries and runs. */
+/**
+ * How a Lambda consumer of the ingest stream batches, retries and runs. No
+ * defaults here: each consumer's values are stack settings
+ * (`accessLogs.*`, `search.logs.*` in stacks/settings-schema.ts).
+ */
 export interface StreamConsumerTuning {
-  /** Records per invocation (1–10000). Default: 500. */
-  readonly batchSize?: number;
-  /** Seconds to gather records before invoking (0–300). Default: 5. */
-  readonly batchWindowSeconds?: number;
-  /** Retries of a failing batch before it goes to the failure queue (0–10000). Default: 5. */
-  readonly maximumRetryAttempts?: number;
-  /** Lambda memory (also its CPU share), MiB (128–10240). Default: 512. */
-  readonly memoryMiB?: number;
-  /** Lambda timeout in seconds (1–900). Default: 60. */
-  readonly timeoutSeconds?: number;
-}
-
-/** The defaults of {@link StreamConsumerTuning}. */
-export const STREAM_CONSUMER_DEFAULTS = {
-  batchSize: 500,
-  batchWindowSeconds: 5,
-  maximumRetryAttempts: 5,
-  memoryMiB: 512,
-  timeoutSeconds: 60,
-} as const satisfies Required<StreamConsumerTuning>;
-
-/** The tuning with every default filled in. */
-export function streamConsumerTuning(tuning: StreamConsumerTuning): Required<StreamConsumerTuning> {
-  return {
-    batchSize: tuning.batchSize ?? STREAM_CONSUMER_DEFAULTS.batchSize,
-    batchWindowSeconds: tuning.batchWindowSeconds ?? STREAM_CONSUMER_DEFAULTS.batchWindowSeconds,
-    maximumRetryAttempts: tuning.maximumRetryAttempts ?? STREAM_CONSUMER_DEFAULTS.maximumRetryAttempts,
-    memoryMiB: tuning.memoryMiB ?? STREAM_CONSUMER_DEFAULTS.memoryMiB,
-    timeoutSeconds: tuning.timeoutSeconds ?? STREAM_CONSUMER_DEFAULTS.timeoutSeconds,
-  };
+  /** Records per invocation (1–10000). */
+  readonly batchSize: number;
+  /** Seconds to gather records before invoking (0–300). */
+  readonly batchWindowSeconds: number;
+  /** Retries of a failing batch before it goes to the failure queue (0–10000). */
+  readonly maximumRetryAttempts: number;
+  /** Lambda memory (also its CPU share), MiB (128–10240). */
+  readonly memoryMiB: number;
+  /** Lambda timeout in seconds (1–900). */
+  readonly timeoutSeconds: number;
 }
 
 /** Every out-of-range value of the tuning, each named `<keyPrefix><field>`. */
 export function streamConsumerTuningProblems(tuning: StreamConsumerTuning, keyPrefix = ""): string[] {
-  const t = streamConsumerTuning(tuning);
   return [
-    ...rangeProblems(`${keyPrefix}batchSize`, t.batchSize, 1, 10000),
-    ...rangeProblems(`${keyPrefix}batchWindowSeconds`, t.batchWindowSeconds, 0, 300),
-    ...rangeProblems(`${keyPrefix}maximumRetryAttempts`, t.maximumRetryAttempts, 0, 10000),
-    ...rangeProblems(`${keyPrefix}memoryMiB`, t.memoryMiB, 128, 10240),
-    ...rangeProblems(`${keyPrefix}timeoutSeconds`, t.timeoutSeconds, 1, 900),
+    ...rangeProblems(`${keyPrefix}batchSize`, tuning.batchSize, 1, 10000),
+    ...rangeProblems(`${keyPrefix}batchWindowSeconds`, tuning.batchWindowSeconds, 0, 300),
+    ...rangeProblems(`${keyPrefix}maximumRetryAttempts`, tuning.maximumRetryAttempts, 0, 10000),
+    ...rangeProblems(`${keyPrefix}memoryMiB`, tuning.memoryMiB, 128, 10240),
+    ...rangeProblems(`${keyPrefix}timeoutSeconds`, tuning.timeoutSeconds, 1, 900),
   ];
 }
 

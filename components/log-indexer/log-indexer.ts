@@ -49,10 +49,10 @@ export interface LogIndexerOpenSearch {
 
 /**
  * Lines of the ingest stream → `logs-*` and `access-*`; batching and size as
- * {@link StreamConsumerTuning}, every field given. No defaults: stack
+ * {@link StreamConsumerTuning}. No defaults: stack
  * settings `search.logs.*`.
  */
-export interface LogIndexerLogsArgs extends Required<StreamConsumerTuning> {
+export interface LogIndexerLogsArgs extends StreamConsumerTuning {
   readonly streamArn: pulumi.Input<string>;
   /**
    * Same meaning as the transformer's: token names whose lines are access
