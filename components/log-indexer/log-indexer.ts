@@ -473,6 +473,8 @@ export class LogIndexer extends pulumi.ComponentResource {
             RETENTION_DAYS: String(findings.retentionDays),
             ALERT_TOPIC_ARN: args.alarmTopicArn,
             ALERT_SEVERITY: findings.alertSeverity,
+            // Security Hub's copies of GuardDuty findings alert only when GuardDuty's own events do not come here.
+            GUARDDUTY_DIRECT: String(products.includes("guardduty")),
           },
           statements: (base) =>
             pulumi

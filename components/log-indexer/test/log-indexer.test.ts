@@ -294,6 +294,8 @@ describe("LogIndexer (mocks)", () => {
       const fn = resourceNamed(run.resources, "aws:lambda/function:Function", "ix-findings");
       const variables = (fn.props.environment as { variables: Record<string, string> }).variables;
       assert.equal(variables.ALERT_SEVERITY, "CRITICAL");
+      // Both rules exist in this run: Security Hub's copies of GuardDuty findings must not alert twice.
+      assert.equal(variables.GUARDDUTY_DIRECT, "true");
       assert.equal(variables.ALERT_TOPIC_ARN, TOPIC);
       assert.equal(variables.RETENTION_DAYS, "30");
     });

@@ -27,6 +27,11 @@
  *   until its workflow leaves NEW: setting it to NOTIFIED is Security Hub's
  *   own way to say "the owner knows".
  *
+ * - A GuardDuty finding also reaches Security Hub (ProductArn
+ *   `…:product/aws/guardduty`) when both are on, under another id. When the
+ *   platform also receives GuardDuty's own events (`guardDutyDirect`), that
+ *   copy is indexed but does not alert: its GuardDuty event already did.
+ *
  * The window errs towards one duplicate alert rather than a missed one.
  */
 import type { PublishCommandInput } from "@aws-sdk/client-sns";
@@ -61,10 +66,31 @@ function elapsedMs(from: string, to: string): number {
   return Date.parse(to) - Date.parse(from);
 }
 
-/** Decides whether a finding alerts at `threshold` (see the module comment). */
-export function alertDecision(document: FindingDocument, threshold: SeverityLabel): AlertDecision {
+/** Security Hub's product ARN of GuardDuty findings (`arn:<partition>:securityhub:<region>::product/aws/guardduty`). */
+const GUARDDUTY_PRODUCT_ARN = /:product\/aws\/guardduty$/;
+
+/**
+ * Decides whether a finding alerts at `threshold` (see the module comment).
+ *
+ * @param guardDutyDirect true when GuardDuty's own events reach this handler too,
+ *   so Security Hub's copies of GuardDuty findings must not alert a second time.
+ */
+export function alertDecision(
+  document: FindingDocument,
+  threshold: SeverityLabel,
+  guardDutyDirect = false,
+): AlertDecision {
   if (!atLeast(document.severity_label, threshold)) {
     return { alert: false, reason: `severity ${document.severity_label} is below ${threshold}` };
+  }
+  const productArn = asString(document.raw.ProductArn);
+  if (
+    guardDutyDirect &&
+    document.product === "securityhub" &&
+    productArn !== undefined &&
+    GUARDDUTY_PRODUCT_ARN.test(productArn)
+  ) {
+    return { alert: false, reason: "GuardDuty finding imported by Security Hub: its GuardDuty event alerts" };
   }
   const firstReport = elapsedMs(document.created_at, document.updated_at) < FIRST_REPORT_WINDOW_MS;
   if (document.product === "guardduty") {

@@ -65,6 +65,8 @@ export interface AlertOptions {
   readonly publisher: AlertPublisher;
   readonly topicArn: string;
   readonly threshold: SeverityLabel;
+  /** GuardDuty's own events come here too: Security Hub's copies of its findings do not alert (`GUARDDUTY_DIRECT`). */
+  readonly guardDutyDirect?: boolean;
 }
 
 /** What {@link createFindingsHandler} needs; everything with I/O is injectable. */
@@ -143,7 +145,7 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
     for (const { payload } of items) {
       const document = payload.document;
       if (document === undefined) continue;
-      const decision = alertDecision(document, alerts.threshold);
+      const decision = alertDecision(document, alerts.threshold, alerts.guardDutyDirect ?? false);
       const fields = {
         findingId: document.finding_id,
         severity: document.severity_label,
@@ -245,13 +247,15 @@ export interface FindingsEnvConfig {
   readonly alertTopicArn?: string;
   /** `ALERT_SEVERITY` (LOW|MEDIUM|HIGH|CRITICAL, default HIGH). */
   readonly alertSeverity: SeverityLabel;
+  /** `GUARDDUTY_DIRECT` (`true`|`false`, default false): GuardDuty's own events are routed here too. */
+  readonly guardDutyDirect: boolean;
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * Reads the environment: the common variables plus `RETENTION_DAYS`,
- * `ALERT_TOPIC_ARN` and `ALERT_SEVERITY`.
+ * `ALERT_TOPIC_ARN`, `ALERT_SEVERITY` and `GUARDDUTY_DIRECT`.
  *
  * @throws Error listing every problem.
  */
@@ -272,11 +276,13 @@ export function readFindingsEnv(
   let alertSeverity = DEFAULT_ALERT_SEVERITY;
   if (typeof severity === "string") alertSeverity = severity;
   else read.problem(`ALERT_SEVERITY ${severity.error}`);
+  const guardDutyDirect = read.oneOf("GUARDDUTY_DIRECT", ["true", "false"], "false") === "true";
   return read.finish({
     ...common,
     retentionDays,
     ...(alertTopicArn === undefined ? {} : { alertTopicArn }),
     alertSeverity,
+    guardDutyDirect,
   });
 }
 
@@ -304,6 +310,7 @@ export function findingsHandlerFromEnv(env: NodeJS.ProcessEnv): FindingsHandler 
             publisher: new SNSClient({ region: config.region }),
             topicArn: config.alertTopicArn,
             threshold: config.alertSeverity,
+            guardDutyDirect: config.guardDutyDirect,
           },
         }),
     logger,

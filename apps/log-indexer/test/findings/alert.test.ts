@@ -119,6 +119,17 @@ describe("findings/alert", () => {
       });
     });
 
+    it("Security Hub's copy of a GuardDuty finding alerts only when GuardDuty's own events do not come", () => {
+      assert.equal(alertDecision(securityHub(), "HIGH", false).alert, true);
+      assert.deepEqual(alertDecision(securityHub(), "HIGH", true), {
+        alert: false,
+        reason: "GuardDuty finding imported by Security Hub: its GuardDuty event alerts",
+      });
+      const control = securityHub((f) => (f.UpdatedAt = f.CreatedAt), SECURITYHUB_CONTROL_FINDING);
+      assert.equal(alertDecision(control, "LOW", true).alert, alertDecision(control, "LOW", false).alert);
+      assert.equal(alertDecision(guardDuty(), "LOW", true).alert, true);
+    });
+
     it("Security Hub: an update whose label rose above the provider's alerts again", () => {
       const raised = securityHub((f) => {
         f.Severity = { Label: "CRITICAL" };

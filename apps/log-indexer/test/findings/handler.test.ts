@@ -259,6 +259,15 @@ describe("findings/handler", () => {
       assert.equal(config.retentionDays, 30);
       assert.equal(config.alertSeverity, "HIGH");
       assert.equal(config.alertTopicArn, undefined);
+      assert.equal(config.guardDutyDirect, false);
+    });
+
+    it("reads GUARDDUTY_DIRECT, and rejects other values than true and false", () => {
+      assert.equal(readFindingsEnv({ ...base, GUARDDUTY_DIRECT: "true" }).guardDutyDirect, true);
+      assert.throws(
+        () => readFindingsEnv({ ...base, GUARDDUTY_DIRECT: "yes" }),
+        /GUARDDUTY_DIRECT must be one of true, false/,
+      );
     });
 
     it("reads the alert settings", () => {
