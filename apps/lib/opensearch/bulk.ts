@@ -71,6 +71,10 @@ export interface BulkItem<P = unknown> {
  * @param document the source on one line; it must not contain `\n`.
  * @param documentBytes UTF-8 size of `document` when the caller already knows it
  *   (saves a pass over large documents); default: measured.
+ * @param externalVersion a version the source assigns (e.g. a finding's update
+ *   time in ms), sent with `version_type: external_gte`: an older version
+ *   arriving late is answered 409 (done) instead of overwriting a newer one,
+ *   and an equal one (a retry) still writes.
  */
 export function bulkItem<P>(
   op: BulkOp,
@@ -79,8 +83,11 @@ export function bulkItem<P>(
   document: string,
   payload: P,
   documentBytes: number = Buffer.byteLength(document),
+  externalVersion?: number,
 ): BulkItem<P> {
-  const action = `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}`;
+  const version =
+    externalVersion === undefined ? "" : `,"version":${externalVersion},"version_type":"external_gte"`;
+  const action = `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}${version}}}`;
   const bytes = Buffer.byteLength(action) + documentBytes + 2;
   return { id, index, op, action, document, bytes, payload };
 }

@@ -69,10 +69,9 @@ export function findingItem<P>(document: FindingDocument, payload: P): BulkItem<
   if (day === undefined) throw new Error(`created_at ${JSON.stringify(document.created_at)} is not ISO-8601`);
   const index = indexName(FINDINGS_PREFIX, day);
   const id = documentId(document.finding_id);
-  const item = bulkItem("index", index, id, JSON.stringify(document), payload);
+  const json = JSON.stringify(document);
   const version = Math.max(0, Date.parse(document.updated_at));
-  const action = `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)},"version":${version},"version_type":"external_gte"}}`;
-  return { ...item, action, bytes: item.bytes - Buffer.byteLength(item.action) + Buffer.byteLength(action) };
+  return bulkItem("index", index, id, json, payload, Buffer.byteLength(json), version);
 }
 
 // ---- helpers shared by the two mappers ----
