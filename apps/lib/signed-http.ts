@@ -23,7 +23,8 @@ export interface HttpResponse {
 
 /** Signed requests to the OpenSearch endpoint (paths start with `/`). */
 export interface OpenSearchTransport {
-  request(method: "GET" | "PUT" | "POST", path: string, body?: string): Promise<HttpResponse>;
+  /** `body`: text is sent as UTF-8; a Buffer (a `_bulk` body built in place) is sent as it is. */
+  request(method: "GET" | "PUT" | "POST", path: string, body?: string | Buffer): Promise<HttpResponse>;
 }
 
 function toBuffer(data: SourceData): Buffer {
@@ -99,10 +100,14 @@ export function createOpenSearchTransport(options: OpenSearchOptions): ClosableT
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
 
-  async function request(method: string, pathAndQuery: string, body?: string): Promise<HttpResponse> {
+  async function request(
+    method: string,
+    pathAndQuery: string,
+    body?: string | Buffer,
+  ): Promise<HttpResponse> {
     const [path = "", search = ""] = pathAndQuery.split("?", 2);
     const query: Record<string, string> = Object.fromEntries(new URLSearchParams(search));
-    const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
+    const payload = typeof body === "string" ? Buffer.from(body, "utf8") : body;
     const headers: Record<string, string> = { host: base.host };
     if (payload !== undefined) {
       headers["content-type"] = path.endsWith("/_bulk") ? "application/x-ndjson" : "application/json";

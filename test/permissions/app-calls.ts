@@ -382,7 +382,7 @@ export async function indexerRole(program: RecordedProgram): Promise<AppRole> {
   if (config.openSearch !== undefined) {
     const { transport, requests } = recordingTransport();
     await ensureBootstrap(transport, config.indexPrefix, config.retentionDays);
-    await openSearchBulkSink(transport).bulk("{}\n");
+    await openSearchBulkSink(transport).bulk(Buffer.from("{}\n"));
     calls.push(...openSearchCalls(program, config.openSearch.endpoint, requests, "indexer"));
   }
   return { app: "cloudtrail-indexer", roleArn: fn.props.role as string, calls };
@@ -442,7 +442,7 @@ async function logIndexerCalls(
       const family: IndexFamily = { name: prefix, prefix, mappings: {}, version: 1, retentionDays: 14 };
       await ensureIndexFamily(transport, family, Number(variables.INDEX_REPLICAS ?? "1"));
     }
-    await bulkSink(transport).bulk("{}\n");
+    await bulkSink(transport).bulk(Buffer.from("{}\n"));
     calls.push(...openSearchCalls(program, endpoint, requests, app));
   }
   const topicArn = variables.ALERT_TOPIC_ARN;

@@ -124,7 +124,7 @@ describe("apps/cloudtrail-indexer bulk", () => {
 
   it("writes NDJSON bodies: action line, document line, trailing newline", () => {
     const body = bulkBody([item(CONSOLE_LOGIN)]);
-    const lines = body.split("\n");
+    const lines = body.toString("utf8").split("\n");
     assert.equal(lines.length, 3);
     assert.equal(lines[2], "");
     assert.deepEqual(JSON.parse(lines[1] as string), {

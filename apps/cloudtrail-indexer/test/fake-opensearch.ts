@@ -159,8 +159,9 @@ export class FakeOpenSearch {
     this.itemStatuses.set(status, (this.itemStatuses.get(status) ?? 0) + 1);
   }
 
-  /** Answers one `_bulk` body. */
-  bulk(body: string): BulkResponse {
+  /** Answers one `_bulk` body (as text, or as the Buffer the indexers build). */
+  bulk(sent: string | Buffer): BulkResponse {
+    const body = typeof sent === "string" ? sent : sent.toString("utf8");
     this.requestSizes.push(Buffer.byteLength(body));
     const tooLarge = this.faults.tooLarge;
     if (tooLarge !== undefined && tooLarge.times > 0 && Buffer.byteLength(body) > tooLarge.overBytes) {
@@ -290,7 +291,8 @@ export class FakeOpenSearch {
   }
 
   /** Routes one HTTP request like the OpenSearch REST API would (the subset the indexer uses). */
-  handle(method: string, pathAndQuery: string, body: string): HttpResponse {
+  handle(method: string, pathAndQuery: string, sent: string | Buffer): HttpResponse {
+    const body = typeof sent === "string" ? sent : sent.toString("utf8");
     const [path = "", query = ""] = pathAndQuery.split("?", 2);
     this.log.push(`${method} ${path}`);
     if (method === "POST" && path === "/_bulk") return this.bulk(body);

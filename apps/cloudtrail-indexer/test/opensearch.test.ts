@@ -33,7 +33,7 @@ describe("apps/cloudtrail-indexer opensearch transport", () => {
 
   it("posts NDJSON to _bulk, SigV4-signed for the es service", async () => {
     const body = '{"create":{"_index":"cloudtrail-2024.03.01","_id":"e1"}}\n{"eventID":"e1"}\n';
-    const response = await openSearchBulkSink(transport).bulk(body);
+    const response = await openSearchBulkSink(transport).bulk(Buffer.from(body));
     assert.equal(response.statusCode, 200);
     assert.deepEqual([...fake.docs.keys()], ["e1"]);
     const headers = server.headers[0] ?? {};
@@ -52,8 +52,8 @@ describe("apps/cloudtrail-indexer opensearch transport", () => {
 
   it("signs the body: another body gets another signature", async () => {
     const sink = openSearchBulkSink(transport);
-    await sink.bulk('{"create":{"_index":"i","_id":"a"}}\n{}\n');
-    await sink.bulk('{"create":{"_index":"i","_id":"b"}}\n{}\n');
+    await sink.bulk(Buffer.from('{"create":{"_index":"i","_id":"a"}}\n{}\n'));
+    await sink.bulk(Buffer.from('{"create":{"_index":"i","_id":"b"}}\n{}\n'));
     const signatures = server.headers.map((h) => /Signature=(\w+)/.exec(String(h.authorization))?.[1]);
     assert.equal(signatures.length, 2);
     assert.notEqual(signatures[0], signatures[1]);

@@ -92,12 +92,42 @@ export function bulkItem<P>(
   return { id, index, op, action, document, bytes, payload };
 }
 
-/** The NDJSON body of a `_bulk` request. */
-export function bulkBody(items: readonly BulkItem[]): string {
-  let body = "";
-  for (const item of items) body += `${item.action}\n${item.document}\n`;
-  return body;
+/**
+ * The NDJSON body of a `_bulk` request, written straight into a Buffer of the
+ * items' known size. Joining the pairs as one string instead made V8 build a
+ * rope of every document, flatten it, and measure and encode it again at
+ * send time: about a third of the log indexer's CPU for a 5 MiB body.
+ *
+ * @throws Error when an item's `bytes` is not the UTF-8 size of its pair (a
+ *   `documentBytes` passed to {@link bulkItem} that was wrong): a body with a
+ *   cut document must never be sent.
+ */
+export function bulkBody(items: readonly BulkItem[]): Buffer {
+  let total = 0;
+  for (const item of items) total += item.bytes;
+  const body = Buffer.allocUnsafe(total + UTF8_MAX_CHAR_BYTES);
+  let offset = 0;
+  for (const item of items) {
+    const start = offset;
+    offset += body.write(item.action, offset);
+    body[offset++] = NEWLINE;
+    offset += offset <= body.length ? body.write(item.document, offset) : 0;
+    body[offset++] = NEWLINE;
+    if (offset - start !== item.bytes) {
+      const actual = Buffer.byteLength(`${item.action}\n${item.document}\n`);
+      throw new Error(`bulk item ${item.index}/${item.id} says ${item.bytes} bytes but takes ${actual}`);
+    }
+  }
+  return body.subarray(0, total);
 }
+
+const NEWLINE = 0x0a;
+/**
+ * Slack past the end of a body: a pair longer than its `bytes` then always
+ * writes at least one byte more than it claims (a whole character fits), so
+ * the size check cannot be fooled by a write cut at a character boundary.
+ */
+const UTF8_MAX_CHAR_BYTES = 4;
 
 /** Accumulates items into bodies of at most `maxBytes` (a single larger item still gets a body of its own). */
 export class BulkBatcher<P = unknown> {
@@ -133,8 +163,8 @@ export interface BulkResponse {
 
 /** Where `_bulk` bodies go: OpenSearch over HTTPS in Lambda, a local fake or preview sink otherwise. */
 export interface BulkSink {
-  /** POSTs one NDJSON body to `_bulk`; throws only when no HTTP response arrived. */
-  bulk(body: string): Promise<BulkResponse>;
+  /** POSTs one NDJSON body (see {@link bulkBody}) to `_bulk`; throws only when no HTTP response arrived. */
+  bulk(body: Buffer): Promise<BulkResponse>;
 }
 
 /** Fate of one item of a bulk request. */

@@ -111,9 +111,11 @@ export async function indexItems<P>(
       result.retries += pending.length;
       await policy.sleep(backoffDelay(attempt - 2, policy));
     }
+    // Built outside the try: a miscounted item is a bug to surface, not a failed request to retry.
+    const body = bulkBody(pending);
     let response;
     try {
-      response = await sink.bulk(bulkBody(pending));
+      response = await sink.bulk(body);
     } catch (error) {
       lastReason = `request failed: ${(error as Error).message}`;
       continue;

@@ -5,6 +5,6 @@ import type { BulkResponse, BulkSink } from "./bulk";
 /** POSTs each body to `/_bulk` of `transport`. */
 export function openSearchBulkSink(transport: OpenSearchTransport): BulkSink {
   return {
-    bulk: (body: string): Promise<BulkResponse> => transport.request("POST", "/_bulk", body),
+    bulk: (body: Buffer): Promise<BulkResponse> => transport.request("POST", "/_bulk", body),
   };
 }

@@ -134,7 +134,7 @@ describe("log-indexer Kinesis handler", () => {
     const fake = new FakeOpenSearch();
     let calls = 0;
     const flaky: BulkSink = {
-      bulk: (body: string): Promise<BulkResponse> =>
+      bulk: (body: Buffer): Promise<BulkResponse> =>
         Promise.resolve(++calls === 3 ? { statusCode: 200, body: "<html>gateway</html>" } : fake.bulk(body)),
     };
     const { handler } = setup({ sink: flaky, bulkMaxBytes: 64 * 1024 }, fake);

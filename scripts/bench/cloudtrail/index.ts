@@ -108,7 +108,7 @@ export async function streamingPipeline(path: string): Promise<PipelineResult> {
   let events = 0;
   let bodies = 0;
   let bodyBytes = 0;
-  const emit = (body: string): void => {
+  const emit = (body: Buffer): void => {
     bodies++;
     bodyBytes += body.length;
   };
@@ -140,7 +140,7 @@ export function baselinePipeline(path: string): PipelineResult {
     const bytes = Buffer.byteLength(pair);
     if (size > 0 && size + bytes > DEFAULT_BULK_MAX_BYTES) {
       bodies++;
-      bodyBytes += body.length;
+      bodyBytes += Buffer.from(body, "utf8").length; // the bytes a request sends
       body = "";
       size = 0;
     }
@@ -150,7 +150,7 @@ export function baselinePipeline(path: string): PipelineResult {
   }
   if (size > 0) {
     bodies++;
-    bodyBytes += body.length;
+    bodyBytes += Buffer.from(body, "utf8").length;
   }
   return { events, bodies, bodyBytes };
 }

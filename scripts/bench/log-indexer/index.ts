@@ -157,7 +157,7 @@ export function ours(records: readonly StreamRecord[]): Output {
   let bodyBytes = 0;
   const emit = (items: Parameters<typeof bulkBody>[0]) => {
     bodies++;
-    bodyBytes += Buffer.byteLength(bulkBody(items));
+    bodyBytes += bulkBody(items).length;
   };
   for (const record of records) {
     const { items } = recordItems(

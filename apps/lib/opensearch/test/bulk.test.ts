@@ -11,7 +11,10 @@ describe("apps/lib/opensearch bulk", () => {
     assert.equal(finding.op, "index");
     const line = bulkItem("create", "logs-web-2024.03.01", 'a"b\\c', '{"m":"x"}', { seq: 1 });
     assert.deepEqual(JSON.parse(line.action), { create: { _index: "logs-web-2024.03.01", _id: 'a"b\\c' } });
-    assert.equal(bulkBody([finding, line]), `${finding.action}\n{"a":1}\n${line.action}\n{"m":"x"}\n`);
+    assert.equal(
+      bulkBody([finding, line]).toString("utf8"),
+      `${finding.action}\n{"a":1}\n${line.action}\n{"m":"x"}\n`,
+    );
   });
 
   it("measures the UTF-8 size of the action/document pair, and trusts a size the caller passes", () => {
@@ -19,7 +22,9 @@ describe("apps/lib/opensearch bulk", () => {
       fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (id, text) => {
         const document = JSON.stringify({ message: text });
         const item = bulkItem("create", "logs-x-2024.03.01", id, document, text);
-        assert.equal(item.bytes, Buffer.byteLength(bulkBody([item])));
+        const pair = `${item.action}\n${document}\n`;
+        assert.equal(item.bytes, Buffer.byteLength(pair));
+        assert.equal(bulkBody([item, item]).toString("utf8"), pair + pair);
         assert.equal(item.payload, text);
         const given = bulkItem(
           "create",
@@ -31,6 +36,29 @@ describe("apps/lib/opensearch bulk", () => {
         );
         assert.equal(given.bytes, item.bytes);
       }),
+    );
+  });
+
+  it("refuses to build a body from an item whose size was miscounted, at any place in the body", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme" }),
+        fc.integer({ min: -6, max: 6 }).filter((error) => error !== 0),
+        fc.nat(2),
+        (text, error, position) => {
+          const document = JSON.stringify({ message: text });
+          const documentBytes = Buffer.byteLength(document) + error;
+          fc.pre(documentBytes >= 0);
+          const wrong = bulkItem("create", "logs-x-2024.03.01", "id", document, text, documentBytes);
+          const right = bulkItem("create", "logs-x-2024.03.01", "ok", '{"m":"é"}', text);
+          const items = [right, right];
+          items.splice(position, 0, wrong);
+          assert.throws(
+            () => bulkBody(items),
+            /bulk item logs-x-2024\.03\.01\/id says \d+ bytes but takes \d+/,
+          );
+        },
+      ),
     );
   });
 

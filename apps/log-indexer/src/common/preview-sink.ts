@@ -30,8 +30,8 @@ export function previewBulkSink(
 ): BulkSink {
   const root = normalizePrefix(prefix);
   return {
-    async bulk(body: string): Promise<BulkResponse> {
-      const lines = body.split("\n");
+    async bulk(body: Buffer): Promise<BulkResponse> {
+      const lines = body.toString("utf8").split("\n");
       const byIndex = new Map<string, string[]>();
       const items: object[] = [];
       for (let i = 0; i + 1 < lines.length; i += 2) {

@@ -144,7 +144,8 @@ describe("log-indexer common", () => {
       const bodies: string[] = [];
       return {
         bodies,
-        bulk(body: string): Promise<BulkResponse> {
+        bulk(sent: Buffer): Promise<BulkResponse> {
+          const body = sent.toString("utf8");
           bodies.push(body);
           const lines = body.trimEnd().split("\n");
           const answers = [];

@@ -36,7 +36,8 @@ export class FakeIndexSink implements BulkSink {
 
   constructor(public faults: IndexFaults = {}) {}
 
-  bulk(body: string): Promise<BulkResponse> {
+  bulk(sent: Buffer): Promise<BulkResponse> {
+    const body = sent.toString("utf8");
     this.requests++;
     const lines = body.split("\n");
     if (lines.pop() !== "") throw new Error("bulk body must end with a newline");
