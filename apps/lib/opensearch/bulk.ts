@@ -85,11 +85,33 @@ export function bulkItem<P>(
   documentBytes: number = Buffer.byteLength(document),
   externalVersion?: number,
 ): BulkItem<P> {
+  const start = actionStart(op, index);
+  const plainId = PLAIN_ASCII.test(id);
   const version =
     externalVersion === undefined ? "" : `,"version":${externalVersion},"version_type":"external_gte"`;
-  const action = `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}${version}}}`;
-  const bytes = Buffer.byteLength(action) + documentBytes + 2;
-  return { id, index, op, action, document, bytes, payload };
+  const action = `${start.text}${plainId ? `"${id}"` : JSON.stringify(id)}${version}}}`;
+  // A plain ASCII action has as many bytes as characters: no measuring pass (a third of this
+  // function's time when every line of a batch was measured).
+  const actionBytes = start.ascii && plainId ? action.length : Buffer.byteLength(action);
+  return { id, index, op, action, document, bytes: actionBytes + documentBytes + 2, payload };
+}
+
+/** Printable ASCII without `"` and `\`: JSON-quoted by adding the quotes, one byte per character. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `{"<op>":{"_index":<index>,"_id":` per op and index (a batch has a handful of indices). */
+const actionStarts = new Map<string, { readonly text: string; readonly ascii: boolean }>();
+
+function actionStart(op: BulkOp, index: string): { readonly text: string; readonly ascii: boolean } {
+  const key = `${op} ${index}`;
+  let start = actionStarts.get(key);
+  if (start === undefined) {
+    if (actionStarts.size >= 10_000) actionStarts.clear();
+    const text = `{"${op}":{"_index":${JSON.stringify(index)},"_id":`;
+    start = { text, ascii: Buffer.byteLength(text) === text.length };
+    actionStarts.set(key, start);
+  }
+  return start;
 }
 
 /**
