@@ -12,8 +12,10 @@ const SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id";
 
 /**
  * Archive bucket policy: TLS only; a write that asks for other encryption
- * than SSE-KMS with the archive key is refused; and the log delivery service
- * of this account may write VPC flow logs under their prefix.
+ * than SSE-KMS with the archive key is refused; the log delivery service
+ * of this account may write VPC flow logs under their prefix; and, given
+ * `dataExportsPrefix`, AWS Data Exports may write this account's cost export
+ * under that prefix.
  *
  * A write without encryption headers is not refused: the bucket's default
  * encryption (SSE-KMS with the archive key) applies to it, and that is how
@@ -27,6 +29,7 @@ export function archiveBucketPolicy(
   bucketArn: string,
   keyArn: string,
   flowLogPrefix: string,
+  dataExportsPrefix?: string,
 ): PolicyDocument {
   const fromLogDelivery = {
     StringEquals: { "aws:SourceAccount": ctx.accountId },
@@ -74,7 +77,62 @@ export function archiveBucketPolicy(
       Resource: bucketArn,
       Condition: fromLogDelivery,
     },
+    ...(dataExportsPrefix !== undefined ? dataExportsStatements(ctx, bucketArn, dataExportsPrefix) : []),
   ]);
+}
+
+/** The two services that deliver billing exports: Data Exports (CUR 2.0) and, for legacy CUR, billing reports. */
+export const DATA_EXPORTS_PRINCIPALS = ["billingreports.amazonaws.com", "bcm-data-exports.amazonaws.com"];
+
+/**
+ * The source condition AWS documents for both principals: requests on behalf
+ * of this account's CUR definitions or Data Exports exports (both live in
+ * us-east-1, whatever the bucket's region). `StringLike`, as AWS writes it.
+ * https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html
+ */
+export function dataExportsSourceCondition(ctx: AwsContext): ConditionBlock {
+  return {
+    StringLike: {
+      "aws:SourceAccount": ctx.accountId,
+      "aws:SourceArn": [
+        `arn:${ctx.partition}:cur:us-east-1:${ctx.accountId}:definition/*`,
+        `arn:${ctx.partition}:bcm-data-exports:us-east-1:${ctx.accountId}:export/*`,
+      ],
+    },
+  };
+}
+
+/**
+ * AWS Data Exports writing the cost export: the statement of "Setting up an
+ * Amazon S3 bucket for data exports" (same principals, actions and source
+ * condition), split in two so that objects may be written only under
+ * `prefix` (AWS's grants the whole bucket) while GetBucketPolicy, which
+ * Data Exports calls to check the bucket is still ours, stays on the bucket.
+ * Its writes carry no encryption headers: the bucket's default SSE-KMS
+ * applies, so the encryption denies above do not refuse them.
+ * https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html
+ */
+export function dataExportsStatements(ctx: AwsContext, bucketArn: string, prefix: string): PolicyStatement[] {
+  const Principal = { Service: DATA_EXPORTS_PRINCIPALS };
+  const Condition = dataExportsSourceCondition(ctx);
+  return [
+    {
+      Sid: "DataExportsWrite",
+      Effect: "Allow",
+      Principal,
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/${prefix}*`,
+      Condition,
+    },
+    {
+      Sid: "DataExportsCheckPolicy",
+      Effect: "Allow",
+      Principal,
+      Action: "s3:GetBucketPolicy",
+      Resource: bucketArn,
+      Condition,
+    },
+  ];
 }
 
 /**

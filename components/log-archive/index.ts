@@ -3,4 +3,10 @@ export type { LogArchiveArgs } from "./log-archive";
 export { ARCHIVE_PREFIXES, archiveLifecycleRules, lifecycleProblems } from "./lifecycle";
 export type { ArchiveLifecycleRule } from "./lifecycle";
 export { archiveKeyPolicy } from "./key-policy";
-export { accessLogBucketPolicy, archiveBucketPolicy } from "./bucket-policies";
+export {
+  accessLogBucketPolicy,
+  archiveBucketPolicy,
+  DATA_EXPORTS_PRINCIPALS,
+  dataExportsSourceCondition,
+  dataExportsStatements,
+} from "./bucket-policies";

@@ -1,5 +1,6 @@
 import type { AwsContext, ConditionBlock, PolicyDocument, PolicyStatement } from "../lib/iam";
 import { policyDocument, trailArn } from "../lib/iam";
+import { DATA_EXPORTS_PRINCIPALS, dataExportsSourceCondition } from "./bucket-policies";
 
 const ENCRYPT_DECRYPT = [
   "kms:Encrypt",
@@ -20,6 +21,11 @@ export interface ArchiveKeyPolicyOptions {
    * this region.
    */
   readonly trailNames?: readonly string[];
+  /**
+   * AWS Data Exports writes the cost export into the archive (SSE-KMS by
+   * default with this key), so it needs data keys. Default: false.
+   */
+  readonly dataExports?: boolean;
 }
 
 /**
@@ -46,6 +52,7 @@ export interface ArchiveKeyPolicyOptions {
  * - The log delivery service writes VPC flow logs (Parquet) into the archive.
  * - Firehose reads the KMS-encrypted stream and writes the bucket with its
  *   delivery role (an IAM grant), and as a service only through this account.
+ * - With `dataExports`, AWS Data Exports writes the cost export (see the statement).
  */
 export function archiveKeyPolicy(ctx: AwsContext, options: ArchiveKeyPolicyOptions = {}): PolicyDocument {
   const { accountId, region, partition } = ctx;
@@ -125,6 +132,23 @@ export function archiveKeyPolicy(ctx: AwsContext, options: ArchiveKeyPolicyOptio
       Condition: sourceAccount,
     },
   ];
+  if (options.dataExports === true) {
+    statements.push({
+      // Data Exports' guide documents the bucket policy only and says nothing of KMS. A service
+      // principal writing to a bucket whose default encryption is SSE-KMS with a customer-managed
+      // key needs the key itself (S3 asks KMS for the data key on the writer's behalf, and a
+      // multipart upload decrypts it again), as log delivery does above; limited by the same
+      // source condition as the bucket policy's grant.
+      // https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+      Sid: "DataExportsOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: DATA_EXPORTS_PRINCIPALS },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: "*",
+      Condition: dataExportsSourceCondition(ctx),
+    });
+  }
   return policyDocument(statements);
 }
 

@@ -34,6 +34,12 @@ export interface LogArchiveArgs {
    * account in this region.
    */
   readonly trailNames?: readonly string[];
+  /**
+   * Key prefix (ending in `/`) under which AWS Data Exports may write this
+   * account's cost export (bucket policy and key policy grants). Default:
+   * none, no grant.
+   */
+  readonly dataExportsPrefix?: string;
   /** Tags for every resource. Default: none. */
   readonly tags?: Tags;
 }
@@ -61,6 +67,11 @@ export function logArchiveArgProblems(args: LogArchiveArgs): string[] {
   const window = args.keyDeletionWindowDays ?? DEFAULTS.keyDeletionWindowDays;
   if (!Number.isInteger(window) || window < 7 || window > 30) {
     problems.push(`keyDeletionWindowDays must be a whole number from 7 to 30 (got ${window})`);
+  }
+  if (args.dataExportsPrefix !== undefined && !/^[a-z0-9][a-z0-9-]*\/$/.test(args.dataExportsPrefix)) {
+    problems.push(
+      `dataExportsPrefix must be lowercase letters, digits or hyphens ending in "/" (got "${args.dataExportsPrefix}")`,
+    );
   }
   for (const key of ["noncurrentVersionExpireDays", "accessLogExpireDays"] as const) {
     const days = args[key] ?? DEFAULTS[key];
@@ -101,7 +112,10 @@ export class LogArchive extends pulumi.ComponentResource {
         deletionWindowInDays: args.keyDeletionWindowDays ?? DEFAULTS.keyDeletionWindowDays,
         policy: pulumi.jsonStringify(
           ctx.apply((c) =>
-            archiveKeyPolicy(c, args.trailNames !== undefined ? { trailNames: args.trailNames } : {}),
+            archiveKeyPolicy(c, {
+              ...(args.trailNames !== undefined ? { trailNames: args.trailNames } : {}),
+              ...(args.dataExportsPrefix !== undefined ? { dataExports: true } : {}),
+            }),
           ),
         ),
         tags: { ...tags },
@@ -165,7 +179,7 @@ export class LogArchive extends pulumi.ComponentResource {
           pulumi
             .all([ctx, archive.bucket.arn, key.arn])
             .apply(([c, bucketArn, keyArn]) =>
-              archiveBucketPolicy(c, bucketArn, keyArn, ARCHIVE_PREFIXES.flowLogs),
+              archiveBucketPolicy(c, bucketArn, keyArn, ARCHIVE_PREFIXES.flowLogs, args.dataExportsPrefix),
             ),
         ),
       },

@@ -210,6 +210,120 @@ describe("archive key and bucket policies (pure)", () => {
     });
   });
 
+  // https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html
+  describe("AWS Data Exports (cost export)", () => {
+    const BUCKET = "arn:aws:s3:::archive";
+    const EXPORT = `arn:aws:bcm-data-exports:us-east-1:${ACCOUNT}:export/cost-1234`;
+    const CUR = `arn:aws:cur:us-east-1:${ACCOUNT}:definition/abcd`;
+    const SOURCE_CONDITION = {
+      StringLike: {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": [
+          `arn:aws:cur:us-east-1:${ACCOUNT}:definition/*`,
+          `arn:aws:bcm-data-exports:us-east-1:${ACCOUNT}:export/*`,
+        ],
+      },
+    };
+    const withExports = archiveBucketPolicy(ctx, BUCKET, KEY, "flow-logs/", "cost/");
+    const fromExport = (
+      service: string,
+      action: string,
+      resource: string,
+      source = EXPORT,
+      account = ACCOUNT,
+    ) =>
+      serviceRequest(
+        service,
+        action,
+        resource,
+        { "aws:SourceAccount": account, "aws:SourceArn": source },
+        account,
+      );
+    const object = `${BUCKET}/cost/lp-cost/data/BILLING_PERIOD=2026-11/lp-cost-00001.snappy.parquet`;
+
+    it("grants AWS's documented principals, actions and source condition: objects under the prefix, the policy check on the bucket", () => {
+      assert.deepEqual(withExports.Statement.slice(-2), [
+        {
+          Sid: "DataExportsWrite",
+          Effect: "Allow",
+          Principal: { Service: ["billingreports.amazonaws.com", "bcm-data-exports.amazonaws.com"] },
+          Action: "s3:PutObject",
+          Resource: `${BUCKET}/cost/*`,
+          Condition: SOURCE_CONDITION,
+        },
+        {
+          Sid: "DataExportsCheckPolicy",
+          Effect: "Allow",
+          Principal: { Service: ["billingreports.amazonaws.com", "bcm-data-exports.amazonaws.com"] },
+          Action: "s3:GetBucketPolicy",
+          Resource: BUCKET,
+          Condition: SOURCE_CONDITION,
+        },
+      ]);
+    });
+
+    it("is absent without a prefix", () => {
+      const without = archiveBucketPolicy(ctx, BUCKET, KEY, "flow-logs/");
+      assert.ok(!JSON.stringify(without).includes("bcm-data-exports"));
+      assert.equal(withExports.Statement.length, without.Statement.length + 2);
+    });
+
+    it("lets both services of this account write under cost/ and read the bucket policy, nothing else, nobody else", () => {
+      for (const service of ["bcm-data-exports.amazonaws.com", "billingreports.amazonaws.com"]) {
+        for (const source of [EXPORT, CUR]) {
+          assert.equal(
+            evaluatePolicy(withExports, fromExport(service, "s3:PutObject", object, source)),
+            "Allow",
+          );
+          assert.equal(
+            evaluatePolicy(withExports, fromExport(service, "s3:GetBucketPolicy", BUCKET, source)),
+            "Allow",
+          );
+        }
+        assert.equal(
+          evaluatePolicy(withExports, fromExport(service, "s3:PutObject", `${BUCKET}/raw/x.gz`)),
+          "ImplicitDeny",
+        );
+        assert.equal(
+          evaluatePolicy(withExports, fromExport(service, "s3:GetObject", object)),
+          "ImplicitDeny",
+        );
+        assert.equal(
+          evaluatePolicy(withExports, fromExport(service, "s3:DeleteObject", object)),
+          "ImplicitDeny",
+        );
+        const otherExport = EXPORT.replace(ACCOUNT, OTHER);
+        assert.equal(
+          evaluatePolicy(withExports, fromExport(service, "s3:PutObject", object, otherExport, OTHER)),
+          "ImplicitDeny",
+        );
+        // An export in another region is not one AWS runs (Data Exports lives in us-east-1).
+        assert.equal(
+          evaluatePolicy(
+            withExports,
+            fromExport(service, "s3:PutObject", object, EXPORT.replace("us-east-1", "eu-west-1")),
+          ),
+          "ImplicitDeny",
+        );
+      }
+    });
+
+    it("the key lets both services generate and decrypt data keys for this account's exports only, when asked", () => {
+      const key = archiveKeyPolicy(ctx, { dataExports: true });
+      const on = (action: string, source: string, account = ACCOUNT) =>
+        evaluate(fromExport("bcm-data-exports.amazonaws.com", action, KEY, source, account), {
+          resource: key,
+          resourceKind: "kms",
+        });
+      assert.equal(on("kms:GenerateDataKey", EXPORT), "Allow");
+      assert.equal(on("kms:Decrypt", EXPORT), "Allow");
+      assert.equal(on("kms:GenerateDataKey", CUR), "Allow");
+      assert.equal(on("kms:GenerateDataKey", EXPORT.replace(ACCOUNT, OTHER), OTHER), "ImplicitDeny");
+      assert.equal(on("kms:Encrypt", EXPORT), "ImplicitDeny");
+      assert.ok(!JSON.stringify(archiveKeyPolicy(ctx)).includes("bcm-data-exports"));
+    });
+  });
+
   it("access-log bucket: only S3 logging for the archive bucket of this account, under the prefix", () => {
     const policy = accessLogBucketPolicy(ctx, "arn:aws:s3:::logs", "arn:aws:s3:::archive", "archive/");
     assert.deepEqual(policy.Statement[1], {
