@@ -37,6 +37,8 @@ export interface RecordedResource {
   readonly deletedWith: string | null;
   /** The resources it waits for, as `<type>::<name>`: its `dependsOn` and those its inputs come from. */
   readonly dependsOn: readonly string[];
+  /** The explicit provider a custom resource is created with, as `<type>::<name>`; null for the default provider. */
+  readonly provider: string | null;
 }
 
 export interface ProgramRun<T> {
@@ -380,6 +382,7 @@ export async function runUnderMocks<T>(
             ? (request.getDeletedwith().split("::").pop() ?? null)
             : null,
           dependsOn: (request?.getDependenciesList() ?? []).map(typeAndName),
+          provider: providerKeyOf(request?.getProvider()) ?? null,
         });
         if (preview) return previewResult(args, request);
         return { id: `${args.name}-id`, state: computedState(args.type, args.name, unwrapSecrets(inputs)) };
