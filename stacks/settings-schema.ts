@@ -6,6 +6,7 @@ import {
   mergeFilters,
 } from "../components/flow-log-monitor/filters";
 import { MAX_EMAIL_SUBSCRIBERS, thresholdProblems } from "../components/cost-budgets/notifications";
+import { TIME_GRANULARITIES } from "../components/cost-export/export-definition";
 import { ALERT_SEVERITIES, FINDINGS_SERVICE_MODES } from "../components/log-indexer/modes";
 import { lifecycleProblems } from "../components/log-archive/lifecycle";
 import { DNS_NAME } from "../components/log-receiver-cluster/certificate-names";
@@ -217,6 +218,23 @@ export const plainSchema = z.object({
         MAX_EMAIL_SUBSCRIBERS,
         `at most ${MAX_EMAIL_SUBSCRIBERS} addresses (a budget notification's limit)`,
       ),
+  }),
+  /**
+   * AWS Data Exports (components/cost-export): a CUR 2.0 export of the
+   * account (Parquet) into the archive under `cost/`, a Glue table over it
+   * and, with Grafana, the cost dashboard. One export per account is enough
+   * (it covers the whole account): enable it in one stack of each account.
+   * With it, every resource also carries a `Component` tag (the dashboard's
+   * cost per component).
+   */
+  costExport: z.strictObject({
+    enabled: z.boolean(),
+    /** Line item granularity (CUR 2.0 TIME_GRANULARITY). */
+    timeGranularity: z.enum(TIME_GRANULARITIES),
+    /** One line item per resource (line_item_resource_id): the dashboard's top resources. */
+    includeResources: z.boolean(),
+    /** Days the export's files are kept under `cost/` after their last rewrite. */
+    expireAfterDays: wholeNumber(1, 36500),
   }),
   /**
    * Indexing into OpenSearch (components/log-indexer): ingest-stream lines
@@ -439,6 +457,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
       },
     },
     budgets: { enabled: true, platformMonthlyUsd: 50, thresholds: [80, 100], emails: [] },
+    // Off: dev and prod often share an account, and one export per account is enough (prod's).
+    costExport: { enabled: false, timeGranularity: "DAILY", includeResources: true, expireAfterDays: 30 },
     search: searchDefaults({ logs: 14, access: 14, flowLogs: 14, findings: 30 }, LOG_INDEXER_BATCHING.dev),
   },
   prod: {
@@ -517,6 +537,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
       },
     },
     budgets: { enabled: true, platformMonthlyUsd: 500, thresholds: [80, 100], emails: [] },
+    // Daily line items per resource: the dashboard's granularity; three years of billing periods.
+    costExport: { enabled: true, timeGranularity: "DAILY", includeResources: true, expireAfterDays: 1096 },
     search: searchDefaults({ logs: 90, access: 90, flowLogs: 90, findings: 365 }, LOG_INDEXER_BATCHING.prod),
   },
 };
@@ -534,5 +556,6 @@ export const OBJECT_KEYS = [
   "cloudTrail",
   "observability",
   "budgets",
+  "costExport",
   "search",
 ] as const satisfies readonly (keyof PlainSettings)[];

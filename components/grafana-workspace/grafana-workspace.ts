@@ -32,6 +32,11 @@ export interface AthenaSource {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Largest scan one query may do, MiB (at least 10). Default: 10240. */
   readonly bytesScannedCutoffMiB?: number;
+  /**
+   * The cost table (CostExport) in the same database and its archive prefix
+   * (ending in `/`): Grafana may read both. Default: none.
+   */
+  readonly cost?: { readonly tableName: pulumi.Input<string>; readonly prefix: string };
 }
 
 /**
@@ -230,13 +235,17 @@ export class GrafanaWorkspace extends pulumi.ComponentResource {
               athena.tableName,
               athena.archiveBucketArn,
               athena.kmsKeyArn,
+              athena.cost?.tableName,
             ])
-            .apply(([workgroupArn, databaseName, tableName, archiveBucketArn, kmsKeyArn]) => ({
+            .apply(([workgroupArn, databaseName, tableName, archiveBucketArn, kmsKeyArn, costTableName]) => ({
               workgroupArn,
               databaseName,
               tableName,
               archiveBucketArn,
               kmsKeyArn,
+              ...(athena.cost !== undefined && costTableName !== undefined
+                ? { cost: { tableName: costTableName, prefix: athena.cost.prefix } }
+                : {}),
             }));
 
     const { role, policy } = createServiceRole(

@@ -20,12 +20,21 @@ export const ATHENA_RESULTS_PREFIX = `${ARCHIVE_PREFIXES.athenaResults}grafana/`
 /** Archive prefix holding the parsed access logs the Athena table reads. */
 export const ACCESS_LOGS_PREFIX = ARCHIVE_PREFIXES.access;
 
+/** A further table in the same database over an archive prefix, which Grafana may read too. */
+export interface GrafanaExtraTable {
+  readonly tableName: string;
+  /** Key prefix of its objects in the archive, ending in `/`. */
+  readonly prefix: string;
+}
+
 export interface GrafanaAthenaScope {
   readonly workgroupArn: string;
   readonly databaseName: string;
   readonly tableName: string;
   readonly archiveBucketArn: string;
   readonly kmsKeyArn: string;
+  /** The cost table (CostExport) and its prefix. Default: none. */
+  readonly cost?: GrafanaExtraTable;
 }
 
 export interface GrafanaScope {
@@ -64,8 +73,8 @@ export const GRAFANA_UNSCOPED_ACTIONS = [
 /**
  * The Grafana workspace role: read the platform's data sources and publish
  * to the alert topic. Exact ARNs wherever AWS can scope the action: the AMP
- * workspace, the domain, the Athena workgroup, Glue catalog/database/table,
- * the archive's `access/` prefix and the results prefix; CloudWatch alarms
+ * workspace, the domain, the Athena workgroup, Glue catalog/database/table(s),
+ * the archive's `access/` prefix (and the cost export's) and the results prefix; CloudWatch alarms
  * and Logs Insights within this account and region.
  */
 export function grafanaStatements(scope: GrafanaScope): PolicyStatement[] {
@@ -151,6 +160,9 @@ export function grafanaStatements(scope: GrafanaScope): PolicyStatement[] {
           `${glue}:catalog`,
           `${glue}:database/${athena.databaseName}`,
           `${glue}:table/${athena.databaseName}/${athena.tableName}`,
+          ...(athena.cost !== undefined
+            ? [`${glue}:table/${athena.databaseName}/${athena.cost.tableName}`]
+            : []),
         ],
       },
       {
@@ -159,12 +171,30 @@ export function grafanaStatements(scope: GrafanaScope): PolicyStatement[] {
         Action: "s3:GetObject",
         Resource: `${athena.archiveBucketArn}/${ACCESS_LOGS_PREFIX}*`,
       },
+      ...(athena.cost !== undefined
+        ? [
+            {
+              Sid: "ReadCostExport",
+              Effect: "Allow" as const,
+              Action: "s3:GetObject",
+              Resource: `${athena.archiveBucketArn}/${athena.cost.prefix}*`,
+            },
+          ]
+        : []),
       {
         Sid: "ListAccessLogsAndResults",
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: athena.archiveBucketArn,
-        Condition: { StringLike: { "s3:prefix": [`${ACCESS_LOGS_PREFIX}*`, `${ATHENA_RESULTS_PREFIX}*`] } },
+        Condition: {
+          StringLike: {
+            "s3:prefix": [
+              `${ACCESS_LOGS_PREFIX}*`,
+              `${ATHENA_RESULTS_PREFIX}*`,
+              ...(athena.cost !== undefined ? [`${athena.cost.prefix}*`] : []),
+            ],
+          },
+        },
       },
       {
         Sid: "LocateTheBucket",

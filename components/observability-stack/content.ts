@@ -21,7 +21,10 @@ export function platformRuleNamespaces(): RuleNamespace[] {
   return readRuleNamespaces(RULES_DIR);
 }
 
-/** The repository's Grafana dashboards. */
-export function platformDashboards(): DashboardFile[] {
-  return readDashboards(DASHBOARDS_DIR);
+/** The cost dashboard (`cost.json`), which queries the CostExport's table: provisioned only with it. */
+export const COST_DASHBOARD = "cost";
+
+/** The repository's Grafana dashboards; the cost dashboard only when there is cost data to show. */
+export function platformDashboards(options: { readonly cost: boolean }): DashboardFile[] {
+  return readDashboards(DASHBOARDS_DIR).filter((d) => options.cost || d.name !== COST_DASHBOARD);
 }

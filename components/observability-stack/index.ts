@@ -5,7 +5,13 @@ export type {
   OpenSearchOptions,
   PrometheusOptions,
 } from "./observability-stack";
-export { DASHBOARDS_DIR, platformDashboards, platformRuleNamespaces, RULES_DIR } from "./content";
+export {
+  COST_DASHBOARD,
+  DASHBOARDS_DIR,
+  platformDashboards,
+  platformRuleNamespaces,
+  RULES_DIR,
+} from "./content";
 export { provisionedDataSources } from "./data-sources";
 export {
   familyIndexPattern,

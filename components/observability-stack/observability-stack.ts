@@ -208,7 +208,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
               }
             : {}),
           dataSources: provisionedDataSources(kinds),
-          dashboards: platformDashboards(),
+          dashboards: platformDashboards({ cost: grafanaSettings.athena?.cost !== undefined }),
           retainData,
           tags,
         },

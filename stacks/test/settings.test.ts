@@ -234,6 +234,59 @@ describe("settings (pure)", () => {
     );
   });
 
+  describe("costExport", () => {
+    it("off in dev, on in prod (daily, per resource); merged over the defaults", () => {
+      assert.deepEqual(ENVIRONMENT_DEFAULTS.dev.costExport, {
+        enabled: false,
+        timeGranularity: "DAILY",
+        includeResources: true,
+        expireAfterDays: 30,
+      });
+      assert.deepEqual(ENVIRONMENT_DEFAULTS.prod.costExport, {
+        enabled: true,
+        timeGranularity: "DAILY",
+        includeResources: true,
+        expireAfterDays: 1096,
+      });
+      const result = parseSettings(
+        config({
+          environment: plain("dev"),
+          costExport: plain({ enabled: true, timeGranularity: "HOURLY" }),
+        }),
+        "dev",
+      );
+      assert.ok(result.ok);
+      assert.deepEqual(result.plain.costExport, {
+        enabled: true,
+        timeGranularity: "HOURLY",
+        includeResources: true,
+        expireAfterDays: 30,
+      });
+    });
+
+    it("lists every invalid value with the setting's path", () => {
+      const problems = problemsOf({
+        environment: plain("dev"),
+        costExport: plain({
+          enabled: "yes",
+          timeGranularity: "WEEKLY",
+          expireAfterDays: 0,
+          includeResource: true,
+        }),
+      });
+      for (const path of ["costExport.enabled", "costExport.timeGranularity", "costExport.expireAfterDays"]) {
+        assert.ok(
+          problems.some((p) => p.includes(path)),
+          `${path} missing in: ${problems.join("; ")}`,
+        );
+      }
+      assert.ok(
+        problems.some((p) => p.includes("includeResource")),
+        `unknown key missing in: ${problems.join("; ")}`,
+      );
+    });
+  });
+
   it("rejects ingest tokens that are short or share a name", () => {
     const problems = problemsOf({
       environment: plain("dev"),

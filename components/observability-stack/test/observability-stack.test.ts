@@ -173,6 +173,8 @@ const PROD_LIKE: Overrides = {
       tableName: "nginx_access",
       archiveBucketArn: ARCHIVE,
       kmsKeyArn: KEY,
+      // With the cost table every dashboard of the repository is provisioned (the cost one needs it).
+      cost: { tableName: "cost_and_usage", prefix: "cost/" },
     },
   },
 };
@@ -637,9 +639,11 @@ describe("ObservabilityStack (mocks)", () => {
               "arn:aws:glue:eu-west-1:123456789012:catalog",
               "arn:aws:glue:eu-west-1:123456789012:database/lp_logs",
               "arn:aws:glue:eu-west-1:123456789012:table/lp_logs/nginx_access",
+              "arn:aws:glue:eu-west-1:123456789012:table/lp_logs/cost_and_usage",
             ],
           ],
           ["ReadAccessLogs", "arn:aws:s3:::archive/access/*"],
+          ["ReadCostExport", "arn:aws:s3:::archive/cost/*"],
           ["ListAccessLogsAndResults", ARCHIVE],
           ["LocateTheBucket", ARCHIVE],
           ["WriteQueryResults", "arn:aws:s3:::archive/athena-results/grafana/*"],

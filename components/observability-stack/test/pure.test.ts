@@ -24,10 +24,12 @@ import {
 } from "../../opensearch-domain";
 import { readRuleNamespaces, remoteWriteUrl } from "../../prometheus-workspace";
 import {
+  COST_DASHBOARD,
   familyIndexPattern,
   familyIndexPatterns,
   INDEX_FAMILIES,
   INDEX_FAMILY_PREFIXES,
+  platformDashboards,
   provisionedDataSources,
 } from "..";
 
@@ -253,6 +255,51 @@ describe("grafanaStatements", () => {
     assert.deepEqual(statements.find((s) => s.Sid === "ListAccessLogsAndResults")?.Condition, {
       StringLike: { "s3:prefix": ["access/*", "athena-results/grafana/*"] },
     });
+    assert.equal(
+      statements.find((s) => s.Sid === "ReadCostExport"),
+      undefined,
+    );
+  });
+
+  it("with the cost table: its definition, its objects and listing its prefix too, nothing else", () => {
+    const athena = {
+      workgroupArn: "wg",
+      databaseName: "db",
+      tableName: "t",
+      archiveBucketArn: "arn:aws:s3:::archive",
+      kmsKeyArn: "key",
+    };
+    const without = grafanaStatements({ ...minimal, athena });
+    const withCost = grafanaStatements({
+      ...minimal,
+      athena: { ...athena, cost: { tableName: "c", prefix: "cost/" } },
+    });
+    const sid = (list: typeof without, id: string) => list.find((s) => s.Sid === id);
+    assert.deepEqual(sid(withCost, "ReadTheTableDefinition")?.Resource, [
+      ...(sid(without, "ReadTheTableDefinition")?.Resource as string[]),
+      "arn:aws:glue:eu-west-1:123456789012:table/db/c",
+    ]);
+    assert.deepEqual(sid(withCost, "ReadCostExport"), {
+      Sid: "ReadCostExport",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::archive/cost/*",
+    });
+    assert.deepEqual(sid(withCost, "ListAccessLogsAndResults")?.Condition, {
+      StringLike: { "s3:prefix": ["access/*", "athena-results/grafana/*", "cost/*"] },
+    });
+    assert.equal(withCost.length, without.length + 1);
+  });
+});
+
+describe("platformDashboards", () => {
+  it("every dashboard of the repository with cost data; without, all but the cost dashboard", () => {
+    const all = platformDashboards({ cost: true }).map((d) => d.name);
+    assert.ok(all.includes(COST_DASHBOARD), all.join(", "));
+    assert.deepEqual(
+      platformDashboards({ cost: false }).map((d) => d.name),
+      all.filter((name) => name !== COST_DASHBOARD),
+    );
   });
 });
 
