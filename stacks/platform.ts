@@ -9,9 +9,11 @@ import {
   pipelineTrailName,
 } from "../components/cloudtrail-pipeline";
 import { PlatformBudgets } from "../components/cost-budgets";
+import { COST_EXPORT_PREFIX, CostExport } from "../components/cost-export";
 import { DEFAULT_V2_FORMAT, FlowLogMonitor } from "../components/flow-log-monitor";
 import { IngestStream } from "../components/ingest-stream";
-import { platformTags } from "../components/lib/tags";
+import type { Tags } from "../components/lib/tags";
+import { componentTags, platformTags } from "../components/lib/tags";
 import { LogArchive } from "../components/log-archive";
 import { LOG_INDEXER_PARTS, LOG_INDEXER_WRITERS, LogIndexer } from "../components/log-indexer";
 import { LogCatalog } from "../components/log-catalog";
@@ -54,16 +56,23 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
   const isDev = settings.environment === "dev";
   // Named up front: the archive key policy names the pipeline's trail before the trail exists.
   const cloudTrailName = `${prefix}-cloudtrail`;
+  const cost = settings.costExport;
+  // With the cost export, each component's resources say which component they are (the
+  // dashboard's cost per component); without it their tags stay as they were.
+  const tagsOf = (component: string): Tags => (cost.enabled ? componentTags(tags, component) : tags);
 
   const archive = new LogArchive(`${prefix}-archive`, {
     retainData: settings.retainData,
-    lifecycle: settings.archive.lifecycle,
+    lifecycle: cost.enabled
+      ? [...settings.archive.lifecycle, { prefix: COST_EXPORT_PREFIX, expireAfterDays: cost.expireAfterDays }]
+      : settings.archive.lifecycle,
     noncurrentVersionExpireDays: settings.archive.noncurrentVersionExpireDays,
     accessLogExpireDays: settings.archive.accessLogExpireDays,
     keyDeletionWindowDays: settings.archive.keyDeletionWindowDays,
     // The one trail that encrypts with the archive key: the CloudTrail pipeline's, when enabled.
     trailNames: settings.cloudTrail.enabled ? [pipelineTrailName(cloudTrailName)] : [],
-    tags,
+    ...(cost.enabled ? { dataExportsPrefix: COST_EXPORT_PREFIX } : {}),
+    tags: tagsOf("archive"),
   });
 
   const alerting = new Alerting(`${prefix}-alerting`, {
@@ -71,7 +80,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       ? { topicArn: settings.alerting.topicArn }
       : { kmsKeyArn: archive.keyArn }),
     emails: settings.secrets.alertEmails,
-    tags,
+    tags: tagsOf("alerting"),
   });
 
   if (settings.budgets.enabled) {
@@ -85,7 +94,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       ...(b.accountMonthlyUsd !== undefined ? { accountMonthlyUsd: b.accountMonthlyUsd } : {}),
       thresholds: b.thresholds,
       emails: b.emails,
-      tags,
+      tags: tagsOf("budgets"),
     });
   }
 
@@ -100,7 +109,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     bufferSizeMiB: settings.rawArchive.bufferSizeMiB,
     logRetentionDays: settings.logRetentionDays,
     retainData: settings.retainData,
-    tags,
+    tags: tagsOf("ingest"),
   });
 
   const accessLogs = new AccessLogPipeline(`${prefix}-access-logs`, {
@@ -116,7 +125,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     memoryMiB: settings.accessLogs.memoryMiB,
     timeoutSeconds: settings.accessLogs.timeoutSeconds,
     logRetentionDays: settings.logRetentionDays,
-    tags,
+    tags: tagsOf("access-logs"),
   });
   // Athena tables over the other archive prefixes, in the access-log database: queryable without OpenSearch.
   new LogCatalog(`${prefix}-log-catalog`, {
@@ -124,6 +133,18 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     archiveBucketName: archive.bucketName,
     cloudTrailEvents: settings.cloudTrail.enabled,
   });
+  const costExport = cost.enabled
+    ? new CostExport(`${prefix}-cost`, {
+        bucketName: archive.bucketName,
+        bucketPolicy: archive.bucketPolicy,
+        prefix: COST_EXPORT_PREFIX,
+        // With the other tables: Grafana's Athena data source queries that database.
+        databaseName: accessLogs.glueDatabaseName,
+        timeGranularity: cost.timeGranularity,
+        includeResources: cost.includeResources,
+        tags: tagsOf("cost"),
+      })
+    : undefined;
 
   // The CloudTrail indexer needs the domain, and the domain's access policy needs the indexer's role.
   const [indexerRoleArn, setIndexerRoleArn] = pulumi.deferredOutput<string>();
@@ -187,11 +208,14 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         tableName: accessLogs.glueTableName,
         archiveBucketArn: archive.bucketArn,
         kmsKeyArn: archive.keyArn,
+        ...(costExport !== undefined
+          ? { cost: { tableName: costExport.tableName, prefix: COST_EXPORT_PREFIX } }
+          : {}),
       },
     },
     logRetentionDays: settings.logRetentionDays,
     retainData: settings.retainData,
-    tags,
+    tags: tagsOf("observability"),
   });
 
   const receiver = new LogReceiverCluster(`${prefix}-receiver`, {
@@ -227,7 +251,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
       : {}),
     logRetentionDays: settings.logRetentionDays,
     retainData: settings.retainData,
-    tags,
+    tags: tagsOf("receiver"),
   });
 
   const flowLogs = settings.flowLogs.enabled
@@ -248,7 +272,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         sourceNamePrefix: prefix,
         emails: settings.secrets.alertEmails,
         alarmTopicArn: alerting.topicArn,
-        tags,
+        tags: tagsOf("flow-logs"),
       })
     : undefined;
 
@@ -282,7 +306,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         indexPrefix: settings.cloudTrail.indexPrefix,
         reservedConcurrency: settings.cloudTrail.indexerReservedConcurrency,
         ...(openSearchTarget !== undefined ? { openSearch: openSearchTarget } : {}),
-        tags,
+        tags: tagsOf("cloudtrail"),
       })
     : undefined;
   // Only when the pipeline exists: an unresolved deferred output would hang the program.
@@ -334,7 +358,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
               }
             : {}),
           logRetentionDays: settings.logRetentionDays,
-          tags,
+          tags: tagsOf("search"),
         })
       : undefined;
   // Every deferred list must resolve (else the program hangs): the part's role, or none.

@@ -26,6 +26,11 @@ export interface CostExportArgs {
    * (LogArchive's `dataExportsPrefix`). Required.
    */
   readonly bucketName: pulumi.Input<string>;
+  /**
+   * The bucket's policy with that grant: Data Exports checks it when the
+   * export is created, so the export waits for it. Required.
+   */
+  readonly bucketPolicy: pulumi.Resource;
   /** Key prefix of the export in the bucket, ending in `/` (e.g. `cost/`). Required. */
   readonly prefix: string;
   /** The Glue database the cost table goes into (the access-log pipeline's). Required. */
@@ -94,7 +99,7 @@ export class CostExport extends pulumi.ComponentResource {
         ),
         tags: { ...args.tags },
       },
-      { parent: this, provider: usEast1 },
+      { parent: this, provider: usEast1, dependsOn: [args.bucketPolicy] },
     );
 
     const inputs = pulumi

@@ -8,4 +8,4 @@ export {
   exportNameProblems,
   TIME_GRANULARITIES,
 } from "./export-definition";
-export { BILLING_PERIOD, costDataPrefix, costTableInputs } from "./table";
+export { BILLING_PERIOD, COST_EXPORT_PREFIX, costDataPrefix, costTableInputs } from "./table";

@@ -1,6 +1,13 @@
 import type { GlueColumn, GlueTableInputs } from "../lib/glue-table";
 import { tableLocation } from "../lib/glue-table";
 
+/**
+ * Where the platform puts its cost export in the archive. Not one of
+ * ARCHIVE_PREFIXES: AWS writes it, and only in a stack with the export (whose
+ * lifecycle rule the stack adds with it).
+ */
+export const COST_EXPORT_PREFIX = "cost/";
+
 /** The partition column, named after the key segment Data Exports writes (`BILLING_PERIOD=YYYY-MM`). */
 export const BILLING_PERIOD = "billing_period";
 

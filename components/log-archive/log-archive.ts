@@ -95,6 +95,8 @@ export class LogArchive extends pulumi.ComponentResource {
   public readonly bucketArn: pulumi.Output<string>;
   /** Name of the bucket holding the archive's S3 server access logs. */
   public readonly accessLogBucketName: pulumi.Output<string>;
+  /** The archive bucket's policy: what a writer granted there (Data Exports) must wait for. */
+  public readonly bucketPolicy: aws.s3.BucketPolicy;
 
   constructor(name: string, args: LogArchiveArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("log-platform:archive:LogArchive", name, {}, opts);
@@ -171,7 +173,7 @@ export class LogArchive extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    new aws.s3.BucketPolicy(
+    this.bucketPolicy = new aws.s3.BucketPolicy(
       `${name}-bucket-policy`,
       {
         bucket: archive.bucket.id,

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 
+import * as aws from "@pulumi/aws";
+
 import { COST_TABLE_NAME, CostExport, costColumns, costExportQuery } from "..";
 import { MOCK_ACCOUNT, MOCK_REGION, resourceNamed, runUnderMocks, valueOf } from "../../../test/lib/mocks";
 
@@ -8,6 +10,8 @@ const EXPORT = "aws:bcmdata/export:Export";
 const TABLE = "aws:glue/catalogTable:CatalogTable";
 const PROVIDER = "pulumi:providers:aws";
 
+/** The bucket's policy the export must wait for (created inside each run). */
+const policy = () => new aws.s3.BucketPolicy("archive-policy", { bucket: "archive", policy: "{}" });
 const ARGS = {
   bucketName: "archive",
   prefix: "cost/",
@@ -20,7 +24,7 @@ const ARGS = {
 describe("CostExport (mocks)", () => {
   it("creates the export through its own us-east-1 provider, into the bucket's region", async () => {
     const run = await runUnderMocks("test", NO_CONFIG, async () => {
-      const cost = new CostExport("lp-cost", ARGS);
+      const cost = new CostExport("lp-cost", { ...ARGS, bucketPolicy: policy() });
       return { table: await valueOf(cost.tableName), name: await valueOf(cost.exportName) };
     });
     const provider = resourceNamed(run.resources, PROVIDER, "lp-cost-us-east-1");
@@ -29,6 +33,10 @@ describe("CostExport (mocks)", () => {
     const exp = resourceNamed(run.resources, EXPORT, "lp-cost");
     assert.equal(exp.provider, `${PROVIDER}::lp-cost-us-east-1`);
     assert.equal(exp.parent, "lp-cost");
+    assert.ok(
+      exp.dependsOn.includes("aws:s3/bucketPolicy:BucketPolicy::archive-policy"),
+      exp.dependsOn.join(),
+    );
     assert.deepEqual(exp.props, {
       export: {
         name: "lp-cost",
@@ -77,7 +85,7 @@ describe("CostExport (mocks)", () => {
     const run = await runUnderMocks(
       "test",
       NO_CONFIG,
-      () => new CostExport("lp-cost", { ...ARGS, includeResources: false }),
+      () => new CostExport("lp-cost", { ...ARGS, bucketPolicy: policy(), includeResources: false }),
     );
     const table = resourceNamed(run.resources, TABLE, "lp-cost-table");
     assert.equal(table.provider, null, "the default provider, not the us-east-1 one");
@@ -117,6 +125,7 @@ describe("CostExport (mocks)", () => {
       () =>
         new CostExport("has space", {
           ...ARGS,
+          bucketPolicy: policy(),
           prefix: "Cost",
           timeGranularity: "WEEKLY" as "DAILY",
         }),
