@@ -526,6 +526,41 @@ describe("AWS services writing into the platform (IAM evaluation of the program'
         assertAllowedOnlyForThisAccount(checks);
       });
 
+      // https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html (bucket policy: both
+      // principals, PutObject and GetBucketPolicy, source account and the us-east-1 export/definition ARNs);
+      // the data key of the bucket's default SSE-KMS key as for any writer relying on it.
+      it(`AWS Data Exports: ${stack === "prod" ? "the cost export writes under its prefix, checks the bucket policy and uses the key, for this account only; nothing else" : "no export (off in dev) and no grant to it"}`, () => {
+        const checks = dataExportsChecks(p);
+        if (stack === "dev") {
+          assert.deepEqual(checks, []);
+          assert.ok(
+            !JSON.stringify(p.program.ofType("aws:s3/bucketPolicy:BucketPolicy")).includes(
+              "bcm-data-exports",
+            ),
+          );
+          return;
+        }
+        assertAllowedOnlyForThisAccount(checks);
+        for (const exp of p.program.ofType("aws:bcmdata/export:Export")) {
+          const { bucketArn } = exportDestination(exp);
+          const source = exportSource(exportDestination(exp).name);
+          for (const [action, resource] of [
+            ["s3:PutObject", `${bucketArn}/raw/2026/11/01/x.gz`],
+            ["s3:PutObject", `${bucketArn}/access/x.gz`],
+            ["s3:GetObject", `${bucketArn}/cost/x.parquet`],
+            ["s3:DeleteObject", `${bucketArn}/cost/x.parquet`],
+            ["s3:PutBucketPolicy", bucketArn],
+          ] as const) {
+            for (const service of DATA_EXPORTS_SERVICES)
+              assert.notEqual(
+                p.onResource(bucketArn, asService(service, action, resource, source)),
+                "Allow",
+                `${service} ${action} ${resource}`,
+              );
+          }
+        }
+      });
+
       // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html (assume role, Kinesis source, S3 destination, KMS, CloudWatch Logs)
       it("Firehose: assumes its role for this account only; the role reads the stream and writes the archive", () => {
         const streams = p.program.ofType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
@@ -693,6 +728,80 @@ describe("AWS services writing into the platform (IAM evaluation of the program'
   });
 });
 
+/** The bucket's default SSE-KMS key (what a writer sending no encryption headers encrypts with). */
+function defaultKeyOf(p: Platform, bucketArn: string): string {
+  const bucket = p.program.byArn("aws:s3/bucket:Bucket", bucketArn);
+  const encryption = p.program.one(
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    `of ${bucket.name}`,
+    (e) => e.props.bucket === `${bucket.name}-id`,
+  );
+  const rules = encryption.props.rules as {
+    applyServerSideEncryptionByDefault: { kmsMasterKeyId: string };
+  }[];
+  return rules[0]!.applyServerSideEncryptionByDefault.kmsMasterKeyId;
+}
+
+/** Both principals AWS's Data Exports bucket policy names (CUR 2.0 exports and legacy CUR). */
+const DATA_EXPORTS_SERVICES = ["bcm-data-exports.amazonaws.com", "billingreports.amazonaws.com"];
+
+/** Where an `aws.bcmdata.Export` delivers. */
+function exportDestination(exp: Known): { bucketArn: string; prefix: string; name: string } {
+  const definition = exp.props.export as {
+    name: string;
+    destinationConfigurations: { s3Destinations: { s3Bucket: string; s3Prefix: string }[] }[];
+  };
+  const destination = definition.destinationConfigurations[0]!.s3Destinations[0]!;
+  return {
+    bucketArn: `arn:aws:s3:::${destination.s3Bucket}`,
+    prefix: destination.s3Prefix,
+    name: definition.name,
+  };
+}
+
+/** The context Data Exports sends for one of this account's exports (exports live in us-east-1). */
+function exportSource(name: string): Record<string, string> {
+  return {
+    "aws:SourceAccount": MOCK_ACCOUNT,
+    "aws:SourceArn": `arn:aws:bcm-data-exports:us-east-1:${MOCK_ACCOUNT}:export/${name}-0a1b2c3d`,
+  };
+}
+
+/**
+ * AWS Data Exports delivering each export of the program: a Parquet file of
+ * a billing period under `<prefix>/<export name>/data/` (no encryption
+ * headers: the bucket's default SSE-KMS applies), the bucket-policy check it
+ * makes before each delivery, and the data key of the bucket's default key.
+ * https://docs.aws.amazon.com/cur/latest/userguide/dataexports-s3-bucket.html
+ * https://docs.aws.amazon.com/cur/latest/userguide/dataexports-export-delivery.html
+ */
+function dataExportsChecks(p: Platform): Check[] {
+  return p.program.ofType("aws:bcmdata/export:Export").flatMap((exp) => {
+    const { bucketArn, prefix, name } = exportDestination(exp);
+    const keyArn = defaultKeyOf(p, bucketArn);
+    const object = `${bucketArn}/${prefix}/${name}/data/BILLING_PERIOD=2026-11/${name}-00001.snappy.parquet`;
+    const source = exportSource(name);
+    const onBucket = (request: IamRequest) => p.onResource(bucketArn, request);
+    return DATA_EXPORTS_SERVICES.flatMap((service) => [
+      {
+        what: `${service} PutObject ${object}`,
+        decide: onBucket,
+        request: asService(service, "s3:PutObject", object, source),
+      },
+      {
+        what: `${service} GetBucketPolicy ${bucketArn}`,
+        decide: onBucket,
+        request: asService(service, "s3:GetBucketPolicy", bucketArn, source),
+      },
+      ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+        what: `${service} ${action} ${keyArn}`,
+        decide: (request: IamRequest) => p.onKey(keyArn, request),
+        request: asService(service, action, keyArn, source),
+      })),
+    ]);
+  });
+}
+
 /**
  * The log delivery service writing flow logs to S3: the bucket ACL check, the
  * objects (bucket-owner-full-control, no encryption headers: the bucket's
@@ -706,16 +815,7 @@ function flowLogS3Checks(p: Platform, { required }: { required: boolean }): Chec
   return toS3.flatMap((flowLog) => {
     const destination = String(flowLog.props.logDestination);
     const bucketArn = destination.split("/")[0]!;
-    const bucket = p.program.byArn("aws:s3/bucket:Bucket", bucketArn);
-    const encryption = p.program.one(
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      `of ${bucket.name}`,
-      (e) => e.props.bucket === `${bucket.name}-id`,
-    );
-    const rules = encryption.props.rules as {
-      applyServerSideEncryptionByDefault: { kmsMasterKeyId: string };
-    }[];
-    const keyArn = rules[0]!.applyServerSideEncryptionByDefault.kmsMasterKeyId;
+    const keyArn = defaultKeyOf(p, bucketArn);
     const object = `${destination.replace(/\/$/, "")}/AWSLogs/${MOCK_ACCOUNT}/vpcflowlogs/${MOCK_REGION}/2024/01/01/x.parquet`;
     const source = {
       "aws:SourceAccount": MOCK_ACCOUNT,
