@@ -73,7 +73,14 @@ describe("budgets, per stack (mocks, real Pulumi.<stack>.yaml)", function () {
         },
         metrics: "UnblendedCost",
         notifications: notifications(run.outputs.alertTopicArn, [80, 100]),
-        tags: { CostCenter: costCenter, Project: "log-platform", Environment: stack, ManagedBy: "pulumi" },
+        tags: {
+          CostCenter: costCenter,
+          Project: "log-platform",
+          Environment: stack,
+          ManagedBy: "pulumi",
+          // prod runs the cost export, which tags each component's resources.
+          ...(stack === "prod" ? { Component: "budgets" } : {}),
+        },
       });
     });
   }
@@ -95,7 +102,13 @@ describe("budgets, per stack (mocks, real Pulumi.<stack>.yaml)", function () {
       limitAmount: "2500",
       limitUnit: "USD",
       notifications: expected,
-      tags: { CostCenter: "platform", Project: "log-platform", Environment: "prod", ManagedBy: "pulumi" },
+      tags: {
+        CostCenter: "platform",
+        Project: "log-platform",
+        Environment: "prod",
+        ManagedBy: "pulumi",
+        Component: "budgets",
+      },
     });
     const platform = resourceNamed(run.resources, BUDGET, "lp-prod-budgets-platform");
     assert.equal(platform.props.limitAmount, "400");
