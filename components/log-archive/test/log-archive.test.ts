@@ -176,6 +176,30 @@ describe("LogArchive (mocks)", () => {
     }
   });
 
+  it("with dataExportsPrefix: grants Data Exports the prefix (bucket policy) and the key; exposes the bucket policy", async () => {
+    const run = await runUnderMocks("test", NO_CONFIG, () => {
+      const archive = new LogArchive("arc", { dataExportsPrefix: "cost/", tags });
+      return { policyUrn: archive.bucketPolicy.urn };
+    });
+    const bucketPolicy = parseJsonInput<{ Statement: { Sid: string; Resource: unknown }[] }>(
+      resourceNamed(run.resources, "aws:s3/bucketPolicy:BucketPolicy", "arc-bucket-policy").props.policy,
+    );
+    assert.deepEqual(
+      bucketPolicy.Statement.filter((s) => s.Sid.startsWith("DataExports")).map((s) => [s.Sid, s.Resource]),
+      [
+        ["DataExportsWrite", "arn:aws:s3:::arc-bucket/cost/*"],
+        ["DataExportsCheckPolicy", "arn:aws:s3:::arc-bucket"],
+      ],
+    );
+    const key = parseJsonInput<{ Statement: { Sid: string }[] }>(
+      resourceNamed(run.resources, "aws:kms/key:Key", "arc-key").props.policy,
+    );
+    assert.equal(key.Statement.at(-1)?.Sid, "DataExportsOfThisAccount");
+    assert.match(String(run.outputs.policyUrn), /arc-bucket-policy$/);
+    // Without it (the default, as in the runs above): no grant at all.
+    assert.ok(!JSON.stringify(disposable.resources).includes("bcm-data-exports"));
+  });
+
   it("rejects invalid arguments with every problem listed", async () => {
     await assert.rejects(
       runUnderMocks(
@@ -185,12 +209,16 @@ describe("LogArchive (mocks)", () => {
           new LogArchive("bad", {
             keyDeletionWindowDays: 3,
             lifecycle: [{ prefix: "x", expireAfterDays: 1 }],
+            dataExportsPrefix: "cost",
           }),
       ),
       (error: Error) =>
         error.message.includes('LogArchive "bad" has invalid arguments') &&
         error.message.includes("keyDeletionWindowDays must be a whole number from 7 to 30 (got 3)") &&
-        error.message.includes('lifecycle rule for "x": prefix must be'),
+        error.message.includes('lifecycle rule for "x": prefix must be') &&
+        error.message.includes(
+          'dataExportsPrefix must be lowercase letters, digits or hyphens ending in "/" (got "cost")',
+        ),
     );
   });
 });
