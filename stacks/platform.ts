@@ -54,6 +54,8 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
   const prefix = settings.namePrefix;
   const tags = platformTags(settings.environment, settings.tags);
   const isDev = settings.environment === "dev";
+  // One sample ratio for every traced app (the receiver and each function); absent: nothing traces.
+  const tracing = settings.tracing.enabled ? { tracing: { sampleRatio: settings.tracing.sampleRatio } } : {};
   // Named up front: the archive key policy names the pipeline's trail before the trail exists.
   const cloudTrailName = `${prefix}-cloudtrail`;
   const cost = settings.costExport;
@@ -125,6 +127,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
     memoryMiB: settings.accessLogs.memoryMiB,
     timeoutSeconds: settings.accessLogs.timeoutSeconds,
     logRetentionDays: settings.logRetentionDays,
+    ...tracing,
     tags: tagsOf("access-logs"),
   });
   // Athena tables over the other archive prefixes, in the access-log database: queryable without OpenSearch.
@@ -249,6 +252,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
           },
         }
       : {}),
+    ...tracing,
     logRetentionDays: settings.logRetentionDays,
     retainData: settings.retainData,
     tags: tagsOf("receiver"),
@@ -306,6 +310,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
         indexPrefix: settings.cloudTrail.indexPrefix,
         reservedConcurrency: settings.cloudTrail.indexerReservedConcurrency,
         ...(openSearchTarget !== undefined ? { openSearch: openSearchTarget } : {}),
+        ...tracing,
         tags: tagsOf("cloudtrail"),
       })
     : undefined;
@@ -358,6 +363,7 @@ export function buildPlatform(settings: Settings): PlatformOutputs {
               }
             : {}),
           logRetentionDays: settings.logRetentionDays,
+          ...tracing,
           tags: tagsOf("search"),
         })
       : undefined;

@@ -196,6 +196,20 @@ export const plainSchema = z.object({
     }),
   }),
   /**
+   * OpenTelemetry traces to AWS X-Ray: the receiver through its ADOT
+   * sidecar, the transformer and the indexers through the ADOT collector
+   * Lambda layer. `sampleRatio` is the share of the traces started in the
+   * platform that are kept (`OTEL_TRACES_SAMPLER_ARG` of every traced app).
+   * Lambda's own active tracing of each invocation is on either way.
+   */
+  tracing: z.strictObject({
+    enabled: z.boolean(),
+    sampleRatio: z
+      .number()
+      .min(0, "must be a share from 0 to 1 (0.05 keeps 5 % of the traces)")
+      .max(1, "must be a share from 0 to 1 (1 keeps every trace)"),
+  }),
+  /**
    * AWS Budgets (components/cost-budgets): a monthly cost budget over the
    * platform's tags (Project and Environment), optionally one over the whole
    * account, notifying the alert topic (so alertEmails too) at each threshold
@@ -456,6 +470,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         operatorCidrs: [],
       },
     },
+    // Every request: dev sees little traffic, far under X-Ray's 100,000 free traces a month.
+    tracing: { enabled: true, sampleRatio: 1 },
     budgets: { enabled: true, platformMonthlyUsd: 50, thresholds: [80, 100], emails: [] },
     // Off: dev and prod often share an account, and one export per account is enough (prod's).
     costExport: { enabled: false, timeGranularity: "DAILY", includeResources: true, expireAfterDays: 30 },
@@ -536,6 +552,9 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, DefaultedSection
         operatorCidrs: [],
       },
     },
+    // 1 % of the traces started here: at 100 requests/s, 2.6 million a month, about 13 USD of
+    // X-Ray recording ($5 per million after the free 100,000), enough to find the slow ones.
+    tracing: { enabled: true, sampleRatio: 0.01 },
     budgets: { enabled: true, platformMonthlyUsd: 500, thresholds: [80, 100], emails: [] },
     // Daily line items per resource: the dashboard's granularity; three years of billing periods.
     costExport: { enabled: true, timeGranularity: "DAILY", includeResources: true, expireAfterDays: 1096 },
@@ -555,6 +574,7 @@ export const OBJECT_KEYS = [
   "flowLogs",
   "cloudTrail",
   "observability",
+  "tracing",
   "budgets",
   "costExport",
   "search",

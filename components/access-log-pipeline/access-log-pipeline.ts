@@ -18,6 +18,8 @@ import { createServiceRole } from "../lib/service-role";
 import type { StreamConsumerTuning } from "../lib/stream-consumer";
 import { createStreamConsumerMapping, streamConsumerTuningProblems } from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
+import type { TracingArgs } from "../lib/tracing";
+import { sampleRatioProblems, TRACED_SERVICES } from "../lib/tracing";
 import { logRetentionProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES } from "../log-archive/lifecycle";
 import { accessLogTableInputs } from "./glue-table";
@@ -59,6 +61,12 @@ export interface AccessLogPipelineArgs extends StreamConsumerTuning {
   readonly rejectedShareAlarmThreshold?: number;
   /** Glue database name (lowercase, digits, underscores). Default: derived from the component name. */
   readonly glueDatabaseName?: string;
+  /**
+   * Trace the function with OpenTelemetry through the ADOT collector layer
+   * (components/lib/lambda.ts). Default: no tracing (Lambda's own active
+   * tracing of the invocation stays on either way).
+   */
+  readonly tracing?: TracingArgs;
   /** Tags for every resource. No default: the stack's tags. */
   readonly tags: Tags;
 }
@@ -73,6 +81,9 @@ export function accessLogPipelineArgProblems(args: AccessLogPipelineArgs): strin
   const problems = [
     ...streamConsumerTuningProblems(args),
     ...logRetentionProblems("logRetentionDays", args.logRetentionDays),
+    ...(args.tracing !== undefined
+      ? sampleRatioProblems("tracing.sampleRatio", args.tracing.sampleRatio)
+      : []),
   ];
   // A share, not a count: the range checks want integers.
   const share = args.rejectedShareAlarmThreshold ?? DEFAULTS.rejectedShareAlarmThreshold;
@@ -169,6 +180,15 @@ export class AccessLogPipeline extends pulumi.ComponentResource {
             : {}),
         },
         logGroupName: logGroup.name,
+        ...(args.tracing !== undefined
+          ? {
+              tracing: {
+                serviceName: TRACED_SERVICES.accessLogTransformer,
+                sampleRatio: args.tracing.sampleRatio,
+                region: ctx.region,
+              },
+            }
+          : {}),
         tags,
       },
       // The function must not start before it may write its logs.

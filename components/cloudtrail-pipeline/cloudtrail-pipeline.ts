@@ -13,6 +13,8 @@ import { createSecureQueue } from "../lib/queue";
 import { createSecureBucket } from "../lib/secure-bucket";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import type { TracingArgs } from "../lib/tracing";
+import { sampleRatioProblems, TRACED_SERVICES } from "../lib/tracing";
 import { rangeProblems, throwIfInvalid } from "../lib/validation";
 import { ARCHIVE_PREFIXES, archiveLifecycleRules } from "../log-archive/lifecycle";
 import {
@@ -127,6 +129,12 @@ export interface CloudTrailPipelineArgs {
    * {@link DEFAULT_MAX_RECEIVE_COUNT} (10: with the indexer's backoff, 8.5 h of retries).
    */
   readonly maxReceiveCount?: number;
+  /**
+   * Trace the function with OpenTelemetry through the ADOT collector layer
+   * (components/lib/lambda.ts). Default: no tracing (Lambda's own active
+   * tracing of the invocation stays on either way).
+   */
+  readonly tracing?: TracingArgs;
   /** Tags for every resource. Default: none. */
   readonly tags?: Tags;
 }
@@ -171,6 +179,9 @@ export function cloudTrailPipelineArgProblems(args: CloudTrailPipelineArgs): str
     ...rangeProblems("memoryMiB", args.memoryMiB ?? DEFAULTS.memoryMiB, 128, 10240),
     ...rangeProblems("timeoutSeconds", args.timeoutSeconds ?? DEFAULTS.timeoutSeconds, 1, 900),
     ...rangeProblems("maxReceiveCount", args.maxReceiveCount ?? DEFAULTS.maxReceiveCount, 1, 1000),
+    ...(args.tracing !== undefined
+      ? sampleRatioProblems("tracing.sampleRatio", args.tracing.sampleRatio)
+      : []),
   ];
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(args.indexPrefix ?? DEFAULTS.indexPrefix)) {
     problems.push(`indexPrefix must be a lowercase OpenSearch index prefix (got "${args.indexPrefix}")`);
@@ -466,6 +477,15 @@ export class CloudTrailPipeline extends pulumi.ComponentResource {
               vpcConfig: {
                 subnetIds: openSearch.vpc.subnetIds,
                 securityGroupIds: openSearch.vpc.securityGroupIds,
+              },
+            }
+          : {}),
+        ...(args.tracing !== undefined
+          ? {
+              tracing: {
+                serviceName: TRACED_SERVICES.cloudTrailIndexer,
+                sampleRatio: args.tracing.sampleRatio,
+                region: ctx.region,
               },
             }
           : {}),

@@ -13,6 +13,8 @@ import { createServiceRole } from "../lib/service-role";
 import type { StreamConsumerTuning } from "../lib/stream-consumer";
 import { createStreamConsumerMapping, streamConsumerTuningProblems } from "../lib/stream-consumer";
 import type { Tags } from "../lib/tags";
+import type { TracingArgs } from "../lib/tracing";
+import { sampleRatioProblems, TRACED_SERVICES } from "../lib/tracing";
 import { logRetentionProblems, rangeProblems, throwIfInvalid } from "../lib/validation";
 import {
   FAILED_PREFIXES,
@@ -104,6 +106,12 @@ export interface LogIndexerArgs {
   readonly findings?: LogIndexerFindingsArgs;
   /** Retention of the functions' own log groups (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
   readonly logRetentionDays: number;
+  /**
+   * Trace the functions with OpenTelemetry through the ADOT collector layer
+   * (components/lib/lambda.ts). Default: no tracing (Lambda's own active
+   * tracing of the invocation stays on either way).
+   */
+  readonly tracing?: TracingArgs;
   /** Tags for every resource. No default: the stack's tags. */
   readonly tags: Tags;
 }
@@ -115,6 +123,13 @@ const FINDINGS_MAX_RECEIVE_COUNT = 5;
 /** Flow-log and findings functions: small documents, one batch per invocation. */
 const SMALL_FUNCTION = { memoryMiB: 256, timeoutSeconds: 60 } as const;
 
+/** The X-Ray service name of each function, by the part of its resource names. */
+const INDEXER_SERVICES = {
+  logs: TRACED_SERVICES.logsIndexer,
+  flow: TRACED_SERVICES.flowLogsIndexer,
+  findings: TRACED_SERVICES.findingsIndexer,
+} as const;
+
 /** A problem when `value` is not one of `choices` (the types say so, but a plain-JS caller may not). */
 function choiceProblems(key: string, value: string, choices: readonly string[]): string[] {
   return choices.includes(value) ? [] : [`${key} must be one of ${choices.join(", ")} (got ${value})`];
@@ -122,7 +137,12 @@ function choiceProblems(key: string, value: string, choices: readonly string[]):
 
 /** Every problem with the args, so that one error lists them all. */
 export function logIndexerArgProblems(args: LogIndexerArgs): string[] {
-  const problems: string[] = [...logRetentionProblems("logRetentionDays", args.logRetentionDays)];
+  const problems: string[] = [
+    ...logRetentionProblems("logRetentionDays", args.logRetentionDays),
+    ...(args.tracing !== undefined
+      ? sampleRatioProblems("tracing.sampleRatio", args.tracing.sampleRatio)
+      : []),
+  ];
   const logs = args.logs;
   if (logs !== undefined) {
     problems.push(
@@ -193,7 +213,7 @@ export class LogIndexer extends pulumi.ComponentResource {
 
     /** Log group, role and function of one indexer; `statements` gets the exact ARNs. */
     const indexerFunction = (
-      part: string,
+      part: keyof typeof INDEXER_SERVICES,
       spec: {
         readonly entry: string;
         readonly memoryMiB: number;
@@ -262,6 +282,15 @@ export class LogIndexer extends pulumi.ComponentResource {
             ...spec.environment,
           },
           logGroupName: logGroup.name,
+          ...(args.tracing !== undefined
+            ? {
+                tracing: {
+                  serviceName: INDEXER_SERVICES[part],
+                  sampleRatio: args.tracing.sampleRatio,
+                  region: ctx.region,
+                },
+              }
+            : {}),
           tags,
         },
         // The function must not start before it may write its logs.

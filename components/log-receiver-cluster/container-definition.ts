@@ -1,3 +1,6 @@
+import type { TracingArgs } from "../lib/tracing";
+import { TRACED_SERVICES, tracingEnvironment } from "../lib/tracing";
+
 /** Port the receiver listens on inside the task (plain HTTP; TLS ends at the NLB). */
 export const RECEIVER_PORT = 8080;
 export const RECEIVER_CONTAINER = "log-receiver";
@@ -24,17 +27,23 @@ export interface ReceiverContainerInputs {
    * unset, the receiver then reads its cgroup limit.
    */
   readonly memoryLimitMiB?: number;
+  /**
+   * Trace requests with OpenTelemetry (the `OTEL_*` variables point the
+   * receiver at the sidecar's OTLP receiver). Default: unset, no tracing.
+   */
+  readonly tracing?: TracingArgs;
 }
 
 /**
  * What the ADOT collector sidecar is assumed to use: it has no memory limit
- * of its own, and its working set scraping one target is well under this.
+ * of its own, and its working set scraping one target and batching one
+ * task's spans is well under this.
  */
 export const SIDECAR_MEMORY_MIB = 128;
 
 /**
  * The receiver's share of the task's memory: all of it, less
- * {@link SIDECAR_MEMORY_MIB} when the metrics sidecar runs beside it. An
+ * {@link SIDECAR_MEMORY_MIB} when the ADOT sidecar (metrics, traces) runs beside it. An
  * explicit figure because on Fargate the limit is the task's, which the
  * container's own cgroup need not show.
  */
@@ -65,6 +74,11 @@ export function receiverContainerDefinitions(inputs: ReceiverContainerInputs): o
         ...(inputs.memoryLimitMiB === undefined
           ? []
           : [{ name: "MEMORY_LIMIT_MIB", value: String(inputs.memoryLimitMiB) }]),
+        ...(inputs.tracing === undefined
+          ? []
+          : Object.entries(tracingEnvironment(TRACED_SERVICES.receiver, inputs.tracing.sampleRatio)).map(
+              ([name, value]) => ({ name, value }),
+            )),
         { name: "PORT", value: String(RECEIVER_PORT) },
         // The target group sends a PROXY protocol v2 header (log-receiver-cluster.ts): read the client from it.
         { name: "PROXY_PROTOCOL", value: "on" },

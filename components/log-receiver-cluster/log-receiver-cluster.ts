@@ -11,6 +11,8 @@ import { awsContext } from "../lib/aws-context";
 import { createEncryptedLogGroup } from "../lib/log-group";
 import { createServiceRole } from "../lib/service-role";
 import type { Tags } from "../lib/tags";
+import type { TracingArgs } from "../lib/tracing";
+import { sampleRatioProblems } from "../lib/tracing";
 import { logRetentionProblems, throwIfInvalid } from "../lib/validation";
 import type { AgentConfigs } from "./agent-configs";
 import { agentConfigs } from "./agent-configs";
@@ -101,6 +103,12 @@ export interface LogReceiverClusterArgs {
     readonly workspaceArn: pulumi.Input<string>;
     readonly remoteWriteUrl: pulumi.Input<string>;
   };
+  /**
+   * Trace requests with OpenTelemetry: the receiver sends spans to the ADOT
+   * sidecar on loopback, which exports them to X-Ray (the task role may then
+   * call `xray:PutTraceSegments`). Default: no tracing.
+   */
+  readonly tracing?: TracingArgs;
   /** Retention of the task log group (a CloudWatch Logs value). No default: stack setting `logRetentionDays`. */
   readonly logRetentionDays: number;
   /** Prod: deletion protection on the NLB, tokens secret kept 30 days after deletion. No default: stack setting `retainData`. */
@@ -126,6 +134,9 @@ export function logReceiverClusterArgProblems(args: LogReceiverClusterArgs): str
   const zones = args.availabilityZoneCount;
   if (zones < 2 || zones > 3) problems.push(`availabilityZoneCount must be 2 or 3 (got ${zones})`);
   problems.push(...logRetentionProblems("logRetentionDays", args.logRetentionDays));
+  if (args.tracing !== undefined) {
+    problems.push(...sampleRatioProblems("tracing.sampleRatio", args.tracing.sampleRatio));
+  }
   if (args.domainName !== undefined && !DNS_NAME.test(args.domainName)) {
     problems.push(`domainName must be a DNS host name such as logs.example.com (got ${args.domainName})`);
   }
@@ -184,6 +195,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
     const minTasks = args.minTasks;
     const maxTasks = args.maxTasks;
     const ctx = awsContext(this);
+    const tracing = args.tracing;
 
     // ---- Network: public subnets for the NLB, private ones for the tasks.
     const vpc = new awsx.ec2.Vpc(
@@ -408,7 +420,7 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
         statements: pulumi
           .all([args.streamArn, args.kmsKeyArn, args.metrics?.workspaceArn])
           .apply(([streamArn, keyArn, workspaceArn]) => [
-            ...receiverTaskStatements(streamArn, keyArn),
+            ...receiverTaskStatements(streamArn, keyArn, tracing !== undefined),
             ...(workspaceArn !== undefined ? [remoteWriteStatement(workspaceArn)] : []),
           ]),
         tags,
@@ -445,20 +457,32 @@ export class LogReceiverCluster extends pulumi.ComponentResource {
               logGroup.name,
               args.metrics?.remoteWriteUrl,
             ])
-            .apply(([img, streamName, c, tokensSecretArn, tokensVersionId, logGroupName, remoteWriteUrl]) => [
-              ...receiverContainerDefinitions({
-                image: img,
-                streamName,
-                region: c.region,
-                tokensSecretArn,
-                tokensVersionId,
-                logGroupName,
-                memoryLimitMiB: receiverMemoryMiB(args.memoryMiB, remoteWriteUrl !== undefined),
-              }),
-              ...(remoteWriteUrl !== undefined
-                ? [adotContainerDefinition({ remoteWriteUrl, region: c.region, logGroupName })]
-                : []),
-            ]),
+            .apply(([img, streamName, c, tokensSecretArn, tokensVersionId, logGroupName, remoteWriteUrl]) => {
+              // One ADOT sidecar for whatever it collects: the receiver's metrics, its traces.
+              const withSidecar = remoteWriteUrl !== undefined || tracing !== undefined;
+              return [
+                ...receiverContainerDefinitions({
+                  image: img,
+                  streamName,
+                  region: c.region,
+                  tokensSecretArn,
+                  tokensVersionId,
+                  logGroupName,
+                  memoryLimitMiB: receiverMemoryMiB(args.memoryMiB, withSidecar),
+                  ...(tracing !== undefined ? { tracing } : {}),
+                }),
+                ...(withSidecar
+                  ? [
+                      adotContainerDefinition({
+                        ...(remoteWriteUrl !== undefined ? { remoteWriteUrl } : {}),
+                        traces: tracing !== undefined,
+                        region: c.region,
+                        logGroupName,
+                      }),
+                    ]
+                  : []),
+              ];
+            }),
         ),
         tags: { ...tags },
       },

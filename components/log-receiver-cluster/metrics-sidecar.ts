@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 
 import type { PolicyStatement } from "../lib/iam";
+import { otlpToXRay } from "../lib/tracing";
 import { RECEIVER_PORT } from "./container-definition";
 
 /** The AWS Distro for OpenTelemetry collector, pinned. */
@@ -17,49 +18,89 @@ export const SCRAPE_JOB = "log-receiver";
  */
 export const PER_TASK_LABEL = "aws_ecs_task_arn";
 
+/** What the sidecar collects: metrics (scraped, to AMP), traces (OTLP in, to X-Ray), or both. */
+export interface SidecarPipelines {
+  readonly region: string;
+  /** AMP remote-write URL: scrape the receiver's metrics and write them there. Absent: no metrics pipeline. */
+  readonly remoteWriteUrl?: string;
+  /** Receive the receiver's spans on loopback and export them to X-Ray. */
+  readonly traces: boolean;
+}
+
 /**
- * Collector configuration: scrape the receiver's `/metrics` on loopback (it
- * answers loopback only), tag every series with the task it comes from
- * (resourcedetection with the `ecs` detector reads the task metadata endpoint
- * v4, which Fargate provides to every container; no IAM permission needed),
- * and remote-write to AMP with SigV4 (the task role). This is the pipeline of
- * ADOT's own ECS + AMP configuration (config/ecs/ecs-amp-prometheus.yaml in
- * aws-observability/aws-otel-collector).
+ * Collector configuration. Metrics: scrape the receiver's `/metrics` on
+ * loopback (it answers loopback only), tag every series with the task it
+ * comes from (resourcedetection with the `ecs` detector reads the task
+ * metadata endpoint v4, which Fargate provides to every container; no IAM
+ * permission needed), and remote-write to AMP with SigV4 (the task role):
+ * the pipeline of ADOT's own ECS + AMP configuration
+ * (config/ecs/ecs-amp-prometheus.yaml in aws-observability/aws-otel-collector).
+ * Traces: the OTLP receiver on loopback and the awsxray exporter shared with
+ * the Lambda collector (components/lib/tracing.ts), the same ECS resource
+ * attributes on every span (the segments' `aws.ecs` metadata), batched.
+ * @throws Error when neither pipeline is asked for (the sidecar would have nothing to do)
  */
-export function adotCollectorConfig(remoteWriteUrl: string, region: string): string {
+export function adotCollectorConfig(pipelines: SidecarPipelines): string {
+  const { region, remoteWriteUrl, traces } = pipelines;
+  if (remoteWriteUrl === undefined && !traces) throw new Error("the ADOT sidecar needs metrics or traces");
+  const xray = otlpToXRay(region);
+  const metrics = remoteWriteUrl !== undefined;
   return stringify({
-    extensions: { sigv4auth: { region, service: "aps" } },
+    ...(metrics ? { extensions: { sigv4auth: { region, service: "aps" } } } : {}),
     receivers: {
-      prometheus: {
-        config: {
-          global: { scrape_interval: "30s", scrape_timeout: "10s" },
-          scrape_configs: [
-            {
-              job_name: SCRAPE_JOB,
-              metrics_path: "/metrics",
-              static_configs: [{ targets: [`127.0.0.1:${RECEIVER_PORT}`] }],
+      ...(metrics
+        ? {
+            prometheus: {
+              config: {
+                global: { scrape_interval: "30s", scrape_timeout: "10s" },
+                scrape_configs: [
+                  {
+                    job_name: SCRAPE_JOB,
+                    metrics_path: "/metrics",
+                    static_configs: [{ targets: [`127.0.0.1:${RECEIVER_PORT}`] }],
+                  },
+                ],
+              },
             },
-          ],
-        },
-      },
+          }
+        : {}),
+      ...(traces ? xray.receivers : {}),
     },
-    processors: { resourcedetection: { detectors: ["ecs"] } },
+    processors: { resourcedetection: { detectors: ["ecs"] }, ...(traces ? { batch: {} } : {}) },
     exporters: {
-      prometheusremotewrite: {
-        endpoint: remoteWriteUrl,
-        auth: { authenticator: "sigv4auth" },
-        // Resource attributes (the ECS task, cluster, zone…) become labels on every series.
-        resource_to_telemetry_conversion: { enabled: true },
-      },
+      ...(metrics
+        ? {
+            prometheusremotewrite: {
+              endpoint: remoteWriteUrl,
+              auth: { authenticator: "sigv4auth" },
+              // Resource attributes (the ECS task, cluster, zone…) become labels on every series.
+              resource_to_telemetry_conversion: { enabled: true },
+            },
+          }
+        : {}),
+      ...(traces ? xray.exporters : {}),
     },
     service: {
-      extensions: ["sigv4auth"],
+      ...(metrics ? { extensions: ["sigv4auth"] } : {}),
       pipelines: {
-        metrics: {
-          receivers: ["prometheus"],
-          processors: ["resourcedetection"],
-          exporters: ["prometheusremotewrite"],
-        },
+        ...(metrics
+          ? {
+              metrics: {
+                receivers: ["prometheus"],
+                processors: ["resourcedetection"],
+                exporters: ["prometheusremotewrite"],
+              },
+            }
+          : {}),
+        ...(traces
+          ? {
+              traces: {
+                receivers: ["otlp"],
+                processors: ["resourcedetection", "batch"],
+                exporters: ["awsxray"],
+              },
+            }
+          : {}),
       },
     },
   });
@@ -69,11 +110,9 @@ export function adotCollectorConfig(remoteWriteUrl: string, region: string): str
  * The sidecar's container definition, hardened like the receiver's. It is not
  * essential: a collector failure must never stop log intake.
  */
-export function adotContainerDefinition(inputs: {
-  remoteWriteUrl: string;
-  region: string;
-  logGroupName: string;
-}): object {
+export function adotContainerDefinition(
+  inputs: SidecarPipelines & { readonly logGroupName: string },
+): object {
   return {
     name: ADOT_CONTAINER,
     image: ADOT_IMAGE,
@@ -83,7 +122,14 @@ export function adotContainerDefinition(inputs: {
     privileged: false,
     linuxParameters: { capabilities: { drop: ["ALL"] } },
     environment: [
-      { name: "AOT_CONFIG_CONTENT", value: adotCollectorConfig(inputs.remoteWriteUrl, inputs.region) },
+      {
+        name: "AOT_CONFIG_CONTENT",
+        value: adotCollectorConfig({
+          region: inputs.region,
+          traces: inputs.traces,
+          ...(inputs.remoteWriteUrl !== undefined ? { remoteWriteUrl: inputs.remoteWriteUrl } : {}),
+        }),
+      },
     ],
     logConfiguration: {
       logDriver: "awslogs",

@@ -1,14 +1,20 @@
 import type { PolicyStatement } from "../lib/iam";
+import { PUT_TRACE_SEGMENTS_STATEMENT } from "../lib/tracing";
 
 /**
  * The running receiver may put records into the one ingest stream, nothing
  * else. The stream is KMS-encrypted, and a producer of an encrypted stream
- * needs `kms:GenerateDataKey` on its key.
+ * needs `kms:GenerateDataKey` on its key. With `traces`, the sidecar's
+ * awsxray exporter also sends segments: `xray:PutTraceSegments`, on `*`
+ * because X-Ray's write actions have no resource types
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html);
+ * without traces the role cannot write to X-Ray at all.
  */
-export function receiverTaskStatements(streamArn: string, keyArn: string): PolicyStatement[] {
+export function receiverTaskStatements(streamArn: string, keyArn: string, traces = false): PolicyStatement[] {
   return [
     { Sid: "PutIntoTheIngestStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: streamArn },
     { Sid: "EncryptForTheStream", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: keyArn },
+    ...(traces ? [PUT_TRACE_SEGMENTS_STATEMENT] : []),
   ];
 }
 

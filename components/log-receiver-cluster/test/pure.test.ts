@@ -114,41 +114,44 @@ describe("log receiver cluster (pure)", () => {
     // prometheusremotewrite with resource_to_telemetry_conversion, so that aws.ecs.task.arn
     // becomes the aws_ecs_task_arn label of every series.
     // https://aws-otel.github.io/docs/getting-started/prometheus-remote-write-exporter
-    assert.deepEqual(parse(adotCollectorConfig(url, "eu-west-1")), {
-      extensions: { sigv4auth: { region: "eu-west-1", service: "aps" } },
-      receivers: {
-        prometheus: {
-          config: {
-            global: { scrape_interval: "30s", scrape_timeout: "10s" },
-            scrape_configs: [
-              {
-                job_name: "log-receiver",
-                metrics_path: "/metrics",
-                static_configs: [{ targets: ["127.0.0.1:8080"] }],
-              },
-            ],
+    assert.deepEqual(
+      parse(adotCollectorConfig({ remoteWriteUrl: url, region: "eu-west-1", traces: false })),
+      {
+        extensions: { sigv4auth: { region: "eu-west-1", service: "aps" } },
+        receivers: {
+          prometheus: {
+            config: {
+              global: { scrape_interval: "30s", scrape_timeout: "10s" },
+              scrape_configs: [
+                {
+                  job_name: "log-receiver",
+                  metrics_path: "/metrics",
+                  static_configs: [{ targets: ["127.0.0.1:8080"] }],
+                },
+              ],
+            },
+          },
+        },
+        processors: { resourcedetection: { detectors: ["ecs"] } },
+        exporters: {
+          prometheusremotewrite: {
+            endpoint: url,
+            auth: { authenticator: "sigv4auth" },
+            resource_to_telemetry_conversion: { enabled: true },
+          },
+        },
+        service: {
+          extensions: ["sigv4auth"],
+          pipelines: {
+            metrics: {
+              receivers: ["prometheus"],
+              processors: ["resourcedetection"],
+              exporters: ["prometheusremotewrite"],
+            },
           },
         },
       },
-      processors: { resourcedetection: { detectors: ["ecs"] } },
-      exporters: {
-        prometheusremotewrite: {
-          endpoint: url,
-          auth: { authenticator: "sigv4auth" },
-          resource_to_telemetry_conversion: { enabled: true },
-        },
-      },
-      service: {
-        extensions: ["sigv4auth"],
-        pipelines: {
-          metrics: {
-            receivers: ["prometheus"],
-            processors: ["resourcedetection"],
-            exporters: ["prometheusremotewrite"],
-          },
-        },
-      },
-    });
+    );
     assert.equal(PER_TASK_LABEL, "aws_ecs_task_arn", "aws.ecs.task.arn with dots as underscores");
   });
 
