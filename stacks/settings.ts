@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 
+import { ADOT_LAYER_REGIONS } from "../components/lib/adot-lambda-layer";
 import { certificateNameProblem } from "../components/log-receiver-cluster/certificate-names";
 import type { Environment, PlainSettings, SecretKey, SecretSettings } from "./settings-schema";
 import {
@@ -161,13 +162,27 @@ function endpointNameProblems(
 }
 
 /**
+ * Tracing needs the ADOT collector Lambda layer in the stack's region
+ * (components/lib/adot-lambda-layer.ts); a layer is usable in its own region
+ * only. Unknown region (no `aws:region`, no AWS_REGION): nothing to check here.
+ */
+function tracingRegionProblems(plain: PlainSettings, region: string | undefined): string[] {
+  if (!plain.tracing.enabled || region === undefined || ADOT_LAYER_REGIONS.includes(region)) return [];
+  return [
+    `${PROJECT}:tracing.enabled is true, but the ADOT collector Lambda layer that traces the functions is not published in ${region} (it is in ${ADOT_LAYER_REGIONS.join(", ")}).\n      fix: pulumi config set --path tracing.enabled false`,
+  ];
+}
+
+/**
  * Validates a stack's config: returns the settings, or every problem found
  * (never just the first), each with the `pulumi config set` command that
  * fixes it. Pure: tests call it with a literal config.
+ * @param region the AWS region the stack deploys to, when known (what some settings depend on)
  */
 export function parseSettings(
   raw: RawConfig,
   stack: string,
+  region?: string,
 ): { ok: true; plain: PlainSettings; secrets: SecretSettings } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const parsed: Record<string, unknown> = {};
@@ -259,7 +274,10 @@ export function parseSettings(
       `${PROJECT}:receiverTlsCertificate and receiverTlsPrivateKey must be set together.\n      fix: ${SECRET_KEYS.receiverTlsCertificate.howToSet} && ${SECRET_KEYS.receiverTlsPrivateKey.howToSet}`,
     );
   }
-  if (plain.success) problems.push(...endpointNameProblems(env, plain.data, secrets.data));
+  if (plain.success) {
+    problems.push(...endpointNameProblems(env, plain.data, secrets.data));
+    problems.push(...tracingRegionProblems(plain.data, region));
+  }
 
   if (problems.length > 0 || !plain.success || !secrets.success) return { ok: false, problems };
   return { ok: true, plain: plain.data, secrets: secrets.data };
@@ -334,7 +352,10 @@ export function wrapSecrets(secrets: SecretSettings): Secrets {
  */
 export function loadSettings(): Settings {
   const stack = pulumi.getStack();
-  const result = parseSettings(readStackConfig(), stack);
+  // The AWS provider's region: its `aws:region` config, else the variables it falls back to.
+  const region =
+    new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const result = parseSettings(readStackConfig(), stack, region);
   if (!result.ok) throw new SettingsError(stack, result.problems);
   return { ...result.plain, stack, secrets: wrapSecrets(result.secrets) };
 }

@@ -379,6 +379,74 @@ describe("settings (pure)", () => {
       );
     });
   });
+
+  describe("tracing", () => {
+    it("defaults: on in both, every trace in dev, 1 % in prod", () => {
+      const dev = parseSettings(config({ environment: plain("dev") }), "dev", "eu-west-1");
+      assert.ok(dev.ok, dev.ok ? "" : dev.problems.join("; "));
+      assert.deepEqual(dev.plain.tracing, { enabled: true, sampleRatio: 1 });
+      const prod = parseSettings(
+        config({ environment: plain("prod"), ...PROD_SECRETS, ...PROD_ENDPOINT }),
+        "prod",
+        "eu-west-1",
+      );
+      assert.ok(prod.ok, prod.ok ? "" : prod.problems.join("; "));
+      assert.deepEqual(prod.plain.tracing, { enabled: true, sampleRatio: 0.01 });
+    });
+
+    it("merges a partial tracing object over the defaults", () => {
+      const result = parseSettings(
+        config({ environment: plain("dev"), tracing: plain({ sampleRatio: 0.2 }) }),
+        "dev",
+      );
+      assert.ok(result.ok, result.ok ? "" : result.problems.join("; "));
+      assert.deepEqual(result.plain.tracing, { enabled: true, sampleRatio: 0.2 });
+    });
+
+    it("lists a ratio outside 0..1 and a misspelled key along with the other problems", () => {
+      const problems = problemsOf({
+        environment: plain("dev"),
+        tracing: plain({ sampleRatio: 1.5, enable: false }),
+        logRetentionDays: plain(13),
+      });
+      assert.ok(
+        problems.some((p) =>
+          /^log-platform:tracing\.sampleRatio: must be a share from 0 to 1 \(1 keeps every trace\) \(got 1\.5\)\n\s+fix: pulumi config set --path 'tracing\.sampleRatio' 1$/.test(
+            p,
+          ),
+        ),
+        problems.join("\n"),
+      );
+      assert.ok(
+        problems.some((p) => p.includes("enable")),
+        problems.join("\n"),
+      );
+      assert.ok(
+        problems.some((p) => p.startsWith("log-platform:logRetentionDays")),
+        problems.join("\n"),
+      );
+      assert.ok(
+        problemsOf({ environment: plain("dev"), tracing: plain({ sampleRatio: -0.1 }) }).some((p) =>
+          p.includes("tracing.sampleRatio: must be a share from 0 to 1 (0.05 keeps 5 % of the traces)"),
+        ),
+      );
+    });
+
+    it("refuses tracing in a region without the ADOT Lambda layer, and says how to turn it off", () => {
+      const problems = parseSettings(config({ environment: plain("dev") }), "dev", "il-central-1");
+      assert.equal(problems.ok, false);
+      assert.deepEqual(problems.ok ? [] : problems.problems.map((p) => p.split("\n")[1]?.trim()), [
+        "fix: pulumi config set --path tracing.enabled false",
+      ]);
+      assert.match(problems.ok ? "" : problems.problems[0]!, /not published in il-central-1/);
+      const off = parseSettings(
+        config({ environment: plain("dev"), tracing: plain({ enabled: false }) }),
+        "dev",
+        "il-central-1",
+      );
+      assert.ok(off.ok, "without tracing the region does not matter");
+    });
+  });
 });
 
 describe("readStackConfig (the running stack's config)", () => {
