@@ -493,6 +493,98 @@ describe("LogReceiverCluster (mocks)", () => {
     assert.deepEqual(violations(asPolicyInputs(withMetrics.resources)), []);
   });
 
+  describe("tracing", () => {
+    const workspaceArn = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-1";
+    const remoteWriteUrl =
+      "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write";
+    const devArgs = { allowSelfSignedCertificate: true, allowGeneratedTokens: true };
+    type Container = { name: string; environment: { name: string; value: string }[] };
+    const containersOf = (run: ProgramRun<AgentFacing>): Container[] =>
+      parseJsonInput<Container[]>(
+        resourceNamed(run.resources, "aws:ecs/taskDefinition:TaskDefinition", "rx-task").props
+          .containerDefinitions,
+      );
+    const variable = (container: Container | undefined, name: string) =>
+      container?.environment.find((e) => e.name === name)?.value;
+    const taskStatements = (run: ProgramRun<AgentFacing>) =>
+      parseJsonInput(
+        resourceNamed(run.resources, "aws:iam/rolePolicy:RolePolicy", "rx-task-policy").props.policy,
+      ).Statement;
+
+    it("without AMP: a traces-only sidecar, the OTEL_* variables, PutTraceSegments, the receiver's memory less the sidecar's", async () => {
+      const run = await deploy({ ...devArgs, tracing: { sampleRatio: 0.5 } });
+      const [receiver, sidecar, ...others] = containersOf(run);
+      assert.equal(others.length, 0);
+      assert.equal(sidecar?.name, "adot-collector");
+      assert.deepEqual(
+        receiver?.environment.filter((e) => e.name.startsWith("OTEL_")),
+        [
+          { name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", value: "http://127.0.0.1:4318/v1/traces" },
+          { name: "OTEL_SERVICE_NAME", value: "log-receiver" },
+          { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+          { name: "OTEL_TRACES_SAMPLER_ARG", value: "0.5" },
+        ],
+      );
+      assert.equal(variable(receiver, "MEMORY_LIMIT_MIB"), String(base.memoryMiB - 128));
+      const config = parse(variable(sidecar, "AOT_CONFIG_CONTENT") ?? "") as Record<string, unknown>;
+      assert.deepEqual(Object.keys(config), ["receivers", "processors", "exporters", "service"]);
+      assert.deepEqual(config.exporters, { awsxray: { region: "eu-west-1" } });
+      assert.deepEqual(
+        taskStatements(run).map((s) => [s.Sid, s.Action, s.Resource]),
+        [
+          ["PutIntoTheIngestStream", "kinesis:PutRecords", STREAM_ARN],
+          ["EncryptForTheStream", "kms:GenerateDataKey", KEY],
+          ["SendTraces", "xray:PutTraceSegments", "*"],
+        ],
+      );
+      assert.deepEqual(violations(asPolicyInputs(run.resources)), []);
+    });
+
+    it("with AMP: one sidecar with both pipelines, and both grants", async () => {
+      const run = await deploy({
+        ...devArgs,
+        metrics: { workspaceArn, remoteWriteUrl },
+        tracing: { sampleRatio: 1 },
+      });
+      const containers = containersOf(run);
+      assert.deepEqual(
+        containers.map((c) => c.name),
+        ["log-receiver", "adot-collector"],
+      );
+      const config = parse(variable(containers[1], "AOT_CONFIG_CONTENT") ?? "") as {
+        service: { pipelines: Record<string, unknown> };
+      };
+      assert.deepEqual(Object.keys(config.service.pipelines), ["metrics", "traces"]);
+      assert.deepEqual(
+        taskStatements(run).map((s) => s.Sid),
+        ["PutIntoTheIngestStream", "EncryptForTheStream", "SendTraces", "RemoteWriteMetrics"],
+      );
+    });
+
+    it("off: no sidecar without AMP, no OTEL_* variable, no X-Ray grant, all the task's memory for the receiver", async () => {
+      const run = await deploy(devArgs);
+      const containers = containersOf(run);
+      assert.deepEqual(
+        containers.map((c) => c.name),
+        ["log-receiver"],
+      );
+      assert.ok(!containers[0]!.environment.some((e) => e.name.startsWith("OTEL_")));
+      assert.equal(variable(containers[0], "MEMORY_LIMIT_MIB"), String(base.memoryMiB));
+      assert.ok(!JSON.stringify(taskStatements(run)).includes("xray:"));
+    });
+
+    it("refuses a sample ratio outside 0..1 along with the other problems", async () => {
+      await assert.rejects(
+        deploy({ ...devArgs, tracing: { sampleRatio: 2 }, minTasks: 0 }),
+        (error: Error) => {
+          assert.match(error.message, /tracing\.sampleRatio must be a number from 0 to 1 \(got 2\)/);
+          assert.match(error.message, /minTasks/);
+          return true;
+        },
+      );
+    });
+  });
+
   it("refuses to run without a certificate or tokens unless dev allows it, listing both", async () => {
     await assert.rejects(deploy({}), (error: Error) => {
       assert.match(error.message, /LogReceiverCluster "rx" has invalid arguments/);

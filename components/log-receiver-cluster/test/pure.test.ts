@@ -18,6 +18,7 @@ import {
   PER_TASK_LABEL,
   receiverContainerDefinitions,
   receiverExecutionStatements,
+  receiverTaskStatements,
   splitCertificateChain,
   TOKEN_PLACEHOLDER,
 } from "..";
@@ -153,6 +154,88 @@ describe("log receiver cluster (pure)", () => {
       },
     );
     assert.equal(PER_TASK_LABEL, "aws_ecs_task_arn", "aws.ecs.task.arn with dots as underscores");
+  });
+
+  describe("ADOT config with traces", () => {
+    const url = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write";
+    const tracesPipeline = {
+      receivers: ["otlp"],
+      processors: ["resourcedetection", "batch"],
+      exporters: ["awsxray"],
+    };
+
+    it("traces only: OTLP/HTTP on loopback, the ECS resource detector, batched, to X-Ray in the region; no scrape, no SigV4", () => {
+      assert.deepEqual(parse(adotCollectorConfig({ region: "eu-west-1", traces: true })), {
+        receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:4318" } } } },
+        processors: { resourcedetection: { detectors: ["ecs"] }, batch: {} },
+        exporters: { awsxray: { region: "eu-west-1" } },
+        service: { pipelines: { traces: tracesPipeline } },
+      });
+    });
+
+    it("metrics and traces: one collector, both pipelines, the metrics one unchanged", () => {
+      const both = parse(adotCollectorConfig({ remoteWriteUrl: url, region: "eu-west-1", traces: true })) as {
+        receivers: object;
+        exporters: object;
+        service: { extensions: string[]; pipelines: object };
+      };
+      const metricsOnly = parse(
+        adotCollectorConfig({ remoteWriteUrl: url, region: "eu-west-1", traces: false }),
+      ) as { service: { pipelines: { metrics: unknown } } };
+      assert.deepEqual(Object.keys(both.receivers), ["prometheus", "otlp"]);
+      assert.deepEqual(Object.keys(both.exporters), ["prometheusremotewrite", "awsxray"]);
+      assert.deepEqual(both.service.pipelines, {
+        metrics: metricsOnly.service.pipelines.metrics,
+        traces: tracesPipeline,
+      });
+      assert.deepEqual(both.service.extensions, ["sigv4auth"]);
+    });
+
+    it("neither: refused, a sidecar with nothing to do is a bug", () => {
+      assert.throws(() => adotCollectorConfig({ region: "eu-west-1", traces: false }), /metrics or traces/);
+    });
+
+    it("the receiver container gets the OTEL_* variables, in name order, only with tracing", () => {
+      const names = (tracing?: { sampleRatio: number }) =>
+        (
+          (
+            receiverContainerDefinitions({
+              image: "img",
+              streamName: "ingest",
+              region: "eu-west-1",
+              tokensSecretArn: "arn:secret",
+              tokensVersionId: "v-1",
+              logGroupName: "lg",
+              ...(tracing !== undefined ? { tracing } : {}),
+            }) as { environment: { name: string; value: string }[] }[]
+          )[0]?.environment ?? []
+        ).map((e) => `${e.name}=${e.value}`);
+      assert.deepEqual(names({ sampleRatio: 0.01 }), [
+        "AWS_REGION=eu-west-1",
+        "INGEST_TOKENS_VERSION=v-1",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:4318/v1/traces",
+        "OTEL_SERVICE_NAME=log-receiver",
+        "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG=0.01",
+        "PORT=8080",
+        "PROXY_PROTOCOL=on",
+        "STREAM_NAME=ingest",
+      ]);
+      assert.ok(!names().some((e) => e.startsWith("OTEL_")));
+    });
+
+    it("task role: xray:PutTraceSegments on * only with traces", () => {
+      assert.deepEqual(
+        receiverTaskStatements("arn:stream", "arn:key").map((s) => s.Action),
+        ["kinesis:PutRecords", "kms:GenerateDataKey"],
+      );
+      assert.deepEqual(receiverTaskStatements("arn:stream", "arn:key", true)[2], {
+        Sid: "SendTraces",
+        Effect: "Allow",
+        Action: "xray:PutTraceSegments",
+        Resource: "*",
+      });
+    });
   });
 
   it("the promtool tests feed the rules the labels the sidecars write: one instance, one series per task", () => {
