@@ -114,6 +114,24 @@ export function s3Calls(
 }
 
 /**
+ * Whether an ADOT collector configuration exports traces with the awsxray
+ * exporter, which calls PutTraceSegments only (no telemetry records unless
+ * configured), with the credentials of the task or function:
+ * https://aws-otel.github.io/docs/getting-started/lambda/lambda-custom-configuration
+ */
+function exportsToXRay(config: string | undefined): boolean {
+  if (config === undefined) return false;
+  const parsed = parseYaml(config) as {
+    exporters?: Record<string, unknown>;
+    service?: { pipelines?: { traces?: { exporters?: string[] } } };
+  };
+  return (
+    parsed.exporters?.awsxray !== undefined &&
+    (parsed.service?.pipelines?.traces?.exporters ?? []).includes("awsxray")
+  );
+}
+
+/**
  * What Lambda does with a function's execution role, whatever the code:
  * logs to the configured group, X-Ray segments (tracing is Active), and the
  * event source mappings' polling and on-failure destinations.
@@ -145,6 +163,14 @@ export function lambdaCalls(program: RecordedProgram, fn: Known): Call[] {
     for (const action of ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) {
       calls.push({ why: `${fn.name} traces`, action, resource: "*" });
     }
+  }
+  // The ADOT collector extension exports the app's spans with the execution role.
+  if (exportsToXRay(env(fn).ADOT_COLLECTOR_CONFIG)) {
+    calls.push({
+      why: `${fn.name} collector layer exports spans`,
+      action: "xray:PutTraceSegments",
+      resource: "*",
+    });
   }
   const mappings = program
     .ofType("aws:lambda/eventSourceMapping:EventSourceMapping")
@@ -549,7 +575,8 @@ interface ContainerDefinition {
  * STREAM_NAME (kms:GenerateDataKey for an encrypted stream,
  * https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html)
  * and the ADOT sidecar remote-writes to its AMP workspace
- * (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-and-IAM.html);
+ * (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-and-IAM.html)
+ * and, with traces, sends segments to X-Ray (xray:PutTraceSegments);
  * the execution role is what ECS uses to start it: pull from ECR, write the
  * awslogs groups, inject the secrets (and decrypt them with their key),
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
@@ -579,11 +606,16 @@ export function receiverRoles(program: RecordedProgram): { task: AppRole; execut
         },
       );
     }
-    if (variables.AOT_CONFIG_CONTENT !== undefined) {
-      const config = parseYaml(variables.AOT_CONFIG_CONTENT) as {
-        exporters?: { prometheusremotewrite?: { endpoint?: string } };
-      };
-      const url = config.exporters?.prometheusremotewrite?.endpoint;
+    const remoteWrite =
+      variables.AOT_CONFIG_CONTENT === undefined
+        ? undefined
+        : (
+            parseYaml(variables.AOT_CONFIG_CONTENT) as {
+              exporters?: { prometheusremotewrite?: { endpoint?: string } };
+            }
+          ).exporters?.prometheusremotewrite;
+    if (remoteWrite !== undefined) {
+      const url = remoteWrite.endpoint;
       if (url === undefined) throw new Error(`${container.name} has no remote-write endpoint`);
       const workspace = program.one("aws:amp/workspace:Workspace", `behind ${url}`, (w) =>
         url.startsWith(w.state.prometheusEndpoint as string),
@@ -593,6 +625,9 @@ export function receiverRoles(program: RecordedProgram): { task: AppRole; execut
         action: "aps:RemoteWrite",
         resource: workspace.state.arn as string,
       });
+    }
+    if (exportsToXRay(variables.AOT_CONFIG_CONTENT)) {
+      task.push({ why: `${container.name} exports spans`, action: "xray:PutTraceSegments", resource: "*" });
     }
     const image = program.ofType("awsx:ecr:Image").find((i) => i.state.imageUri === container.image);
     if (image !== undefined) {

@@ -152,12 +152,19 @@ function neighbours(roles: Roles): Record<AppName, Call[]> {
       call("nor decrypts stream records", "kms:Decrypt", streamKey),
       call("the tokens come from ECS, not from the app", "secretsmanager:GetSecretValue", tokens),
       call("the sidecar writes metrics, never reads them", "aps:QueryMetrics", workspace),
+      call("it sends traces, never reads them", "xray:GetTraceSummaries", "*"),
+      call(
+        "nor sends X-Ray telemetry records (the awsxray exporter does not)",
+        "xray:PutTelemetryRecords",
+        "*",
+      ),
     ],
     receiverExecution: [
       call("ECS starts the task; it puts no records", "kinesis:PutRecords", stream),
       call("it reads the tokens only", "secretsmanager:GetSecretValue", master),
       call("it pulls, never pushes, images", "ecr:PutImage", repository),
       call("it decrypts the secret, encrypts nothing", "kms:GenerateDataKey", streamKey),
+      call("the task role sends the traces, not ECS", "xray:PutTraceSegments", "*"),
     ],
     transformer: [
       call("the transformer cannot write CloudTrail events", "s3:PutObject", eventsKey),
