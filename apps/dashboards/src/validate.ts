@@ -306,6 +306,25 @@ export const SCHEMA_VERSION = 39;
 
 /** Plugin type of Grafana's OpenSearch data sources. */
 export const OPENSEARCH_TYPE = "grafana-opensearch-datasource";
+/** Plugin type of Grafana's X-Ray data source. */
+export const XRAY_TYPE = "grafana-x-ray-datasource";
+
+/**
+ * The X-Ray data source's query types these dashboards use (the plugin's
+ * `XrayQueryType`, grafana/x-ray-datasource src/types.ts), and whether each
+ * needs a filter expression: a trace list or trace statistics of everything
+ * would hide which service a panel is about; the service map is of the group.
+ */
+export const XRAY_QUERY_TYPES: Readonly<Record<string, { readonly needsFilter: boolean }>> = {
+  getTraceSummaries: { needsFilter: true },
+  getTimeSeriesServiceStatistics: { needsFilter: true },
+  getServiceMap: { needsFilter: false },
+};
+
+/** The service names an X-Ray filter expression selects with `service("…")`, in order. */
+export function xrayServiceNames(filter: string): string[] {
+  return [...filter.matchAll(/\bservice\(\s*"([^"]*)"\s*\)/g)].map((m) => m[1] as string);
+}
 
 /**
  * Data sources the ObservabilityStack provisions, by fixed uid: one OpenSearch
@@ -317,6 +336,7 @@ export const FIXED_DATASOURCES: Readonly<Record<string, string>> = {
   prometheus: "prometheus",
   cloudwatch: "cloudwatch",
   athena: "grafana-athena-datasource",
+  xray: XRAY_TYPE,
   ...Object.fromEntries(INDEX_FAMILIES.map((family) => [openSearchDataSourceUid(family), OPENSEARCH_TYPE])),
 };
 
@@ -344,6 +364,10 @@ function hasQuery(type: string, target: DashboardTarget): boolean | undefined {
     case OPENSEARCH_TYPE:
       // The Lucene `query` may be empty (match all); the aggregation is what is asked.
       return Array.isArray(target.metrics) && target.metrics.length > 0;
+    case XRAY_TYPE: {
+      const kind = XRAY_QUERY_TYPES[String(target.queryType)];
+      return kind !== undefined && (!kind.needsFilter || nonEmpty(target.query));
+    }
     default:
       return undefined;
   }
