@@ -427,7 +427,42 @@ export const resourceRules: readonly ResourceRule[] = [
     },
   },
   lambdaRuntimeRule(() => new Date()),
+  {
+    name: "lambda-trusted-layers",
+    description:
+      "Lambda layers are pinned versions from a trusted publisher (a layer's code runs inside the function, with its role).",
+    types: [TYPES.lambdaFunction],
+    check: (r) => {
+      const layers = r.props.layers;
+      if (layers === undefined) return [];
+      if (isUnknown(layers)) return [undecided("layers")];
+      if (!Array.isArray(layers)) return [mandatory("layers must be a list of layer version ARNs")];
+      return layers.flatMap((arn: unknown, i): Finding[] => {
+        if (isUnknown(arn)) return [undecided(`layers[${i}]`)];
+        const match = typeof arn === "string" ? LAYER_VERSION_ARN.exec(arn) : null;
+        if (match === null)
+          return [mandatory(`layers[${i}] is not a layer version ARN (…:layer:<name>:<version>)`)];
+        const account = match[1] as string;
+        return TRUSTED_LAYER_ACCOUNTS.has(account)
+          ? []
+          : [
+              mandatory(
+                `layers[${i}] comes from account ${account}, not a trusted layer publisher (${[...TRUSTED_LAYER_ACCOUNTS].join(", ")})`,
+              ),
+            ];
+      });
+    },
+  },
 ];
+
+/**
+ * Accounts whose Lambda layers a function may run: AWS's, which publishes
+ * the ADOT layers (https://aws-otel.github.io/docs/getting-started/lambda).
+ */
+export const TRUSTED_LAYER_ACCOUNTS: ReadonlySet<string> = new Set(["901920570463"]);
+
+/** A layer version ARN (Layer.Arn, https://docs.aws.amazon.com/lambda/latest/dg/API_Layer.html); group 1 is the account. */
+const LAYER_VERSION_ARN = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:(\d{12}):layer:[a-zA-Z0-9-_]+:[0-9]+$/;
 
 /**
  * Lambda functions run on a Node.js runtime Lambda still patches. Fails from

@@ -189,6 +189,13 @@ const CASES: Record<
     },
     expect: /tag Environment is missing/,
   },
+  "lambda-trusted-layers": {
+    good: fn({
+      layers: ["arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"],
+    }),
+    bad: fn({ layers: ["arn:aws:lambda:eu-west-1:123456789012:layer:anything:3"] }),
+    expect: /layers\[0\] comes from account 123456789012, not a trusted layer publisher \(901920570463\)/,
+  },
   "lambda-supported-runtime": {
     rule: runtimeRuleOn("2026-12-03"),
     good: fn({ runtime: "nodejs24.x" }),
@@ -389,6 +396,20 @@ describe("policy rules", () => {
       baseline.check([{ type: TYPES.bucket, name: "b", props: { id: UNKNOWN } }, ...settings]),
       [],
     );
+  });
+
+  it("lambda-trusted-layers: no layers is fine; an unversioned ARN is reported, an unknown one left undecided", () => {
+    const rule = resourceRules.find((r) => r.name === "lambda-trusted-layers")!;
+    assert.deepEqual(rule.check(fn({})), []);
+    assert.deepEqual(
+      rule.check(
+        fn({ layers: ["arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0"] }),
+      ),
+      [{ level: "mandatory", message: "layers[0] is not a layer version ARN (…:layer:<name>:<version>)" }],
+    );
+    // In a preview the ARN may not be known yet: undecided, not a failure.
+    assert.notEqual(rule.check(fn({ layers: [UNKNOWN] }))[0]?.level, "mandatory");
+    assert.equal(rule.check(fn({ layers: [UNKNOWN] })).length, 1);
   });
 
   describe("lambda-supported-runtime", () => {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 
 import { parse } from "yaml";
 
+import { TRUSTED_LAYER_ACCOUNTS } from "../../../policy/rules";
 import { readStackFile } from "../../../test/lib/mocks";
 import {
   ADOT_COLLECTOR_LAYER,
@@ -102,6 +103,10 @@ describe("tracing (pure)", () => {
           assert.equal(arn.split(":")[3], region, "a layer is used in its own region only");
         }
       }
+    });
+
+    it("comes from a publisher the policy pack trusts (rule lambda-trusted-layers)", () => {
+      assert.ok(TRUSTED_LAYER_ACCOUNTS.has(ADOT_LAYER_ACCOUNT));
     });
 
     it("fails with the regions it is published in where it is not", () => {
