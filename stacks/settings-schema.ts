@@ -200,7 +200,10 @@ export const plainSchema = z.object({
    * sidecar, the transformer and the indexers through the ADOT collector
    * Lambda layer. `sampleRatio` is the share of the traces started in the
    * platform that are kept (`OTEL_TRACES_SAMPLER_ARG` of every traced app).
-   * Lambda's own active tracing of each invocation is on either way.
+   * Lambda's own active tracing of each invocation is on either way. X-Ray
+   * bills $5 per million traces recorded after 100,000 free a month, $0.50
+   * per million retrieved or scanned (the dashboards) after 1,000,000 free
+   * (https://aws.amazon.com/xray/pricing/).
    */
   tracing: z.strictObject({
     enabled: z.boolean(),
