@@ -16,7 +16,15 @@ import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { Span } from "@opentelemetry/api";
+import { SpanKind } from "@opentelemetry/api";
 import pino from "pino";
+import { tracingConfigFromEnv } from "../../lib/tracing/config";
+import { traceInvocation } from "../../lib/tracing/lambda";
+import { traceLogFields } from "../../lib/tracing/log-fields";
+import { startTracing } from "../../lib/tracing/provider";
+import type { Tracing } from "../../lib/tracing/tracing";
+import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import { DEFAULT_ACCESS_PREFIX, DEFAULT_ERROR_PREFIX, shardIdOf } from "./keys";
 import { type BatchFigures, type MetricsSink, powertoolsMetricsSink } from "./metrics";
 import { type OutputObject, transformShardBatch } from "./transform";
@@ -53,7 +61,16 @@ export interface HandlerOptions {
    * metrics; local runs stay quiet).
    */
   readonly metrics?: MetricsSink;
+  /**
+   * Spans per invocation: "transform batch" → "transform" (per shard) and
+   * "S3 PutObject" (per object), flushed before the handler returns; trace
+   * ids in the batch's log lines. Default: off.
+   */
+  readonly tracing?: Tracing;
 }
+
+/** `service.name` of the transformer's spans unless `OTEL_SERVICE_NAME` says otherwise. */
+export const SERVICE_NAME = "access-log-transformer";
 
 /** A Kinesis-triggered handler. */
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
@@ -83,29 +100,92 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
       : {}),
   };
   const logger = options.logger ?? pino({ base: undefined });
+  const tracing = options.tracing ?? NOOP_TRACING;
 
-  const write = async (object: OutputObject): Promise<void> => {
-    await options.s3.send(
-      new PutObjectCommand({
-        Bucket: options.bucket,
-        Key: object.key,
-        Body: await gzip(object.body),
-        ContentType: CONTENT_TYPE,
-      }),
+  const write = (object: OutputObject, parent: Span): Promise<void> =>
+    tracing.withSpan(
+      "S3 PutObject",
+      {
+        parent,
+        kind: SpanKind.CLIENT,
+        attributes: {
+          // What ADOT's X-Ray exporter turns into an AWS "S3" subsegment.
+          "rpc.system": "aws-api",
+          "rpc.service": "S3",
+          "rpc.method": "PutObject",
+          "aws.s3.bucket": options.bucket,
+          "aws.s3.key": object.key,
+          "s3.key_prefix": object.key.startsWith(prefixes.errorPrefix)
+            ? prefixes.errorPrefix
+            : prefixes.accessPrefix,
+          "s3.lines": object.lines,
+          "s3.uncompressed_bytes": object.body.length,
+        },
+      },
+      async (span) => {
+        const body = await gzip(object.body);
+        span.setAttribute("s3.bytes", body.length);
+        await options.s3.send(
+          new PutObjectCommand({
+            Bucket: options.bucket,
+            Key: object.key,
+            Body: body,
+            ContentType: CONTENT_TYPE,
+          }),
+        );
+      },
     );
-  };
 
-  return async (event) => {
+  const transform = (shardId: string, records: readonly KinesisStreamRecord[], parent: Span) =>
+    tracing.withSpan(
+      "transform",
+      { parent, attributes: { "kinesis.shard_id": shardId, "kinesis.records": records.length } },
+      (span) => {
+        const output = transformShardBatch(shardId, records, prefixes);
+        span.setAttributes({
+          "access_log.parsed_lines": output.parsedLines,
+          "access_log.rejected_lines": output.rejectedLines,
+          "access_log.skipped_lines": output.skippedLines,
+          "access_log.objects": output.objects.length,
+        });
+        return output;
+      },
+    );
+
+  return (event) =>
+    traceInvocation(
+      tracing,
+      "transform batch",
+      { "kinesis.records": event.Records.length },
+      async (batchSpan) => {
+        const response = await handleBatch(event, batchSpan);
+        batchSpan.setAttribute("kinesis.failed_shards", response.batchItemFailures.length);
+        if (response.batchItemFailures.length > 0) {
+          markError(
+            batchSpan,
+            `${response.batchItemFailures.length} shard batch(es) not written; reported for retry`,
+          );
+        }
+        return response;
+      },
+    );
+
+  async function handleBatch(
+    event: KinesisStreamEvent,
+    batchSpan: Span,
+  ): Promise<KinesisStreamBatchResponse> {
+    const trace = traceLogFields(batchSpan);
     const batchItemFailures: KinesisStreamBatchResponse["batchItemFailures"] = [];
     const figures: BatchFigures[] = [];
     for (const [shardId, records] of groupByShard(event.Records)) {
-      const output = transformShardBatch(shardId, records, prefixes);
+      const output = transform(shardId, records, batchSpan);
       // Counted whether or not the writes succeed: a retry counts the same
       // lines again on both sides, which leaves the rejected share as it is.
       figures.push({ parsedLines: output.parsedLines, rejectedLines: output.rejectedLines });
-      const results = await Promise.allSettled(output.objects.map(write));
+      const results = await Promise.allSettled(output.objects.map((object) => write(object, batchSpan)));
       const failed = output.objects.filter((_, i) => results[i]?.status === "rejected");
       const counts = {
+        ...trace,
         shardId,
         firstSequenceNumber: output.firstSequenceNumber,
         records: output.records,
@@ -127,7 +207,7 @@ export function createHandler(options: HandlerOptions): KinesisHandler {
     }
     options.metrics?.(figures);
     return { batchItemFailures };
-  };
+  }
 }
 
 /** Records grouped by shard, in order of first appearance. */
@@ -188,10 +268,15 @@ let environmentHandler: KinesisHandler | undefined;
 export const handler: KinesisHandler = async (event) => {
   if (environmentHandler === undefined) {
     const settings = settingsFromEnvironment(process.env);
+    const logger = pino({ base: undefined });
     environmentHandler = createHandler({
       s3: new S3Client({}),
       ...settings,
+      logger,
       metrics: powertoolsMetricsSink(settings.serviceName),
+      tracing: startTracing(tracingConfigFromEnv(process.env, SERVICE_NAME), {
+        onExportError: (error) => logger.error({ error: String(error) }, "spans not exported"),
+      }),
     });
   }
   return environmentHandler(event);

@@ -1,53 +1,12 @@
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
-import type { PutObjectCommand } from "@aws-sdk/client-s3";
-import {
-  createHandler,
-  handler,
-  type Logger,
-  type ObjectWriter,
-  settingsFromEnvironment,
-} from "../src/handler";
+import { createHandler, handler, type Logger, settingsFromEnvironment } from "../src/handler";
 import { parseAccessLogLine } from "../src/parse";
-import { kinesisEvent, kinesisRecord } from "./helpers";
+import { FakeS3, kinesisEvent, kinesisRecord } from "./helpers";
 
 const at = (time: string, marker: string): string =>
   `198.51.100.4 - - [${time}] "GET /${marker} HTTP/1.1" 200 10 "-" "curl/8.4.0"`;
 const HOUR_A = at("10/Mar/2024:06:10:00 +0000", "secret-a");
 const HOUR_B = at("10/Mar/2024:07:10:00 +0000", "secret-b");
-
-interface Put {
-  bucket: string | undefined;
-  key: string;
-  body: string;
-  contentType: string | undefined;
-  contentEncoding: string | undefined;
-}
-
-/** A fake S3 that records puts and fails those whose key matches `failKey`. */
-class FakeS3 implements ObjectWriter {
-  readonly puts: Put[] = [];
-  failKey: RegExp | undefined;
-
-  /** Puts run concurrently (each after its own gzip), so tests compare them in key order. */
-  sorted(puts = this.puts): Put[] {
-    return [...puts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-
-  send(command: PutObjectCommand): Promise<unknown> {
-    const { Bucket, Key, Body, ContentType, ContentEncoding } = command.input;
-    if (Key === undefined || !(Body instanceof Uint8Array)) throw new Error("unexpected PutObject input");
-    if (this.failKey?.test(Key)) return Promise.reject(new Error(`SlowDown: ${Key}`));
-    this.puts.push({
-      bucket: Bucket,
-      key: Key,
-      body: gunzipSync(Body).toString(),
-      contentType: ContentType,
-      contentEncoding: ContentEncoding,
-    });
-    return Promise.resolve({});
-  }
-}
 
 class RecordingLogger implements Logger {
   readonly entries: { level: string; fields: object; message: string }[] = [];

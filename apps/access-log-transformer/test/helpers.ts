@@ -2,8 +2,11 @@
  * Test helpers: Kinesis event shapes as Lambda delivers them, and a
  * fast-check generator of valid combined lines built from known parts.
  */
+import { gunzipSync } from "node:zlib";
+import type { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import fc from "fast-check";
+import type { ObjectWriter } from "../src/handler";
 import type { AccessLogRecord } from "../src/parse";
 
 /** One Kinesis event record, shaped exactly as Lambda delivers it. */
@@ -31,6 +34,39 @@ export function kinesisRecord(options: {
     awsRegion: "us-east-1",
     eventSourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/ingest",
   };
+}
+
+export interface Put {
+  bucket: string | undefined;
+  key: string;
+  body: string;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+}
+
+/** A fake S3 that records puts and fails those whose key matches `failKey`. */
+export class FakeS3 implements ObjectWriter {
+  readonly puts: Put[] = [];
+  failKey: RegExp | undefined;
+
+  /** Puts run concurrently (each after its own gzip), so tests compare them in key order. */
+  sorted(puts = this.puts): Put[] {
+    return [...puts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  send(command: PutObjectCommand): Promise<unknown> {
+    const { Bucket, Key, Body, ContentType, ContentEncoding } = command.input;
+    if (Key === undefined || !(Body instanceof Uint8Array)) throw new Error("unexpected PutObject input");
+    if (this.failKey?.test(Key)) return Promise.reject(new Error(`SlowDown: ${Key}`));
+    this.puts.push({
+      bucket: Bucket,
+      key: Key,
+      body: gunzipSync(Body).toString(),
+      contentType: ContentType,
+      contentEncoding: ContentEncoding,
+    });
+    return Promise.resolve({});
+  }
 }
 
 /** A Kinesis event holding the given records. */

@@ -2,17 +2,29 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import https from "node:https";
 import pino from "pino";
+import { tracingConfigFromEnv } from "../../lib/tracing/config";
+import { startTracing } from "../../lib/tracing/provider";
 import type { ReceiverConfig } from "./config";
 import { parseReceiverEnv } from "./config";
 import { startReceiver } from "./server";
 
+/** `service.name` of the receiver's spans unless `OTEL_SERVICE_NAME` says otherwise. */
+export const SERVICE_NAME = "log-receiver";
+
 /**
  * Container entry: reads the environment (see README), starts the receiver on
- * 0.0.0.0:$PORT and stops gracefully on SIGTERM (ECS) or SIGINT.
+ * 0.0.0.0:$PORT and stops gracefully on SIGTERM (ECS) or SIGINT. Tracing is
+ * on when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (or `OTEL_EXPORTER_OTLP_ENDPOINT`)
+ * is set: the task's ADOT sidecar on localhost:4318. Spans still queued are
+ * flushed after the drain, before the process exits; a killed task loses only those.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = parseReceiverEnv(env);
+  const tracingConfig = tracingConfigFromEnv(env, SERVICE_NAME);
   const logger = pino({ level: config.logLevel, base: { app: "log-receiver" } });
+  const tracing = startTracing(tracingConfig, {
+    onExportError: (error) => logger.warn({ err: error }, "spans not exported"),
+  });
   const kinesis = kinesisClient(config);
   await warmUp(kinesis, config.streamName);
   const receiver = await startReceiver({
@@ -23,6 +35,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     streamName: config.streamName,
     limits: config.limits,
     logger,
+    tracing,
     processMetrics: true,
     proxyProtocol: config.proxyProtocol,
     ...(config.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: config.memoryLimitBytes }),
@@ -34,14 +47,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, "stopping: draining in-flight requests");
-    receiver.close().then(
-      () => kinesis.destroy(),
-      (error: unknown) => {
-        logger.error({ err: error }, "error while stopping");
-        process.exitCode = 1;
-      },
-    );
+    receiver
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => kinesis.destroy(),
+        (error: unknown) => {
+          logger.error({ err: error }, "error while stopping");
+          process.exitCode = 1;
+        },
+      );
   };
+  if (tracingConfig.enabled) {
+    logger.info(
+      { endpoint: tracingConfig.endpoint, sampler: tracingConfig.sampler, ratio: tracingConfig.ratio },
+      "tracing on",
+    );
+  }
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }

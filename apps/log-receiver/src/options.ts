@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Tracing } from "../../lib/tracing/tracing";
 import type { PutRecordsClient, RetryPolicy } from "./put";
 
 /** A named ingest token; the name is recorded as `source`, so tokens can be rotated per client group. */
@@ -69,6 +70,11 @@ export interface ReceiverOptions {
   readonly maxQueuedRequests?: number;
   /** Default: silent. */
   readonly logger?: Logger;
+  /**
+   * Spans of `POST /v1/logs` ("receive" → "decode", "PutRecords"), and their
+   * trace ids in that request's log lines. Default: off (the no-op tracer).
+   */
+  readonly tracing?: Tracing;
   /** Recorded as `receiver` in envelopes. Default os.hostname(). */
   readonly hostname?: string;
   /** Add Node process metrics to /metrics. Default false. */

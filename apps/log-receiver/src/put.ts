@@ -1,5 +1,9 @@
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import type { Span } from "@opentelemetry/api";
+import { SpanKind } from "@opentelemetry/api";
+import type { Tracing } from "../../lib/tracing/tracing";
+import { markError } from "../../lib/tracing/tracing";
 import type { ByteBudget } from "./budget";
 import { PUT_CALLS_IN_FLIGHT, putCallCost } from "./memory";
 import type { PackLimits, PackedRecord } from "./pack";
@@ -58,6 +62,8 @@ export interface PutOptions {
   readonly signal?: AbortSignal;
   /** Charged each call's SDK copies while it is in flight. Default: none. */
   readonly budget?: ByteBudget;
+  /** Records a `PutRecords` span per call and attempt under `parent`, and a `retry` event on it per backoff. Default: none. */
+  readonly trace?: { readonly tracing: Tracing; readonly parent: Span };
 }
 
 /** Observers the caller wires to its metrics. */
@@ -96,6 +102,10 @@ interface CallResult {
   readonly lastError?: string;
   readonly throttled: boolean;
   readonly fatal?: string;
+  /** Entries that came back with a throttling error code (or all, for a throttled call). */
+  readonly throttledRecords?: number;
+  /** Exception name of a failed call, or the last entry error code. */
+  readonly errorType?: string;
 }
 
 /**
@@ -119,13 +129,13 @@ export async function putAllRecords(
   limits: PackLimits,
   policy: RetryPolicy,
   hooks: PutHooks,
-  { sleep = defaultSleep, signal, budget }: PutOptions = {},
+  { sleep = defaultSleep, signal, budget, trace }: PutOptions = {},
 ): Promise<void> {
   let pending: readonly PackedRecord[] = records;
   for (let attempt = 1; pending.length > 0; attempt++) {
     signal?.throwIfAborted();
     const results = await mapInFlight(groupIntoCalls(pending, limits), PUT_CALLS_IN_FLIGHT, (call) =>
-      putCall(client, streamName, call, hooks, signal, budget),
+      putCall(client, streamName, call, hooks, signal, budget, trace, attempt),
     );
     signal?.throwIfAborted();
     const fatal = results.find((r) => r.fatal !== undefined)?.fatal;
@@ -144,7 +154,14 @@ export async function putAllRecords(
       );
     }
     hooks.onRetry(failed.length);
-    await sleep(backoffDelay(attempt, policy), signal);
+    const delayMs = backoffDelay(attempt, policy);
+    trace?.parent.addEvent("retry", {
+      "kinesis.attempt": attempt + 1,
+      "kinesis.records": failed.length,
+      "kinesis.backoff_ms": delayMs,
+      "kinesis.throttled": throttled,
+    });
+    await sleep(delayMs, signal);
     pending = failed;
   }
 }
@@ -156,15 +173,57 @@ async function putCall(
   hooks: PutHooks,
   signal: AbortSignal | undefined,
   budget: ByteBudget | undefined,
+  trace: PutOptions["trace"],
+  attempt: number,
 ): Promise<CallResult> {
   // Given up already (deadline, client gone): start nothing new.
   if (signal?.aborted === true) return { failed: [...call], lastError: "aborted", throttled: false };
-  const grant = await budget?.acquire(putCallCost(call.reduce((sum, r) => sum + r.data.length, 0)), signal);
+  const bytes = call.reduce((sum, r) => sum + r.data.length, 0);
+  const grant = await budget?.acquire(putCallCost(bytes), signal);
   try {
-    return await sendCall(client, streamName, call, hooks, signal);
+    if (trace === undefined) return await sendCall(client, streamName, call, hooks, signal);
+    return await trace.tracing.withSpan(
+      "PutRecords",
+      {
+        parent: trace.parent,
+        kind: SpanKind.CLIENT,
+        attributes: {
+          // What ADOT's X-Ray exporter turns into an AWS "Kinesis" subsegment.
+          "rpc.system": "aws-api",
+          "rpc.service": "Kinesis",
+          "rpc.method": "PutRecords",
+          "aws.kinesis.stream_name": streamName,
+          "kinesis.attempt": attempt,
+          "kinesis.records": call.length,
+          "kinesis.bytes": bytes,
+        },
+      },
+      async (span) => annotateCall(span, await sendCall(client, streamName, call, hooks, signal)),
+    );
   } finally {
     grant?.release();
   }
+}
+
+/**
+ * The outcome of one call on its span: failed and throttled record counts,
+ * and ERROR (with the error) when any record was not stored by it — retried
+ * or not, so each failed attempt stands out; the request's own span says
+ * whether the retries made up for it.
+ */
+function annotateCall(span: Span, result: CallResult): CallResult {
+  span.setAttributes({
+    "kinesis.failed_records": result.failed.length,
+    "kinesis.throttled_records": result.throttledRecords ?? 0,
+  });
+  if (result.failed.length > 0) {
+    span.setAttribute("error.type", result.errorType ?? "unknown");
+    markError(
+      span,
+      result.fatal ?? `${result.failed.length} record(s) not stored: ${result.lastError ?? "unknown error"}`,
+    );
+  }
+  return result;
 }
 
 async function sendCall(
@@ -189,8 +248,17 @@ async function sendCall(
     hooks.onCall(elapsed(), "error");
     const name = (error as { name?: string }).name ?? "Error";
     const description = `${name}: ${(error as Error).message}`;
-    if (!isRetryable(error)) return { failed: [...call], fatal: description, throttled: false };
-    return { failed: [...call], lastError: description, throttled: THROTTLING.has(name) };
+    if (!isRetryable(error)) {
+      return { failed: [...call], fatal: description, throttled: false, errorType: name };
+    }
+    const throttled = THROTTLING.has(name);
+    return {
+      failed: [...call],
+      lastError: description,
+      throttled,
+      errorType: name,
+      throttledRecords: throttled ? call.length : 0,
+    };
   }
   const entries = output.Records ?? [];
   if (entries.length !== call.length) {
@@ -200,20 +268,32 @@ async function sendCall(
       failed: [...call],
       lastError: `PutRecords returned ${entries.length} results for ${call.length} records`,
       throttled: false,
+      errorType: "MismatchedResults",
     };
   }
   const failed: PackedRecord[] = [];
-  let throttled = false;
+  let throttledRecords = 0;
+  let lastCode: string | undefined;
   let lastError: string | undefined;
   entries.forEach((entry, i) => {
     if (entry.ErrorCode === undefined && entry.SequenceNumber !== undefined) return;
     failed.push(call[i] as PackedRecord);
     const code = entry.ErrorCode ?? "MissingSequenceNumber";
-    if (THROTTLING.has(code)) throttled = true;
+    if (THROTTLING.has(code)) throttledRecords++;
+    lastCode = code;
     lastError = `${code}: ${entry.ErrorMessage ?? "no message"}`;
   });
   hooks.onCall(elapsed(), failed.length === 0 ? "ok" : "partial");
-  return lastError === undefined ? { failed, throttled } : { failed, throttled, lastError };
+  const throttled = throttledRecords > 0;
+  return lastError === undefined
+    ? { failed, throttled, throttledRecords }
+    : {
+        failed,
+        throttled,
+        throttledRecords,
+        lastError,
+        ...(lastCode === undefined ? {} : { errorType: lastCode }),
+      };
 }
 
 /** `task` over `items` with at most `limit` running at once; results in input order. */

@@ -2,9 +2,14 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
+import type { Span } from "@opentelemetry/api";
+import { SpanKind } from "@opentelemetry/api";
 import pino from "pino";
+import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { MAX_RECORD_BYTES } from "../../lib/ingest-record";
+import { traceLogFields } from "../../lib/tracing/log-fields";
+import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import { createAuthenticator } from "./auth";
 import { negotiateEncoding, negotiateFormat } from "./body";
 import { encodeRequest } from "./encode-body";
@@ -73,6 +78,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const packLimits = { ...KINESIS_LIMITS, maxRecordBytes: limits.maxRecordBytes };
   const logger = options.logger ?? pino({ enabled: false });
+  const tracing = options.tracing ?? NOOP_TRACING;
   const receiverName = options.hostname ?? os.hostname();
   const metrics = createMetrics(options.processMetrics ?? false);
   const authenticate = createAuthenticator(options.tokens);
@@ -126,8 +132,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     res.end(text);
   };
 
-  const respondError = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void => {
-    if (error instanceof ClientGoneError) return;
+  /** Answers `error`; returns the answer, or undefined when nobody is left to answer. */
+  const respondError = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    error: unknown,
+    log: Logger,
+  ): HttpError | undefined => {
+    if (error instanceof ClientGoneError) return undefined;
     let failure: HttpError;
     if (error instanceof HttpError) {
       failure = error;
@@ -140,24 +152,30 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         "Retry-After": String(retry.retryAfterSeconds),
       });
     } else if (error instanceof StoreError) {
-      logger.warn({ reason: error.reason, unstored: error.unstored }, error.message);
+      log.warn({ reason: error.reason, unstored: error.unstored }, error.message);
       failure = new HttpError(503, error.reason, `Lines not stored, retry later: ${error.message}`, {
         "Retry-After": String(retry.retryAfterSeconds),
       });
     } else {
-      logger.error({ err: error }, "unexpected error while handling a request");
+      log.error({ err: error }, "unexpected error while handling a request");
       failure = new HttpError(500, "internal", "Internal error; nothing was stored");
     }
     metrics.rejects.inc({ reason: failure.reason });
     if (res.headersSent) {
       res.destroy();
-      return;
+      return failure;
     }
     discardRest(req, res, limits.maxBodyBytes);
     sendJson(res, failure.status, { error: failure.reason, message: failure.message }, failure.headers);
+    return failure;
   };
 
-  const ingest = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const ingest = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    span: Span,
+    log: Logger,
+  ): Promise<void> => {
     if (draining) {
       throw new HttpError(503, "draining", "Receiver is shutting down; retry", { "Retry-After": "1" });
     }
@@ -166,6 +184,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const encoding = negotiateEncoding(req.headers["content-encoding"]);
     const key = headerValue(req, "idempotency-key") ?? headerValue(req, "x-batch-id");
     const keyedBase = key === undefined ? undefined : idBaseFromKey(source, key);
+    span.setAttributes({
+      "log_receiver.source": source,
+      "log_receiver.format": format,
+      "log_receiver.content_encoding": encoding,
+    });
     const length = req.headers["content-length"];
     const declared = length === undefined ? undefined : Number(length);
     if (declared !== undefined && declared > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
@@ -201,6 +224,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       const raw = await readBody(req, limits.maxBodyBytes, declared);
       rawGrant.shrink(raw.length);
       metrics.bytesIn.inc({ encoding }, raw.length);
+      span.setAttribute("http.request.body.size", raw.length);
       startDeadline();
 
       // 2. Decoding and encoding, charged at their largest for this body.
@@ -214,19 +238,39 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       };
       const perLine = envelopeOverhead(context);
       const decodedIsRaw = encoding === "identity";
-      const encodeWithin = async (decodedCap: number) => {
-        const work = await acquire(workBudget, workBound(decodedCap, decodedIsRaw, perLine, limits.maxLines));
-        const encoded = await encodeRequest(
-          raw,
-          encoding,
-          format,
-          { ...limits, maxDecompressedBytes: decodedCap },
-          context,
-          nativeEncoder,
+      const encodeWithin = (decodedCap: number) =>
+        tracing.withSpan(
+          "decode",
+          {
+            parent: span,
+            attributes: {
+              "log_receiver.content_encoding": encoding,
+              "log_receiver.format": format,
+              "log_receiver.decoded_cap_bytes": decodedCap,
+              "log_receiver.native": nativeEncoder !== undefined,
+            },
+          },
+          async (decodeSpan) => {
+            const work = await acquire(
+              workBudget,
+              workBound(decodedCap, decodedIsRaw, perLine, limits.maxLines),
+            );
+            const encoded = await encodeRequest(
+              raw,
+              encoding,
+              format,
+              { ...limits, maxDecompressedBytes: decodedCap },
+              context,
+              nativeEncoder,
+            );
+            signal.throwIfAborted();
+            decodeSpan.setAttributes({
+              "log_receiver.lines": encoded.batch.count,
+              "log_receiver.envelope_bytes": encoded.batch.data.length,
+            });
+            return { work, encoded, decodedCap };
+          },
         );
-        signal.throwIfAborted();
-        return { work, encoded, decodedCap };
-      };
       // A gzip body is charged what its trailer says it inflates to, and
       // inflated with that as the cap; a body that lied (or has several
       // members) is charged the full limit and inflated again.
@@ -264,14 +308,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
           );
         }
         // 3. Storing: each PutRecords call is charged the SDK's copies while in flight.
+        span.setAttribute("log_receiver.records", records.length);
         await putAllRecords(options.kinesis, options.streamName, records, packLimits, retry, putHooks, {
           signal,
           budget: putBudget,
+          ...(tracing.enabled ? { trace: { tracing, parent: span } } : {}),
         });
         accepted = batch.count;
       }
+      span.setAttribute("log_receiver.lines", accepted);
       metrics.lines.inc({ source }, accepted);
-      logger.debug({ source, accepted }, "batch stored");
+      log.debug({ source, accepted }, "batch stored");
       sendJson(res, 200, { accepted });
     } catch (error) {
       // Whatever failed after the abort, the abort is the reason.
@@ -282,6 +329,40 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       for (const grant of grants) grant.release();
     }
   };
+
+  /**
+   * `POST /v1/logs` in a SERVER span "receive" (children: "decode", one
+   * "PutRecords" per call and attempt); its log lines carry the trace id.
+   * ERROR status for a 5xx answer (OpenTelemetry's rule for server spans:
+   * a 4xx is the client's fault), `error.type` the reason of any error answer.
+   */
+  const receive = (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> =>
+    tracing.withSpan(
+      "receive",
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          "http.request.method": req.method ?? "",
+          "http.route": "/v1/logs",
+          "url.path": "/v1/logs",
+        },
+      },
+      async (span) => {
+        const log = span.isRecording() ? logger.child(traceLogFields(span)) : logger;
+        let failure: HttpError | undefined;
+        try {
+          if (req.method !== "POST") throw methodNotAllowed("POST");
+          await ingest(req, res, span, log);
+        } catch (error) {
+          failure = respondError(req, res, error, log);
+          span.setAttribute("error.type", failure?.reason ?? "client_gone");
+        }
+        if (res.headersSent) span.setAttribute("http.response.status_code", res.statusCode);
+        if (failure !== undefined && failure.status >= 500) {
+          markError(span, `${failure.status} ${failure.reason}: ${failure.message}`);
+        }
+      },
+    );
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     metrics.inFlight.inc();
@@ -295,8 +376,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     });
     try {
       if (path === "/v1/logs") {
-        if (req.method !== "POST") throw methodNotAllowed("POST");
-        await ingest(req, res);
+        await receive(req, res);
       } else if (path === "/healthz") {
         // Liveness: the process serves HTTP (503 only while draining, for the NLB).
         if (req.method !== "GET" && req.method !== "HEAD") throw methodNotAllowed("GET, HEAD");
@@ -319,7 +399,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         throw new HttpError(404, "not_found", `No route for ${path ?? "/"}; POST /v1/logs to send lines`);
       }
     } catch (error) {
-      respondError(req, res, error);
+      respondError(req, res, error, logger);
     }
   };
 
