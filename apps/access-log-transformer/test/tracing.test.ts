@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { OtlpStandIn, RecordedSpan } from "../../../scripts/local/otlp-stand-in";
 import { startOtlpStandIn } from "../../../scripts/local/otlp-stand-in";
-import { startTracing } from "../../lib/tracing/provider";
+import { testTracing } from "../../lib/tracing/test/support";
 import type { Tracing } from "../../lib/tracing/tracing";
 import type { Logger } from "../src/handler";
 import { createHandler } from "../src/handler";
@@ -30,19 +30,8 @@ describe("apps/access-log-transformer tracing (spans through the local OTLP stan
   beforeEach(() => {
     standIn.clear();
     logged.length = 0;
-    // A long scheduled delay: the spans arrive only because the handler flushes before it returns.
-    tracing = startTracing(
-      {
-        enabled: true,
-        endpoint: standIn.tracesUrl,
-        serviceName: "access-log-transformer",
-        resourceAttributes: {},
-        sampler: "always_on",
-        ratio: 1,
-        exportTimeoutMs: 2_000,
-      },
-      { scheduledDelayMs: 60_000 },
-    );
+    // The spans arrive only because the handler flushes before it returns (see testTracing).
+    tracing = testTracing(standIn, "access-log-transformer");
   });
   afterEach(() => tracing.shutdown());
 

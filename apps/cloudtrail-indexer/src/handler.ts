@@ -20,7 +20,15 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { Readable } from "node:stream";
+import type { Span } from "@opentelemetry/api";
 import pino from "pino";
+import { tracedIndexItems } from "../../lib/opensearch/traced-indexer";
+import { tracingConfigFromEnv } from "../../lib/tracing/config";
+import { traceInvocation } from "../../lib/tracing/lambda";
+import { traceLogFields } from "../../lib/tracing/log-fields";
+import { startTracing } from "../../lib/tracing/provider";
+import type { Tracing } from "../../lib/tracing/tracing";
+import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import {
   DEFAULT_EVENTS_PREFIX,
   DEFAULT_FAILED_PREFIX,
@@ -38,7 +46,7 @@ import type { BulkSink } from "./bulk";
 import { BulkBatcher, DEFAULT_BULK_MAX_BYTES, DEFAULT_INDEX_PREFIX, isBulkItem, prepareRecord } from "./bulk";
 import { parseIndexerEnv } from "./config";
 import type { IndexResult, RetryPolicy } from "./indexer";
-import { DEFAULT_RETRY_POLICY, indexItems } from "./indexer";
+import { DEFAULT_RETRY_POLICY } from "./indexer";
 import type { S3ObjectRef } from "./notifications";
 import { unwrapMessage } from "./notifications";
 import type { MetricsSink } from "./metrics";
@@ -92,7 +100,17 @@ export interface HandlerOptions {
   readonly queueUrlOf?: (queueArn: string) => string;
   /** Receives each invocation's figures (default: none). */
   readonly metrics?: MetricsSink;
+  /**
+   * Spans per invocation: "cloudtrail batch" → "object" (per log file) →
+   * "split" (pass 1: the S3 copy) and "bulk" (pass 2, per `_bulk` set with its
+   * retries), flushed before the handler returns; trace ids in the log lines.
+   * Default: off.
+   */
+  readonly tracing?: Tracing;
 }
+
+/** `service.name` of the indexer's spans unless `OTEL_SERVICE_NAME` says otherwise. */
+export const SERVICE_NAME = "cloudtrail-indexer";
 
 /** Counts of one object or message, as logged. */
 export interface Counts {
@@ -160,6 +178,7 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
   const logger = options.logger ?? SILENT;
   const backoff: VisibilityBackoff = { ...DEFAULT_VISIBILITY_BACKOFF, ...options.backoff };
   const queueUrlOf = options.queueUrlOf ?? queueUrlFromArn;
+  const tracing = options.tracing ?? NOOP_TRACING;
 
   async function put(key: string, body: Buffer): Promise<void> {
     await s3.send(
@@ -237,7 +256,12 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
    * the next batch is split. When OpenSearch rejects documents, the failed
    * object is rewritten with them and the unindexable records of pass 1.
    */
-  async function indexObject(source: S3ObjectRef, bulkSink: BulkSink, counts: Counts): Promise<void> {
+  async function indexObject(
+    source: S3ObjectRef,
+    bulkSink: BulkSink,
+    counts: Counts,
+    span: Span,
+  ): Promise<void> {
     const failed = failedRecords(source);
     let rejected = 0;
     const batcher = new BulkBatcher(bulkMaxBytes);
@@ -245,7 +269,12 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     const send = async (items: readonly BulkItem<RawCloudTrailRecord>[]): Promise<void> => {
       await inflight;
       const request = (async () => {
-        const result: IndexResult<RawCloudTrailRecord> = await indexItems(bulkSink, items, retry);
+        const result: IndexResult<RawCloudTrailRecord> = await tracedIndexItems(
+          { tracing, parent: span },
+          bulkSink,
+          items,
+          retry,
+        );
         counts.indexed += result.indexed;
         counts.duplicates += result.duplicates;
         counts.retries += result.retries;
@@ -282,24 +311,62 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
   }
 
   /** Both passes, or only the S3 copy when OpenSearch is not to be used now (`index` false). */
-  async function processObject(source: S3ObjectRef, index: boolean): Promise<Counts> {
-    const counts = zeroCounts();
-    counts.objects = 1;
-    const started = Date.now();
-    await archiveObject(source, counts);
-    if (sink !== undefined && index) await indexObject(source, sink, counts);
-    logger.info(
-      { bucket: source.bucket, key: source.key, size: source.size, ms: Date.now() - started, ...counts },
-      "object done",
+  async function processObject(source: S3ObjectRef, index: boolean, parent: Span): Promise<Counts> {
+    return tracing.withSpan(
+      "object",
+      {
+        parent,
+        attributes: {
+          "aws.s3.bucket": source.bucket,
+          "aws.s3.key": source.key,
+          ...(source.size === undefined ? {} : { "cloudtrail.file_bytes": source.size }),
+        },
+      },
+      async (span) => {
+        const counts = zeroCounts();
+        counts.objects = 1;
+        const started = Date.now();
+        try {
+          await tracing.withSpan("split", { parent: span }, async (splitSpan) => {
+            try {
+              await archiveObject(source, counts);
+            } finally {
+              splitSpan.setAttributes({
+                "cloudtrail.records": counts.records,
+                "cloudtrail.archived": counts.archived,
+                "cloudtrail.unindexable": counts.unindexable,
+              });
+            }
+          });
+          if (sink !== undefined && index) await indexObject(source, sink, counts, span);
+        } finally {
+          span.setAttributes(
+            Object.fromEntries(Object.entries(counts).map(([k, v]) => [`cloudtrail.${k}`, v])),
+          );
+        }
+        logger.info(
+          {
+            ...traceLogFields(parent),
+            bucket: source.bucket,
+            key: source.key,
+            size: source.size,
+            ms: Date.now() - started,
+            ...counts,
+          },
+          "object done",
+        );
+        return counts;
+      },
     );
-    return counts;
   }
 
-  async function processMessage(message: SQSRecord, index: boolean): Promise<Counts> {
+  async function processMessage(message: SQSRecord, index: boolean, parent: Span): Promise<Counts> {
     const counts = zeroCounts();
     const { objects, skipped } = unwrapMessage(message.body);
-    if (skipped.length > 0) logger.info({ messageId: message.messageId, skipped }, "skipped");
-    for (const object of objects) addCounts(counts, await processObject(object, index));
+    if (skipped.length > 0) {
+      logger.info({ ...traceLogFields(parent), messageId: message.messageId, skipped }, "skipped");
+    }
+    for (const object of objects) addCounts(counts, await processObject(object, index, parent));
     return counts;
   }
 
@@ -325,7 +392,16 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     }
   }
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return (event: SQSEvent): Promise<SQSBatchResponse> =>
+    traceInvocation(
+      tracing,
+      "cloudtrail batch",
+      { "messaging.batch.message_count": event.Records.length },
+      (span) => handleBatch(event, span),
+    );
+
+  async function handleBatch(event: SQSEvent, span: Span): Promise<SQSBatchResponse> {
+    const trace = traceLogFields(span);
     const messages = event.Records;
     let index = true;
     if (bootstrap !== undefined) {
@@ -334,7 +410,7 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
       } catch (error) {
         // Indexing without the template would create indices with exploded dynamic mappings:
         // the S3 copy is still written, and every message announcing a file fails for a retry.
-        logger.error({ error: errorText(error), messages: messages.length }, "bootstrap failed");
+        logger.error({ ...trace, error: errorText(error), messages: messages.length }, "bootstrap failed");
         index = false;
       }
     }
@@ -342,13 +418,14 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
     const failures: SQSRecord[] = [];
     await forEachLimit(messages, concurrency, async (message) => {
       try {
-        const counts = await processMessage(message, index);
+        const counts = await processMessage(message, index, span);
         addCounts(total, counts);
         if (!index && counts.objects > 0) failures.push(message);
       } catch (error) {
         failures.push(message);
         logger.warn(
           {
+            ...trace,
             messageId: message.messageId,
             receiveCount: message.attributes?.ApproximateReceiveCount,
             error: errorText(error),
@@ -358,7 +435,9 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
       }
     });
     await forEachLimit(failures, concurrency, backOff);
-    logger.info({ messages: messages.length, failed: failures.length, ...total }, "batch done");
+    logger.info({ ...trace, messages: messages.length, failed: failures.length, ...total }, "batch done");
+    span.setAttribute("cloudtrail.failed_messages", failures.length);
+    if (failures.length > 0) markError(span, `${failures.length} of ${messages.length} message(s) failed`);
     options.metrics?.({
       messages: messages.length,
       failedMessages: failures.length,
@@ -366,7 +445,7 @@ export function createHandler(options: HandlerOptions): (event: SQSEvent) => Pro
       rejected: total.rejected + total.unindexable,
     });
     return { batchItemFailures: failures.map((m) => ({ itemIdentifier: m.messageId })) };
-  };
+  }
 }
 
 /**
@@ -419,6 +498,9 @@ export function handlerFromEnv(env: NodeJS.ProcessEnv): (event: SQSEvent) => Pro
     sqs,
     backoff: { baseSeconds: config.retryBaseSeconds },
     metrics: powertoolsMetricsSink(config.serviceName),
+    tracing: startTracing(tracingConfigFromEnv(env, SERVICE_NAME), {
+      onExportError: (error) => logger.warn({ error: errorText(error) }, "spans not exported"),
+    }),
   });
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import pino from "pino";
 import type { OtlpStandIn, RecordedSpan } from "../../../scripts/local/otlp-stand-in";
 import { startOtlpStandIn } from "../../../scripts/local/otlp-stand-in";
-import { startTracing } from "../../lib/tracing/provider";
+import { testTracing } from "../../lib/tracing/test/support";
 import type { Tracing } from "../../lib/tracing/tracing";
 import { FakeKinesis, auth, receiverStarter, request } from "./helpers";
 
@@ -30,15 +30,7 @@ describe("apps/log-receiver tracing (spans through the local OTLP stand-in)", ()
   after(() => standIn.close());
   beforeEach(() => {
     standIn.clear();
-    tracing = startTracing({
-      enabled: true,
-      endpoint: standIn.tracesUrl,
-      serviceName: "log-receiver",
-      resourceAttributes: {},
-      sampler: "always_on",
-      ratio: 1,
-      exportTimeoutMs: 2_000,
-    });
+    tracing = testTracing(standIn, "log-receiver");
   });
   afterEach(() => tracing.shutdown());
 

@@ -8,18 +8,11 @@ import { tracingConfigFromEnv } from "../config";
 import { lambdaParent, traceInvocation } from "../lambda";
 import { traceLogFields, xrayTraceId } from "../log-fields";
 import { startTracing } from "../provider";
+import { testTracingConfig } from "./support";
 import { markError, NOOP_SPAN, NOOP_TRACING } from "../tracing";
 
-const onFor = (standIn: OtlpStandIn, extra: Partial<TracingOn> = {}): TracingOn => ({
-  enabled: true,
-  endpoint: standIn.tracesUrl,
-  serviceName: "test-app",
-  resourceAttributes: {},
-  sampler: "always_on",
-  ratio: 1,
-  exportTimeoutMs: 2_000,
-  ...extra,
-});
+const onFor = (standIn: OtlpStandIn, extra: Partial<TracingOn> = {}): TracingOn =>
+  testTracingConfig(standIn, "test-app", extra);
 
 describe("apps/lib/tracing provider (through the local OTLP stand-in)", () => {
   let standIn: OtlpStandIn;
