@@ -4,15 +4,46 @@
  * log indexer (writing what it would index to the archive's
  * `opensearch-preview/`, as it does without OpenSearch) and the CloudTrail
  * indexer — with the commands to send it logs and CloudTrail files.
+ * Every app traces (OpenTelemetry, OTLP/HTTP JSON) to a local stand-in for
+ * the collector on 127.0.0.1:4318 (another free port when that one is taken),
+ * unless OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT
+ * already names one (a local collector or Jaeger, say).
  * Ctrl-C stops everything.
  */
+import type { OtlpStandIn } from "./local/otlp-stand-in";
+import { startOtlpStandIn } from "./local/otlp-stand-in";
 import { startLocalPlatform } from "./local/platform";
+
+/** The standard OTLP/HTTP port, where the collector would listen. */
+const OTLP_HTTP_PORT = 4318;
+
+/** The stand-in on 4318, or on a free port when something else has 4318. */
+async function standInOnLoopback(): Promise<OtlpStandIn> {
+  try {
+    return await startOtlpStandIn({ port: OTLP_HTTP_PORT });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    return startOtlpStandIn();
+  }
+}
 
 async function main(): Promise<void> {
   console.log(
     "starting the local platform (kinesalite, s3rver, fauxqs, log receiver, access-log transformer, log indexer, CloudTrail indexer)…",
   );
-  const platform = await startLocalPlatform({ receiverPort: Number(process.env.RECEIVER_PORT ?? 8443) });
+  const external = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const standIn = external === undefined ? await standInOnLoopback() : undefined;
+  const platform = await startLocalPlatform({
+    receiverPort: Number(process.env.RECEIVER_PORT ?? 8443),
+    tracingEnv:
+      standIn === undefined
+        ? process.env
+        : { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: standIn.tracesUrl },
+  });
+  const traces =
+    standIn === undefined
+      ? `${external ?? ""}  (your collector: OTEL_EXPORTER_OTLP_*ENDPOINT is set)`
+      : `${standIn.tracesUrl}  (local OTLP stand-in: span counts every 10 s, the latest trees on Ctrl-C)`;
   const sender = "npm run --silent sender --";
   console.log(`
 log receiver   ${platform.receiverUrl}   (self-signed certificate: ${platform.caFile})
@@ -20,6 +51,7 @@ ingest token   ${platform.token}
 kinesis        ${platform.kinesisEndpoint}  stream "${platform.streamName}"
 s3             ${platform.s3Endpoint}  bucket "${platform.bucket}"  (files under ${platform.dataDir}/s3)
 sqs + sns      ${platform.sqsEndpoint}  (fauxqs)
+traces         ${traces}
 cloudtrail     bucket "${platform.trailBucket}" → ${platform.topicArn}
                → ${platform.queueUrl} (DLQ ${platform.deadLetterQueueUrl}) → CloudTrail indexer
 
@@ -65,6 +97,7 @@ Ctrl-C to stop.
     console.log(
       `cloudtrail indexer: ${cloudTrail.messages} messages in ${cloudTrail.invocations} batches, ${cloudTrail.failed} failed deliveries`,
     );
+    if (standIn !== undefined) console.log(`traces: ${standIn.summary()}`);
   }, 10_000);
   let stopping = false;
   const stop = () => {
@@ -74,6 +107,13 @@ Ctrl-C to stop.
     console.log("\nstopping…");
     platform
       .close()
+      .then(() => {
+        if (standIn === undefined) return;
+        console.log(`traces: ${standIn.summary()}`);
+        const latest = latestTraces(standIn, 3);
+        if (latest !== "") console.log(`latest traces:\n${latest}`);
+        return standIn.close();
+      })
       .then(() => console.log("stopped"))
       .catch((error: unknown) => {
         console.error(error);
@@ -82,6 +122,20 @@ Ctrl-C to stop.
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+/** The span trees of the `count` traces that started last. */
+function latestTraces(standIn: OtlpStandIn, count: number): string {
+  const starts = new Map<string, bigint>();
+  for (const span of standIn.spans) {
+    const start = starts.get(span.traceId);
+    if (start === undefined || span.startNs < start) starts.set(span.traceId, span.startNs);
+  }
+  return [...starts]
+    .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
+    .slice(0, count)
+    .map(([traceId]) => standIn.tree(traceId))
+    .join("\n");
 }
 
 main().catch((error: unknown) => {

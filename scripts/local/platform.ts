@@ -13,6 +13,9 @@
  * mapping next to the transformer's) and, with no OpenSearch here, writes the
  * documents it would index to the archive bucket under `opensearch-preview/`
  * (the preview sink the Lambda uses when `OPENSEARCH_ENDPOINT` is absent).
+ * With `tracingEnv`, every app traces as in AWS, each under its own service
+ * name, to the OTLP endpoint that environment names (`npm start`: the local
+ * stand-in of otlp-stand-in.ts).
  * Nothing listens beyond 127.0.0.1.
  */
 import * as fs from "node:fs";
@@ -34,7 +37,14 @@ import { createHandler as createCloudTrailIndexer } from "../../apps/cloudtrail-
 import type { BulkSink } from "../../apps/lib/opensearch/bulk";
 import { DEFAULT_PREVIEW_PREFIX, previewBulkSink } from "../../apps/log-indexer/src/common";
 import { createHandler as createLogIndexer } from "../../apps/log-indexer/src/handler";
+import { SERVICE_NAME as RECEIVER_SERVICE } from "../../apps/log-receiver/src/main";
 import { startReceiver } from "../../apps/log-receiver/src/server";
+import { SERVICE_NAME as TRANSFORMER_SERVICE } from "../../apps/access-log-transformer/src/handler";
+import { SERVICE_NAME as CLOUDTRAIL_SERVICE } from "../../apps/cloudtrail-indexer/src/handler";
+import { SERVICE_NAME as LOG_INDEXER_SERVICE } from "../../apps/log-indexer/src/handler";
+import { tracingConfigFromEnv } from "../../apps/lib/tracing/config";
+import { startTracing } from "../../apps/lib/tracing/provider";
+import type { Tracing } from "../../apps/lib/tracing/tracing";
 import { startFauxqs } from "./fauxqs";
 import type { KinesisEventSource } from "./kinesis-event-source";
 import { startKinesisEventSource } from "./kinesis-event-source";
@@ -72,6 +82,12 @@ export interface LocalPlatformOptions {
   readonly cloudTrailVisibilityTimeoutSeconds?: number;
   /** Where the log indexer sends `_bulk` bodies. Default: the preview sink (the archive bucket's `opensearch-preview/`). */
   readonly logIndexerSink?: BulkSink;
+  /**
+   * The OTEL_* variables the apps read for tracing (see apps/lib/tracing/config.ts),
+   * e.g. `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of a stand-in. `OTEL_SERVICE_NAME`
+   * is ignored: each app keeps its own name. Default: tracing off.
+   */
+  readonly tracingEnv?: NodeJS.ProcessEnv;
 }
 
 /** One object the log indexer's preview sink wrote. */
@@ -133,6 +149,8 @@ export interface LocalPlatform {
   readonly previewPrefix: string;
   /** Every preview object written so far, in order (a retried batch rewrites its key). */
   readonly previewWrites: PreviewWrite[];
+  /** Exports the spans every app has ended so far (the Lambdas flush per batch already; the receiver every few seconds). */
+  flushTraces(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,6 +180,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const bucket = "archive";
   const trailBucket = "cloudtrail";
   const closers: (() => Promise<void>)[] = [];
+  const tracings: Tracing[] = [];
+  const tracingOf = (service: string): Tracing => {
+    if (options.tracingEnv === undefined) return startTracing({ enabled: false });
+    const { OTEL_SERVICE_NAME: _ignored, ...env } = options.tracingEnv;
+    const tracing = startTracing(tracingConfigFromEnv(env, service), {
+      onExportError: (error) => logger.warn({ app: service, err: error }, "spans not exported"),
+    });
+    tracings.push(tracing);
+    closers.push(() => tracing.shutdown());
+    return tracing;
+  };
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
     if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -234,6 +263,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       streamName,
       tls: { cert: pems.cert, key: pems.private },
       logger: logger.child({ app: "log-receiver" }),
+      tracing: tracingOf(RECEIVER_SERVICE),
     });
     closers.push(() => receiver.close());
 
@@ -242,6 +272,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       s3,
       bucket,
       logger: logger.child({ app: "access-log-transformer" }),
+      tracing: tracingOf(TRANSFORMER_SERVICE),
     });
     const eventSource = await startKinesisEventSource({
       kinesis,
@@ -259,6 +290,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       s3,
       bucket,
       logger,
+      tracing: tracingOf(LOG_INDEXER_SERVICE),
       ...(options.logIndexerSink === undefined ? {} : { sink: options.logIndexerSink }),
     });
     closers.push(() => logIndexer.logIndexerEventSource.stop());
@@ -271,6 +303,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       visibilityTimeoutSeconds: options.cloudTrailVisibilityTimeoutSeconds ?? 2,
       logger,
       closers,
+      tracing: tracingOf(CLOUDTRAIL_SERVICE),
     });
 
     return {
@@ -290,6 +323,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       trailBucket,
       ...logIndexer,
       ...cloudTrail,
+      flushTraces: async () => {
+        await Promise.all(tracings.map((tracing) => tracing.flush()));
+      },
       close,
     };
   } catch (error) {
@@ -309,6 +345,7 @@ async function startLogIndexer(options: {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly logger: pino.Logger;
+  readonly tracing: Tracing;
   readonly sink?: BulkSink;
 }): Promise<
   Pick<LocalPlatform, "logIndexerEventSource" | "logIndexerDeadLetters" | "previewPrefix" | "previewWrites">
@@ -325,6 +362,7 @@ async function startLogIndexer(options: {
     s3: options.s3,
     archiveBucket: options.bucket,
     logger: options.logger.child({ app: "log-indexer" }),
+    tracing: options.tracing,
   });
   const logIndexerEventSource = await startKinesisEventSource({
     kinesis: options.kinesis,
@@ -355,6 +393,7 @@ async function startCloudTrailPath(options: {
   readonly visibilityTimeoutSeconds: number;
   readonly logger: pino.Logger;
   readonly closers: (() => Promise<void>)[];
+  readonly tracing: Tracing;
 }): Promise<
   Pick<
     LocalPlatform,
@@ -417,6 +456,7 @@ async function startCloudTrailPath(options: {
     s3: options.s3,
     archiveBucket: options.archiveBucket,
     logger: indexerLogger,
+    tracing: options.tracing,
   });
   const source = await startSqsEventSource({
     sqs,

@@ -26,11 +26,18 @@
  *   timeout.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import type { Span } from "@opentelemetry/api";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { MetricsSink } from "../../lib/metrics";
 import type { BulkItem, BulkSink } from "../../lib/opensearch/bulk";
 import type { Rejection, RetryPolicy } from "../../lib/opensearch/indexer";
 import { IndexingRefusedError, RetriesExhaustedError } from "../../lib/opensearch/indexer";
+import { tracingConfigFromEnv } from "../../lib/tracing/config";
+import { traceInvocation } from "../../lib/tracing/lambda";
+import { traceLogFields } from "../../lib/tracing/log-fields";
+import { startTracing } from "../../lib/tracing/provider";
+import type { Tracing } from "../../lib/tracing/tracing";
+import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import type { CommonConfig, FailedEntry, Logger, ObjectWriter, SearchFigures } from "./common";
 import {
   createLogger,
@@ -84,7 +91,16 @@ export interface LogHandlerOptions {
   readonly logger?: Logger;
   /** Receives each invocation's figures (default: none). */
   readonly metrics?: MetricsSink<SearchFigures>;
+  /**
+   * Spans per invocation: "index batch" → "bulk" (per `_bulk` body, with its
+   * retries), flushed before the handler returns; trace ids in the log lines.
+   * Default: off.
+   */
+  readonly tracing?: Tracing;
 }
+
+/** `service.name` of the log indexer's spans unless `OTEL_SERVICE_NAME` says otherwise. */
+export const SERVICE_NAME = "log-indexer";
 
 /** What happened to one shard's records in one invocation. */
 interface ShardOutcome {
@@ -192,11 +208,16 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
     retry: retryPolicy(options.retry),
   };
   const logger = options.logger ?? SILENT;
+  const tracing = options.tracing ?? NOOP_TRACING;
 
   async function processShard(
     shardId: string,
     records: readonly KinesisStreamRecord[],
+    span: Span,
   ): Promise<ShardOutcome> {
+    const shardOptions = tracing.enabled
+      ? { ...batchOptions, trace: { tracing, parent: span } }
+      : batchOptions;
     const first = records[0] as KinesisStreamRecord;
     const kept: KeptLine[] = [];
     /** The chunk: whole records and their items, at most `maxBytes` of body unless one record alone is more. */
@@ -224,7 +245,7 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
         return Promise.resolve();
       };
       try {
-        const result = await indexBatch(sink, chunkItems(parts), batchOptions, onRejected);
+        const result = await indexBatch(sink, chunkItems(parts), shardOptions, onRejected);
         indexed += result.indexed;
         duplicates += result.duplicates;
         retries += result.retries;
@@ -233,6 +254,7 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
         failedAt = (parts[0] as ChunkPart).index;
         logger.warn(
           {
+            ...traceLogFields(span),
             shardId,
             sequenceNumber: (parts[0] as ChunkPart).record.kinesis.sequenceNumber,
             retriedRecords: records.length - failedAt,
@@ -297,7 +319,18 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
     };
   }
 
-  return async (event) => {
+  return (event) =>
+    traceInvocation(tracing, "index batch", { "kinesis.records": event.Records.length }, async (span) => {
+      const response = await handleBatch(event, span);
+      span.setAttribute("kinesis.failed_shards", response.batchItemFailures.length);
+      if (response.batchItemFailures.length > 0) {
+        markError(span, `${response.batchItemFailures.length} shard batch(es) reported for retry`);
+      }
+      return response;
+    });
+
+  async function handleBatch(event: KinesisStreamEvent, span: Span): Promise<KinesisStreamBatchResponse> {
+    const trace = traceLogFields(span);
     const batchItemFailures: KinesisStreamBatchResponse["batchItemFailures"] = [];
     const shards = groupByShard(event.Records);
     let figures = { indexed: 0, failedRecords: 0, retriedItems: 0 };
@@ -308,7 +341,10 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
       } catch (error) {
         // Without the templates, new indices would get dynamic mappings that reject lines later:
         // nothing is indexed, and every shard's batch comes again (counting toward its retries).
-        logger.error({ error: errorText(error), records: event.Records.length }, "bootstrap failed");
+        logger.error(
+          { ...trace, error: errorText(error), records: event.Records.length },
+          "bootstrap failed",
+        );
         ready = false;
       }
     }
@@ -320,7 +356,7 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
         figures.retriedItems += records.length;
         continue;
       }
-      const outcome = await processShard(shardId, records);
+      const outcome = await processShard(shardId, records, span);
       const failed = outcome.failedAt === undefined ? undefined : records[outcome.failedAt];
       if (failed !== undefined) batchItemFailures.push({ itemIdentifier: failed.kinesis.sequenceNumber });
       figures = {
@@ -331,6 +367,7 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
       };
       logger.info(
         {
+          ...trace,
           shardId,
           firstSequenceNumber: records[0]?.kinesis.sequenceNumber,
           ...outcome,
@@ -339,8 +376,13 @@ export function createHandler(options: LogHandlerOptions): KinesisHandler {
       );
     }
     options.metrics?.(figures);
+    span.setAttributes({
+      "log_indexer.indexed": figures.indexed,
+      "log_indexer.failed_records": figures.failedRecords,
+      "log_indexer.retried_items": figures.retriedItems,
+    });
     return { batchItemFailures };
-  };
+  }
 }
 
 /** The Kinesis handler's settings: the shared ones plus its own (see the README's "Search every log"). */
@@ -398,6 +440,9 @@ export function logHandlerFromEnv(env: NodeJS.ProcessEnv): KinesisHandler {
     retry: { maxAttempts: config.maxAttempts },
     logger,
     metrics: searchMetricsSink(config.serviceName),
+    tracing: startTracing(tracingConfigFromEnv(env, SERVICE_NAME), {
+      onExportError: (error) => logger.warn({ error: errorText(error) }, "spans not exported"),
+    }),
   });
 }
 

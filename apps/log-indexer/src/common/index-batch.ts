@@ -8,13 +8,17 @@
 import type { BulkItem, BulkSink } from "../../../lib/opensearch/bulk";
 import { BulkBatcher } from "../../../lib/opensearch/bulk";
 import type { IndexResult, Rejection, RetryPolicy } from "../../../lib/opensearch/indexer";
-import { emptyIndexResult, indexItems } from "../../../lib/opensearch/indexer";
+import { emptyIndexResult } from "../../../lib/opensearch/indexer";
+import type { BulkTrace } from "../../../lib/opensearch/traced-indexer";
+import { tracedIndexItems } from "../../../lib/opensearch/traced-indexer";
 
 /** How {@link indexBatch} sends. */
 export interface BatchOptions {
   /** Bound of one `_bulk` body in bytes (a single larger item still gets a body of its own). */
   readonly maxBytes: number;
   readonly retry: RetryPolicy;
+  /** A "bulk" span per body under this parent. Default: none. */
+  readonly trace?: BulkTrace;
 }
 
 /**
@@ -33,7 +37,7 @@ export async function indexBatch<P>(
   const batcher = new BulkBatcher<P>(options.maxBytes);
   const send = async (batch: readonly BulkItem<P>[]): Promise<void> => {
     const before = result.rejected.length;
-    await indexItems(sink, batch, options.retry, result);
+    await tracedIndexItems(options.trace, sink, batch, options.retry, result);
     for (const rejection of result.rejected.slice(before)) await onRejected(rejection);
   };
   for (const item of items) {
