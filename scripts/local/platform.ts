@@ -43,7 +43,7 @@ import { SERVICE_NAME as TRANSFORMER_SERVICE } from "../../apps/access-log-trans
 import { SERVICE_NAME as CLOUDTRAIL_SERVICE } from "../../apps/cloudtrail-indexer/src/handler";
 import { SERVICE_NAME as LOG_INDEXER_SERVICE } from "../../apps/log-indexer/src/handler";
 import { tracingConfigFromEnv } from "../../apps/lib/tracing/config";
-import { startTracing } from "../../apps/lib/tracing/provider";
+import { startTracing } from "../../apps/lib/tracing/start";
 import type { Tracing } from "../../apps/lib/tracing/tracing";
 import { startFauxqs } from "./fauxqs";
 import type { KinesisEventSource } from "./kinesis-event-source";

@@ -22,7 +22,7 @@ import pino from "pino";
 import { tracingConfigFromEnv } from "../../lib/tracing/config";
 import { traceInvocation } from "../../lib/tracing/lambda";
 import { traceLogFields } from "../../lib/tracing/log-fields";
-import { startTracing } from "../../lib/tracing/provider";
+import { startTracing } from "../../lib/tracing/start";
 import type { Tracing } from "../../lib/tracing/tracing";
 import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import { DEFAULT_ACCESS_PREFIX, DEFAULT_ERROR_PREFIX, shardIdOf } from "./keys";

@@ -26,7 +26,7 @@ import { tracedIndexItems } from "../../lib/opensearch/traced-indexer";
 import { tracingConfigFromEnv } from "../../lib/tracing/config";
 import { traceInvocation } from "../../lib/tracing/lambda";
 import { traceLogFields } from "../../lib/tracing/log-fields";
-import { startTracing } from "../../lib/tracing/provider";
+import { startTracing } from "../../lib/tracing/start";
 import type { Tracing } from "../../lib/tracing/tracing";
 import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import {

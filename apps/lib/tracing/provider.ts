@@ -25,14 +25,14 @@ import { AWSXRayIdGenerator } from "@opentelemetry/id-generator-aws-xray";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
-import type { SamplerName, TracingConfig, TracingOn } from "./config";
+import type { SamplerName, TracingOn } from "./config";
 import type { Tracing } from "./tracing";
-import { NOOP_TRACING, runInSpan } from "./tracing";
+import { runInSpan } from "./tracing";
 
 /** Instrumentation scope of every span (the apps' own code, not a library's). */
 export const TRACER_NAME = "log-platform";
 
-/** Options of {@link startTracing}. */
+/** Options of `startTracing` (start.ts). */
 export interface TracingOptions {
   /** Replaces the OTLP exporter (tests). */
   readonly exporter?: SpanExporter;
@@ -45,9 +45,8 @@ export interface TracingOptions {
 /** `ExportResultCode.SUCCESS` of @opentelemetry/core (not imported: the SDK's own dependency, not ours). */
 const EXPORT_SUCCESS = 0;
 
-/** The tracing of `config`: {@link NOOP_TRACING} when it is off (no provider, no exporter, no timer). */
-export function startTracing(config: TracingConfig, options: TracingOptions = {}): Tracing {
-  if (!config.enabled) return NOOP_TRACING;
+/** The SDK-backed tracing of `config` (loaded only when tracing is on: see start.ts). */
+export function sdkTracing(config: TracingOn, options: TracingOptions = {}): Tracing {
   const exporter = reporting(
     options.exporter ??
       new OTLPTraceExporter({ url: config.endpoint, timeoutMillis: config.exportTimeoutMs }),

@@ -35,7 +35,7 @@ import { IndexingRefusedError, RetriesExhaustedError } from "../../lib/opensearc
 import { tracingConfigFromEnv } from "../../lib/tracing/config";
 import { traceInvocation } from "../../lib/tracing/lambda";
 import { traceLogFields } from "../../lib/tracing/log-fields";
-import { startTracing } from "../../lib/tracing/provider";
+import { startTracing } from "../../lib/tracing/start";
 import type { Tracing } from "../../lib/tracing/tracing";
 import { NOOP_TRACING, markError } from "../../lib/tracing/tracing";
 import type { CommonConfig, FailedEntry, Logger, ObjectWriter, SearchFigures } from "./common";

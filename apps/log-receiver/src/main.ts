@@ -3,7 +3,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import https from "node:https";
 import pino from "pino";
 import { tracingConfigFromEnv } from "../../lib/tracing/config";
-import { startTracing } from "../../lib/tracing/provider";
+import { startTracing } from "../../lib/tracing/start";
 import type { ReceiverConfig } from "./config";
 import { parseReceiverEnv } from "./config";
 import { startReceiver } from "./server";

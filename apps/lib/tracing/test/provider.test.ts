@@ -7,7 +7,7 @@ import type { TracingOn } from "../config";
 import { tracingConfigFromEnv } from "../config";
 import { lambdaParent, traceInvocation } from "../lambda";
 import { traceLogFields, xrayTraceId } from "../log-fields";
-import { startTracing } from "../provider";
+import { startTracing } from "../start";
 import { testTracingConfig } from "./support";
 import { markError, NOOP_SPAN, NOOP_TRACING } from "../tracing";
 

@@ -1,8 +1,8 @@
 /** Tracing for tests: everything sampled, sent to a local OTLP stand-in. */
 import type { OtlpStandIn } from "../../../../scripts/local/otlp-stand-in";
 import type { TracingOn } from "../config";
-import type { TracingOptions } from "../provider";
-import { startTracing } from "../provider";
+import type { TracingOptions } from "../start";
+import { startTracing } from "../start";
 import type { Tracing } from "../tracing";
 
 /** The config of {@link testTracing}. */
