@@ -5,8 +5,14 @@ import { startOtlpStandIn } from "../../../scripts/local/otlp-stand-in";
 import { FakeOpenSearch } from "../../cloudtrail-indexer/test/fake-opensearch";
 import { testTracing } from "../../lib/tracing/test/support";
 import type { Tracing } from "../../lib/tracing/tracing";
+import { retryPolicy } from "../src/common";
+import { createFindingsHandler } from "../src/findings/handler";
+import { DEFAULT_FLOW_LOG_FORMAT, parseLogFormat } from "../src/flow-logs/format";
+import { createFlowLogHandler } from "../src/flow-logs/handler";
 import { createHandler } from "../src/handler";
 import { FakeWriter } from "./common/fake-writer";
+import { guardDutyEvent } from "./findings/fixtures";
+import { ACCEPT_LINE, REJECT_LINE, dataMessage, subscriptionEvent } from "./flow-logs/fixtures";
 
 const NO_SLEEP = { sleep: () => Promise.resolve(), random: () => 0, maxAttempts: 3 };
 
@@ -89,5 +95,63 @@ describe("apps/log-indexer tracing (spans through the local OTLP stand-in)", () 
     const batch = standIn.spans.find((s) => s.name === "index batch");
     assert.equal(batch?.status.code, "ERROR");
     assert.equal(batch?.attributes["kinesis.failed_shards"], 1);
+  });
+
+  it("flow logs: flow log batch → bulk; an outage makes both ERROR and the handler throw", async () => {
+    const options = {
+      writer: new FakeWriter(),
+      archiveBucket: "archive",
+      failedPrefix: "vpcflow-failed/",
+      format: parseLogFormat(DEFAULT_FLOW_LOG_FORMAT),
+      retry: retryPolicy(NO_SLEEP),
+      bulkMaxBytes: 64 * 1024,
+      tracing,
+    };
+    const event = subscriptionEvent(dataMessage([ACCEPT_LINE, REJECT_LINE]));
+    await createFlowLogHandler({ ...options, sink: new FakeOpenSearch().sink() })(event);
+    const ok = standIn.spans.find((s) => s.name === "flow log batch");
+    assert.equal(ok?.attributes["cloudwatch.log_events"], 2);
+    assert.equal(standIn.spans.find((s) => s.name === "bulk")?.parentSpanId, ok?.spanId);
+    standIn.clear();
+    await assert.rejects(
+      createFlowLogHandler({ ...options, sink: new FakeOpenSearch({ outage: 503 }).sink() })(event),
+    );
+    assert.deepEqual(standIn.spans.map((s) => [s.name, s.status.code]).sort(), [
+      ["bulk", "ERROR"],
+      ["flow log batch", "ERROR"],
+    ]);
+  });
+
+  it("findings: findings batch → bulk, with the indexed count", async () => {
+    const handler = createFindingsHandler({
+      writer: new FakeWriter(),
+      sink: new FakeOpenSearch().sink(),
+      archiveBucket: "archive",
+      failedPrefix: "findings-failed/",
+      retry: retryPolicy(NO_SLEEP),
+      bulkMaxBytes: 1024 * 1024,
+      tracing,
+    });
+    const record = {
+      messageId: "m1",
+      receiptHandle: "h",
+      body: JSON.stringify(guardDutyEvent()),
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "1764842400000",
+        SenderId: "s",
+        ApproximateFirstReceiveTimestamp: "1764842400000",
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:111122223333:findings",
+      awsRegion: "us-east-1",
+    };
+    assert.deepEqual(await handler({ Records: [record] }), { batchItemFailures: [] });
+    const batch = standIn.spans.find((s) => s.name === "findings batch");
+    assert.equal(batch?.attributes["findings.indexed"], 1);
+    assert.equal(batch?.status.code, "UNSET");
+    assert.equal(standIn.spans.find((s) => s.name === "bulk")?.parentSpanId, batch?.spanId);
   });
 });

@@ -17,6 +17,13 @@
  * only its message; a redelivered message is indexed again (harmless: same
  * ids, `index` op) and its alerts published again.
  */
+import type { Span } from "@opentelemetry/api";
+import { tracingConfigFromEnv } from "../../../lib/tracing/config";
+import { traceInvocation } from "../../../lib/tracing/lambda";
+import { traceLogFields } from "../../../lib/tracing/log-fields";
+import { startTracing } from "../../../lib/tracing/start";
+import type { Tracing } from "../../../lib/tracing/tracing";
+import { NOOP_TRACING, markError } from "../../../lib/tracing/tracing";
 import type { PublishCommandInput } from "@aws-sdk/client-sns";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -53,7 +60,8 @@ export const DEFAULT_FINDINGS_FAILED_PREFIX = "findings-failed/";
 export const DEFAULT_FINDINGS_RETENTION_DAYS = 30;
 /** Default of `ALERT_SEVERITY`. */
 export const DEFAULT_ALERT_SEVERITY: SeverityLabel = "HIGH";
-const SERVICE_NAME = "log-indexer-findings";
+/** `service.name` of the spans unless `OTEL_SERVICE_NAME` says otherwise (also the metrics' default). */
+export const SERVICE_NAME = "log-indexer-findings";
 
 /** The part of an SNS client the handler uses (an `SNSClient` fits). */
 export interface AlertPublisher {
@@ -87,6 +95,8 @@ export interface FindingsHandlerOptions {
   readonly alerts?: AlertOptions;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink<SearchFigures>;
+  /** Spans per invocation ("findings batch" → "bulk"), flushed before the handler returns. Default: off. */
+  readonly tracing?: Tracing;
 }
 
 /** The handler: the messages to redeliver. */
@@ -137,6 +147,7 @@ interface MessageOutcome {
 export function createFindingsHandler(options: FindingsHandlerOptions): FindingsHandler {
   const logger = options.logger ?? SILENT;
   const batchOptions = { maxBytes: options.bulkMaxBytes, retry: options.retry };
+  const tracing = options.tracing ?? NOOP_TRACING;
 
   async function publishAlerts(items: readonly { payload: FindingPayload }[]): Promise<number> {
     const alerts = options.alerts;
@@ -163,7 +174,7 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
     return published;
   }
 
-  async function processMessage(record: SQSRecord): Promise<MessageOutcome> {
+  async function processMessage(record: SQSRecord, span: Span): Promise<MessageOutcome> {
     const messageId = record.messageId;
     const { items, unindexable } = eventItems(record.body, messageId);
     const failed = new FailedObject(
@@ -188,7 +199,12 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
       let indexed = 0;
       if (items.length > 0) {
         await options.bootstrap?.();
-        const result = await indexBatch(options.sink, items, batchOptions, onRejected);
+        const result = await indexBatch(
+          options.sink,
+          items,
+          tracing.enabled ? { ...batchOptions, trace: { tracing, parent: span } } : batchOptions,
+          onRejected,
+        );
         indexed = result.indexed + result.duplicates;
       }
       const key = await failed.put();
@@ -199,7 +215,7 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
       // The message comes again; its failed object is rebuilt then.
       failed.discard();
       logger.error(
-        { messageId, findings: items.length, error: errorText(error) },
+        { ...traceLogFields(span), messageId, findings: items.length, error: errorText(error) },
         "message failed; left for a retry",
       );
       return {
@@ -212,7 +228,15 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
     }
   }
 
-  return async (event) => {
+  return (event) =>
+    traceInvocation(
+      tracing,
+      "findings batch",
+      { "messaging.batch.message_count": event.Records.length },
+      (span) => handleBatch(event, span),
+    );
+
+  async function handleBatch(event: SQSEvent, span: Span): Promise<SQSBatchResponse> {
     const batchItemFailures: { itemIdentifier: string }[] = [];
     let indexed = 0;
     let failedRecords = 0;
@@ -226,7 +250,7 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
         batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
-      const outcome = await processMessage(record);
+      const outcome = await processMessage(record, span);
       indexed += outcome.indexed;
       failedRecords += outcome.failedRecords;
       alerts += outcome.alerts;
@@ -234,10 +258,20 @@ export function createFindingsHandler(options: FindingsHandlerOptions): Findings
       unavailable = outcome.unavailable === true;
     }
     const figures: SearchFigures = { indexed, failedRecords, retriedItems: batchItemFailures.length };
-    logger.info({ messages: event.Records.length, ...figures, alerts }, "findings batch done");
+    logger.info(
+      { ...traceLogFields(span), messages: event.Records.length, ...figures, alerts },
+      "findings batch done",
+    );
     options.metrics?.(figures);
+    span.setAttributes({
+      "findings.indexed": indexed,
+      "findings.failed_records": failedRecords,
+      "findings.alerts": alerts,
+    });
+    if (batchItemFailures.length > 0)
+      markError(span, `${batchItemFailures.length} message(s) left for a retry`);
     return { batchItemFailures };
-  };
+  }
 }
 
 /** The handler's own settings from the environment. */
@@ -315,6 +349,9 @@ export function findingsHandlerFromEnv(env: NodeJS.ProcessEnv): FindingsHandler 
         }),
     logger,
     metrics: searchMetricsSink(config.serviceName),
+    tracing: startTracing(tracingConfigFromEnv(env, SERVICE_NAME), {
+      onExportError: (error) => logger.warn({ error: errorText(error) }, "spans not exported"),
+    }),
   });
 }
 

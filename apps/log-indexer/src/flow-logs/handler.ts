@@ -11,6 +11,13 @@
  * bootstrap or S3 failures) throws, so Lambda's asynchronous retries and the
  * function's on-failure destination take over.
  */
+import type { Span } from "@opentelemetry/api";
+import { tracingConfigFromEnv } from "../../../lib/tracing/config";
+import { traceInvocation } from "../../../lib/tracing/lambda";
+import { traceLogFields } from "../../../lib/tracing/log-fields";
+import { startTracing } from "../../../lib/tracing/start";
+import type { Tracing } from "../../../lib/tracing/tracing";
+import { NOOP_TRACING } from "../../../lib/tracing/tracing";
 import { createHash } from "node:crypto";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { CloudWatchLogsEvent } from "aws-lambda";
@@ -42,7 +49,8 @@ import { DEFAULT_FLOW_LOG_FORMAT, FlowLogFormatError, parseLogFormat } from "./f
 export const DEFAULT_VPCFLOW_FAILED_PREFIX = "vpcflow-failed/";
 /** Default of `RETENTION_DAYS`. */
 export const DEFAULT_VPCFLOW_RETENTION_DAYS = 14;
-const SERVICE_NAME = "log-indexer-flow-logs";
+/** `service.name` of the spans unless `OTEL_SERVICE_NAME` says otherwise (also the metrics' default). */
+export const SERVICE_NAME = "log-indexer-flow-logs";
 
 /** What {@link createFlowLogHandler} needs; everything with I/O is injectable. */
 export interface FlowLogHandlerOptions {
@@ -62,6 +70,8 @@ export interface FlowLogHandlerOptions {
   readonly bulkMaxBytes: number;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink<SearchFigures>;
+  /** Spans per invocation ("flow log batch" → "bulk"), flushed before the handler returns. Default: off. */
+  readonly tracing?: Tracing;
 }
 
 /** The handler: resolves when every record is indexed or kept in the failed prefix, throws for a retry. */
@@ -91,6 +101,7 @@ function batchTime(timestamp: number | undefined): Date {
 export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHandler {
   const logger = options.logger ?? SILENT;
   const batchOptions = { maxBytes: options.bulkMaxBytes, retry: options.retry };
+  const tracing = options.tracing ?? NOOP_TRACING;
 
   /** Keeps a payload that cannot be decoded (retrying will not change it) with the reason. */
   async function keepUndecodable(data: string, error: SubscriptionDecodeError): Promise<void> {
@@ -107,7 +118,10 @@ export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHan
     options.metrics?.({ indexed: 0, failedRecords: 1, retriedItems: 0 });
   }
 
-  return async (event) => {
+  return (event) => traceInvocation(tracing, "flow log batch", {}, (span) => handleEvent(event, span));
+
+  async function handleEvent(event: CloudWatchLogsEvent, span: Span): Promise<void> {
+    const trace = traceLogFields(span);
     const data = event.awslogs?.data ?? "";
     let payload: SubscriptionPayload;
     try {
@@ -118,11 +132,18 @@ export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHan
       return;
     }
     if (payload.messageType !== "DATA_MESSAGE") {
-      logger.info({ logGroup: payload.logGroup, messageType: payload.messageType }, "nothing to index");
+      logger.info(
+        { ...trace, logGroup: payload.logGroup, messageType: payload.messageType },
+        "nothing to index",
+      );
       return;
     }
 
     const { items, unparseable } = flowLogItems(payload, options.format);
+    span.setAttributes({
+      "cloudwatch.log_group": payload.logGroup,
+      "cloudwatch.log_events": payload.logEvents.length,
+    });
     const first = payload.logEvents[0];
     const failed = new FailedObject(
       options.writer,
@@ -145,12 +166,17 @@ export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHan
     let result: IndexResult<FlowLinePayload>;
     try {
       if (items.length > 0) await options.bootstrap?.();
-      result = await indexBatch(options.sink, items, batchOptions, onRejected);
+      result = await indexBatch(
+        options.sink,
+        items,
+        tracing.enabled ? { ...batchOptions, trace: { tracing, parent: span } } : batchOptions,
+        onRejected,
+      );
     } catch (error) {
       // The whole event comes again; its failed object is rebuilt then.
       failed.discard();
       logger.error(
-        { logGroup: payload.logGroup, events: payload.logEvents.length, error: errorText(error) },
+        { ...trace, logGroup: payload.logGroup, events: payload.logEvents.length, error: errorText(error) },
         "flow log batch failed; left for a retry",
       );
       options.metrics?.({ indexed: 0, failedRecords: 0, retriedItems: payload.logEvents.length });
@@ -164,6 +190,7 @@ export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHan
     };
     logger.info(
       {
+        ...trace,
         logGroup: payload.logGroup,
         logStream: payload.logStream,
         events: payload.logEvents.length,
@@ -176,7 +203,7 @@ export function createFlowLogHandler(options: FlowLogHandlerOptions): FlowLogHan
       "flow log batch done",
     );
     options.metrics?.(figures);
-  };
+  }
 }
 
 /** The handler's settings from the environment (see the README's "Search every log" section). */
@@ -230,6 +257,9 @@ export function flowLogHandlerFromEnv(env: NodeJS.ProcessEnv): FlowLogHandler {
     bulkMaxBytes: config.bulkMaxBytes,
     logger,
     metrics: searchMetricsSink(config.serviceName),
+    tracing: startTracing(tracingConfigFromEnv(env, SERVICE_NAME), {
+      onExportError: (error) => logger.warn({ error: errorText(error) }, "spans not exported"),
+    }),
   });
 }
 
