@@ -189,3 +189,18 @@ describe("tracing in the program (mocks, real Pulumi.<stack>.yaml)", function ()
     });
   }
 });
+
+describe("service names: each app's default is the name the stack gives it", () => {
+  it("so spans from `npm start` and from AWS land under the names the Traces dashboard queries", async () => {
+    const { TRACED_SERVICES } = await import("../../components/lib/tracing");
+    const defaults = {
+      receiver: (await import("../../apps/log-receiver/src/main")).SERVICE_NAME,
+      accessLogTransformer: (await import("../../apps/access-log-transformer/src/handler")).SERVICE_NAME,
+      cloudTrailIndexer: (await import("../../apps/cloudtrail-indexer/src/handler")).SERVICE_NAME,
+      logsIndexer: (await import("../../apps/log-indexer/src/handler")).SERVICE_NAME,
+      flowLogsIndexer: (await import("../../apps/log-indexer/src/flow-logs/handler")).SERVICE_NAME,
+      findingsIndexer: (await import("../../apps/log-indexer/src/findings/handler")).SERVICE_NAME,
+    };
+    assert.deepEqual(defaults, TRACED_SERVICES);
+  });
+});

@@ -100,7 +100,7 @@ export interface LogHandlerOptions {
 }
 
 /** `service.name` of the log indexer's spans unless `OTEL_SERVICE_NAME` says otherwise. */
-export const SERVICE_NAME = "log-indexer";
+export const SERVICE_NAME = "log-indexer-logs";
 
 /** What happened to one shard's records in one invocation. */
 interface ShardOutcome {

@@ -95,7 +95,7 @@ describe("local platform traces: one request → receiver, transformer and log i
 
     const index = spans.find((s) => s.name === "index batch" && s.attributes["kinesis.records"] === 1);
     assert.ok(index, standIn.tree());
-    assert.equal(index.service, "log-indexer");
+    assert.equal(index.service, "log-indexer-logs");
     assert.deepEqual(childNames(spans, index), ["bulk"]);
     assert.match(standIn.summary(), /log-receiver \d+/);
     assert.ok(

@@ -50,7 +50,7 @@ export const DEFAULT_VPCFLOW_FAILED_PREFIX = "vpcflow-failed/";
 /** Default of `RETENTION_DAYS`. */
 export const DEFAULT_VPCFLOW_RETENTION_DAYS = 14;
 /** `service.name` of the spans unless `OTEL_SERVICE_NAME` says otherwise (also the metrics' default). */
-export const SERVICE_NAME = "log-indexer-flow-logs";
+export const SERVICE_NAME = "log-indexer-flow";
 
 /** What {@link createFlowLogHandler} needs; everything with I/O is injectable. */
 export interface FlowLogHandlerOptions {
