@@ -75,16 +75,17 @@ export function prepareRecord(record: RawCloudTrailRecord, prefix: string): Bulk
     }
     return prepared;
   }
-  const timestamp = `{"@timestamp":${JSON.stringify(time)}`;
-  const document = `${timestamp},${record.json.slice(1)}`;
-  const documentBytes = Buffer.byteLength(timestamp) + 1 + record.bytes - 1;
+  const timestamp = `{"@timestamp":${JSON.stringify(time)},`;
+  const rest = record.json.slice(1);
+  const documentBytes = Buffer.byteLength(timestamp) + record.bytes - 1;
   const action = `${cached.actionStart}${JSON.stringify(record.eventID)}}}`;
   return {
     id: record.eventID,
     index: cached.index,
     op: "create",
     action,
-    document,
+    document: timestamp + rest,
+    documentParts: [timestamp, rest],
     bytes: Buffer.byteLength(action) + documentBytes + 2,
     payload: record,
     day: cached.day,
@@ -134,13 +135,14 @@ export function prepareRecordReference(record: RawCloudTrailRecord, prefix: stri
   if (day === undefined) {
     return { reason: `eventTime is not an ISO-8601 time: ${JSON.stringify(record.eventTime)}`, record };
   }
-  const timestamp = `{"@timestamp":${JSON.stringify(record.eventTime)}`;
   // An object element always has at least `eventID`, so `{` is followed by a key and needs a comma.
-  const document = `${timestamp},${record.json.slice(1)}`;
+  const timestamp = `{"@timestamp":${JSON.stringify(record.eventTime)},`;
+  const rest = record.json.slice(1);
   // The record's size is known from the scanner: no second pass over large events.
-  const documentBytes = Buffer.byteLength(timestamp) + 1 + record.bytes - 1;
+  const documentBytes = Buffer.byteLength(timestamp) + record.bytes - 1;
   return {
-    ...bulkItem("create", indexName(prefix, day), record.eventID, document, record, documentBytes),
+    ...bulkItem("create", indexName(prefix, day), record.eventID, timestamp + rest, record, documentBytes),
+    documentParts: [timestamp, rest],
     day,
   };
 }

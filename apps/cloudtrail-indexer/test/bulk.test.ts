@@ -84,6 +84,9 @@ describe("apps/cloudtrail-indexer bulk", () => {
         const prepared = item({ eventID: id, eventTime: "2024-03-01T00:00:00Z", text });
         assert.equal(prepared.bytes, Buffer.byteLength(`${prepared.action}\n${prepared.document}\n`));
         assert.equal((JSON.parse(prepared.action) as { create: { _id: string } }).create._id, id);
+        // The body is written from the parts: they must be the document, byte for byte.
+        assert.equal(prepared.documentParts?.join(""), prepared.document);
+        assert.equal(bulkBody([prepared]).toString("utf8"), `${prepared.action}\n${prepared.document}\n`);
       }),
     );
   });

@@ -62,6 +62,20 @@ describe("apps/lib/opensearch bulk", () => {
     );
   });
 
+  it("writes a document given as parts exactly as the document itself (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme" }), { minLength: 1, maxLength: 4 }), (texts) => {
+        const parts = texts.map((text, i) =>
+          i === 0 ? `{"a":${JSON.stringify(text)}` : `,"${i}":${JSON.stringify(text)}`,
+        );
+        parts.push("}");
+        const whole = bulkItem("create", "i", "x", parts.join(""), null);
+        const split = { ...whole, documentParts: parts };
+        assert.deepEqual(bulkBody([split, whole]), bulkBody([whole, whole]));
+      }),
+    );
+  });
+
   it("keeps each item's payload through batching", () => {
     const batcher = new BulkBatcher<{ line: number }>(60);
     const items = [0, 1, 2].map((line) =>
