@@ -13,24 +13,11 @@ import * as assert from "node:assert/strict";
 
 import { parse as parseYaml } from "yaml";
 
-import { runUnderMocks } from "../lib/mocks";
-import { offlineStackConfig } from "../lib/stack-config";
+import { runPlatform } from "../lib/platform-run";
 import { decide, RecordedProgram } from "./recorded-policies";
 
 async function programOf(stack: string, tracing?: object): Promise<RecordedProgram> {
-  const config = offlineStackConfig(stack);
-  const run = await runUnderMocks(
-    stack,
-    tracing === undefined
-      ? config
-      : { ...config, config: { ...config.config, "log-platform:tracing": JSON.stringify(tracing) } },
-    async () => {
-      const { buildPlatform } = await import("../../stacks/platform");
-      const { loadSettings } = await import("../../stacks/settings");
-      buildPlatform(loadSettings());
-      return {};
-    },
-  );
+  const run = await runPlatform(stack, tracing === undefined ? {} : { tracing });
   return new RecordedProgram(run.resources);
 }
 

@@ -6,25 +6,17 @@
 import * as assert from "node:assert/strict";
 
 import type { ProgramRun } from "../lib/mocks";
-import { containsSecret, resourceNamed, runUnderMocks, valueOf } from "../lib/mocks";
-import type { OfflineStackConfig } from "../lib/stack-config";
-import { offlineStackConfig } from "../lib/stack-config";
+import { containsSecret, resourceNamed, valueOf } from "../lib/mocks";
+import { runPlatform } from "../lib/platform-run";
 
 const BUDGET = "aws:budgets/budget:Budget";
 
 type Run = ProgramRun<{ alertTopicArn: string }>;
 
-async function runStack(stack: string, budgets?: Record<string, unknown>): Promise<Run> {
-  const base: OfflineStackConfig = offlineStackConfig(stack);
-  const config =
-    budgets === undefined
-      ? base
-      : { ...base, config: { ...base.config, "log-platform:budgets": JSON.stringify(budgets) } };
-  return runUnderMocks(stack, config, async () => {
-    const { buildPlatform } = await import("../../stacks/platform");
-    const { loadSettings } = await import("../../stacks/settings");
-    return { alertTopicArn: await valueOf(buildPlatform(loadSettings()).alertTopicArn) };
-  });
+function runStack(stack: string, budgets?: Record<string, unknown>): Promise<Run> {
+  return runPlatform(stack, budgets === undefined ? {} : { budgets }, async (platform) => ({
+    alertTopicArn: await valueOf(platform.alertTopicArn),
+  }));
 }
 
 function notifications(topicArn: string, thresholds: number[], emails?: string[]) {

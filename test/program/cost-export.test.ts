@@ -10,34 +10,16 @@ import * as assert from "node:assert/strict";
 
 import { costColumns, costExportQuery } from "../../components/cost-export";
 import type { PolicyJson, ProgramRun, RecordedResource } from "../lib/mocks";
-import { MOCK_ACCOUNT, MOCK_REGION, parseJsonInput, resourceNamed, runUnderMocks } from "../lib/mocks";
-import { offlineStackConfig } from "../lib/stack-config";
+import { MOCK_ACCOUNT, MOCK_REGION, parseJsonInput, resourceNamed } from "../lib/mocks";
+import { runPlatform } from "../lib/platform-run";
 
 const EXPORT = "aws:bcmdata/export:Export";
 const TABLE = "aws:glue/catalogTable:CatalogTable";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const KEY = "aws:kms/key:Key";
 
-async function runStack(
-  stack: string,
-  overrides: Record<string, unknown> = {},
-): Promise<ProgramRun<unknown>> {
-  const base = offlineStackConfig(stack);
-  const config = {
-    ...base,
-    config: {
-      ...base.config,
-      ...Object.fromEntries(
-        Object.entries(overrides).map(([k, v]) => [`log-platform:${k}`, JSON.stringify(v)]),
-      ),
-    },
-  };
-  return runUnderMocks(stack, config, async () => {
-    const { buildPlatform } = await import("../../stacks/platform");
-    const { loadSettings } = await import("../../stacks/settings");
-    buildPlatform(loadSettings());
-  });
-}
+const runStack = (stack: string, overrides: Record<string, unknown> = {}): Promise<ProgramRun<unknown>> =>
+  runPlatform(stack, overrides);
 
 const statements = (r: RecordedResource & { props: Record<string, unknown> }) =>
   parseJsonInput<PolicyJson>(r.props.policy).Statement;

@@ -10,24 +10,11 @@ import { parse } from "yaml";
 
 import { ADOT_COLLECTOR_LAYER } from "../../components/lib/adot-lambda-layer";
 import type { RecordedResource } from "../lib/mocks";
-import { parseJsonInput, resourceNamed, runUnderMocks } from "../lib/mocks";
-import { offlineStackConfig } from "../lib/stack-config";
+import { parseJsonInput, resourceNamed } from "../lib/mocks";
+import { runPlatform } from "../lib/platform-run";
 
 async function resourcesOf(stack: string, tracing?: object): Promise<readonly RecordedResource[]> {
-  const config = offlineStackConfig(stack);
-  const run = await runUnderMocks(
-    stack,
-    tracing === undefined
-      ? config
-      : { ...config, config: { ...config.config, "log-platform:tracing": JSON.stringify(tracing) } },
-    async () => {
-      const { buildPlatform } = await import("../../stacks/platform");
-      const { loadSettings } = await import("../../stacks/settings");
-      buildPlatform(loadSettings());
-      return {};
-    },
-  );
-  return run.resources;
+  return (await runPlatform(stack, tracing === undefined ? {} : { tracing })).resources;
 }
 
 const FUNCTION = "aws:lambda/function:Function";
