@@ -172,7 +172,7 @@ function writePlainString(dst: Buffer, o: number, src: Uint8Array, start: number
   if (start < 0) return writeBytes(dst, o, NULL);
   dst[o++] = QUOTE;
   if (end - start >= NATIVE_COPY_MIN) {
-    dst.set(src.subarray(start, end), o);
+    dst.set(new Uint8Array(src.buffer, src.byteOffset + start, end - start), o);
     o += end - start;
   } else {
     for (let i = start; i < end; i++) dst[o++] = src[i] as number;

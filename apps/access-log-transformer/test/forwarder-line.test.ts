@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { forwarderLine } from "../src/forwarder-line";
-import { decodeRecordData, decodeRecordDataReference, type DecodedLine, lineText } from "../src/records";
+import {
+  decodeRecordData,
+  decodeRecordDataReference,
+  type DecodedLine,
+  lineText,
+  soleForwarderLine,
+} from "../src/records";
 
 const LINE = '203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] "GET /a?b=\\x22c HTTP/1.1" 200 1 "-" "curl/8.4.0"';
 
@@ -112,6 +118,50 @@ const recordData = fc
 describe("forwarder-line fast path", () => {
   it("decodes fluentd and fluent-bit records as the reference does (any text, escapes, unicode, CR/LF)", () => {
     fc.assert(fc.property(recordData, assertSameAsReference), { numRuns: 5000 });
+  });
+
+  it("answers for a whole record only with what the reference gives: its one line, index 0, no id or error", () => {
+    const junk = fc.uint8Array({ maxLength: 6 }).map((bytes) => Buffer.from(bytes));
+    let answered = 0;
+    fc.assert(
+      fc.property(recordData, junk, junk, (data, before, after) => {
+        // The record sits inside a larger buffer, as in the batch's one decoded buffer.
+        const batch = Buffer.concat([before, data, after]);
+        const sole = soleForwarderLine(batch, before.length, before.length + data.length);
+        const reference = decodeRecordDataReference(data, 0).map(plain);
+        if (sole === undefined) return;
+        answered++;
+        assert.deepEqual(
+          reference,
+          [plain({ bytes: sole.bytes, start: sole.start, end: sole.end, recordIndex: 0, lineIndex: 0 })],
+          data.toString("utf8"),
+        );
+      }),
+      { numRuns: 5000 },
+    );
+    assert.ok(answered > 500, `the fast path answered for only ${answered} of 5000 records`);
+  });
+
+  it("takes whole fluentd and fluent-bit records, with or without their newline, and declines a second line", () => {
+    const forms = [
+      `${JSON.stringify({ log: LINE })}\n`,
+      `${JSON.stringify({ log: LINE })}\r\n`,
+      JSON.stringify({ log: LINE }),
+      JSON.stringify({ log: `${LINE}\n`, stream: "stdout", time: "2024-03-10T06:00:00.123456789Z" }),
+    ];
+    for (const form of forms) {
+      const data = Buffer.from(form);
+      const sole = soleForwarderLine(data, 0, data.length);
+      assert.equal(sole?.bytes.toString("utf8", sole.start, sole.end), LINE, form);
+    }
+    for (const twoLines of [
+      `${JSON.stringify({ log: LINE })}\n${JSON.stringify({ log: LINE })}`,
+      `${JSON.stringify({ log: LINE })}\n \n`,
+      `{"log":"a"\n}`,
+    ]) {
+      const data = Buffer.from(twoLines);
+      assert.equal(soleForwarderLine(data, 0, data.length), undefined, twoLines);
+    }
   });
 
   it("decodes every byte mutation of a fluent-bit record as the reference does", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { parseAccessLogLine } from "../src/parse";
 import { transformShardBatch } from "../src/transform";
-import { kinesisRecord } from "./helpers";
+import { combinedLine, kinesisRecord } from "./helpers";
 
 const SHARD = "shardId-000000000002";
 const PREFIXES = { accessPrefix: "access/", errorPrefix: "access-errors/" };
@@ -124,6 +125,53 @@ describe("transformShardBatch", () => {
       [everything.parsedLines, everything.rejectedLines, everything.skippedLines],
       [2, 1, 0],
       "without a source list every line is taken for an access log",
+    );
+  });
+
+  it("gives for one-line fluentd / fluent-bit records exactly what it gives for the same lines sent raw", () => {
+    // Forwarder records take the per-record fast path (soleForwarderLine),
+    // raw text records the line-by-line decoding: the outputs must be equal.
+    const line = fc
+      .oneof(
+        combinedLine.map((generated) => generated.line),
+        fc.string({ unit: "grapheme", maxLength: 30 }),
+        fc.constant('203.0.113.9 - - [10/Mar/2024:07:00:00 +0100] "GET /\\"x HTTP/1.1" 200 1 "-" "é"'),
+      )
+      .filter((text) => text.trim() !== "" && !/[\r\n]/.test(text) && !text.startsWith("{"));
+    const form = fc.constantFrom("fluentd", "fluent-bit", "fluentd without newline");
+    const forwarded = (text: string, kind: string): string =>
+      kind === "fluentd"
+        ? `${JSON.stringify({ log: text })}\n`
+        : kind === "fluent-bit"
+          ? JSON.stringify({ log: `${text}\n`, stream: "stdout", time: "2024-03-10T06:00:00.123456789Z" })
+          : JSON.stringify({ log: text });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(line, form), { minLength: 1, maxLength: 12 }), (lines) => {
+        const records = (data: (text: string, kind: string) => string) =>
+          lines.map(([text, kind], i) =>
+            kinesisRecord({
+              shardId: SHARD,
+              sequenceNumber: String(1000 + i),
+              data: data(text, kind),
+              arrival: 1_710_050_000 + i * 700,
+            }),
+          );
+        const summary = (output: ReturnType<typeof transformShardBatch>) => ({
+          ...output,
+          objects: output.objects.map((o) => [o.key, o.body.toString("utf8"), o.lines]),
+        });
+        assert.deepEqual(
+          summary(transformShardBatch(SHARD, records(forwarded), PREFIXES)),
+          summary(
+            transformShardBatch(
+              SHARD,
+              records((text) => text),
+              PREFIXES,
+            ),
+          ),
+        );
+      }),
+      { numRuns: 500 },
     );
   });
 
