@@ -3,6 +3,7 @@
  * daily index name, the action/document line pair of one document,
  * byte-bounded bodies, and the per-item reading of a bulk response.
  */
+import type { PairWriter, WrittenPair } from "./pair-writer";
 
 /** Default upper bound of one `_bulk` request body (OpenSearch's smallest HTTP limit is 10 MiB). */
 export const DEFAULT_BULK_MAX_BYTES = 5 * 1024 * 1024;
@@ -110,8 +111,11 @@ const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** `{"<op>":{"_index":<index>,"_id":` per op and index (a batch has a handful of indices). */
 const actionStarts = new Map<string, { readonly text: string; readonly ascii: boolean }>();
+/** The last one asked for: consecutive items nearly always share op and index (no key to build). */
+let lastStart = { op: "", index: "", start: { text: "", ascii: true } };
 
 function actionStart(op: BulkOp, index: string): { readonly text: string; readonly ascii: boolean } {
+  if (op === lastStart.op && index === lastStart.index) return lastStart.start;
   const key = `${op} ${index}`;
   let start = actionStarts.get(key);
   if (start === undefined) {
@@ -120,7 +124,51 @@ function actionStart(op: BulkOp, index: string): { readonly text: string; readon
     start = { text, ascii: Buffer.byteLength(text) === text.length };
     actionStarts.set(key, start);
   }
+  lastStart = { op, index, start };
   return start;
+}
+
+/** Writes the action line of a `create`/`index` of `id` into `writer` (see pair-writer.ts). */
+export function writeAction(writer: PairWriter, op: BulkOp, index: string, id: string): void {
+  const start = actionStart(op, index);
+  if (start.ascii) writer.ascii(start.text);
+  else writer.utf8(start.text);
+  if (PLAIN_ASCII.test(id)) {
+    writer.ascii('"');
+    writer.ascii(id);
+    writer.ascii('"}}');
+  } else {
+    writer.utf8(JSON.stringify(id));
+    writer.ascii("}}");
+  }
+  writer.endAction();
+}
+
+/**
+ * A bulk item whose pair is already UTF-8 bytes (written by a
+ * {@link PairWriter}): {@link bulkBody} copies them as they are. `action`
+ * and `document` are decoded when read (tests, diagnostics), not kept.
+ */
+export class BufferedBulkItem<P = unknown> implements BulkItem<P> {
+  readonly bytes: number;
+
+  constructor(
+    readonly op: BulkOp,
+    readonly index: string,
+    readonly id: string,
+    readonly pair: WrittenPair,
+    readonly payload: P,
+  ) {
+    this.bytes = pair.end - pair.start;
+  }
+
+  get action(): string {
+    return this.pair.buffer.toString("utf8", this.pair.start, this.pair.documentStart - 1);
+  }
+
+  get document(): string {
+    return this.pair.buffer.toString("utf8", this.pair.documentStart, this.pair.end - 1);
+  }
 }
 
 /**
@@ -138,7 +186,29 @@ export function bulkBody(items: readonly BulkItem[]): Buffer {
   for (const item of items) total += item.bytes;
   const body = Buffer.allocUnsafe(total + UTF8_MAX_CHAR_BYTES);
   let offset = 0;
+  // Buffered pairs written one after the other lie one after the other in their chunk:
+  // they are copied as one run (one call instead of one per item).
+  let run: Buffer | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  const flushRun = () => {
+    if (run !== undefined) offset += run.copy(body, offset, runStart, runEnd);
+    run = undefined;
+  };
   for (const item of items) {
+    if (item instanceof BufferedBulkItem) {
+      const { pair } = item;
+      if (pair.buffer === run && pair.start === runEnd) {
+        runEnd = pair.end;
+      } else {
+        flushRun();
+        run = pair.buffer;
+        runStart = pair.start;
+        runEnd = pair.end;
+      }
+      continue;
+    }
+    flushRun();
     const start = offset;
     offset += body.write(item.action, offset);
     body[offset++] = NEWLINE;
@@ -151,6 +221,7 @@ export function bulkBody(items: readonly BulkItem[]): Buffer {
       throw new Error(`bulk item ${item.index}/${item.id} says ${item.bytes} bytes but takes ${actual}`);
     }
   }
+  flushRun();
   return body.subarray(0, total);
 }
 

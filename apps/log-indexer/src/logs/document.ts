@@ -4,13 +4,23 @@
  * metadata, `message`, `level`, `host`, the flattened `fields` and their
  * overflow, `time_source`, `truncated` and `error`.
  *
- * The document is assembled as a string from pieces that are already JSON:
+ * The document is written as UTF-8 bytes, straight into the bulk pair
+ * (apps/lib/opensearch/pair-writer.ts), from pieces that are already JSON:
  * the message stays the escaped literal it arrived as (decoded only when it
- * must be cut), field values are slices of the line's JSON, and only short
- * derived strings go through `JSON.stringify`. That is what makes the indexer
- * faster than parsing and re-serializing every line.
+ * must be cut), the `fields` are the bytes fields.ts wrote from the line's
+ * own bytes, the envelope fields that the lines of one request share are
+ * encoded once, and only short derived strings go through `JSON.stringify`.
+ * That is what makes the indexer faster than parsing and re-serializing
+ * every line.
  */
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_KEY_LENGTH, flattenJson, type FlatFields } from "./fields";
+import {
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_KEY_LENGTH,
+  flattenJsonBytes,
+  type FieldLimits,
+  type FlatScan,
+} from "./fields";
+import type { PairWriter } from "../../../lib/opensearch/pair-writer";
 import type { LogLine } from "./lines";
 import { isoOf, textStart, valueTime } from "./time";
 
@@ -20,14 +30,6 @@ export interface DocumentLimits {
   readonly maxFields: number;
   /** Longest `message` in UTF-8 bytes; a longer one is cut on a character boundary and `truncated` set. */
   readonly maxMessageBytes: number;
-}
-
-/** A built logs document. */
-export interface LogsDocument {
-  /** The document source, one line of JSON. */
-  readonly document: string;
-  /** `@timestamp` (toISOString form), for the daily index. */
-  readonly timestamp: string;
 }
 
 /** How many characters of a message the time and syslog header are looked for in. */
@@ -82,20 +84,26 @@ function cut(literal: string, maxBytes: number, ascii: boolean): string | undefi
 export interface LineParts {
   /** The message as a JSON string literal (undefined: a JSON line without message/msg/log). */
   readonly message?: string;
-  readonly flat?: FlatFields;
+  readonly flat?: FlatScan;
   readonly error?: string;
 }
 
-/** Reads a line into {@link LineParts}: flattens JSON lines, takes their message. */
-export function lineParts(line: LogLine, maxFields: number): LineParts {
+/**
+ * Reads a line into {@link LineParts}: flattens JSON lines, takes their message.
+ *
+ * @param data the record's data, where a line's `bodyStart` points.
+ */
+export function lineParts(line: LogLine, maxFields: number, data: Buffer): LineParts {
   if (line.kind === "text") {
     return { message: line.body, ...(line.error === undefined ? {} : { error: line.error }) };
   }
-  const flat = flattenJson(line.body, {
-    maxFields,
-    maxKeyLength: DEFAULT_MAX_KEY_LENGTH,
-    maxDepth: DEFAULT_MAX_DEPTH,
-  });
+  const limits = { maxFields, maxKeyLength: DEFAULT_MAX_KEY_LENGTH, maxDepth: DEFAULT_MAX_DEPTH };
+  const bodyStart = line.bodyStart ?? -1;
+  // The body's own bytes when they are in the record; a line that is not, encoded once more.
+  const flat =
+    bodyStart >= 0
+      ? flattenJsonBytes(data, bodyStart, bodyStart + line.body.length, limits)
+      : flattenBody(line.body, limits);
   if (flat === undefined) {
     return { message: JSON.stringify(line.body), error: line.error ?? "invalid JSON: kept as text" };
   }
@@ -106,8 +114,29 @@ export function lineParts(line: LogLine, maxFields: number): LineParts {
   };
 }
 
+function flattenBody(body: string, limits: FieldLimits): FlatScan | undefined {
+  const bytes = Buffer.from(body, "utf8");
+  return flattenJsonBytes(bytes, 0, bytes.length, limits);
+}
+
+/** A logs document decided but not yet written: its time (which picks the daily index) and its parts. */
+export interface LogsDocument {
+  /** `@timestamp` (toISOString form), for the daily index. */
+  readonly timestamp: string;
+  /** Whether {@link timestamp} is the line's own time (else `receivedAt`). */
+  readonly own: boolean;
+  /** The message literal as written (cut to `maxMessageBytes`). */
+  readonly message: string | undefined;
+  readonly level: string | undefined;
+  readonly host: string | undefined;
+  readonly flat: FlatScan | undefined;
+  readonly truncated: boolean;
+  readonly error: string | undefined;
+}
+
 /**
- * Builds the logs document of a line.
+ * Decides the logs document of a line: its time, level, host and the
+ * message as it will be written.
  *
  * @param ascii true when the line's record is ASCII (sizes need no measuring).
  * @param extraError a further reason to record in `error` (e.g. why an access-log line did not parse).
@@ -132,7 +161,6 @@ export function logsDocument(
     host ??= start.host;
   }
   const own = !Number.isNaN(ms);
-  const timestamp = own ? isoOf(ms) : line.receivedAt;
   let truncated = false;
   if (message !== undefined) {
     const shorter = cut(message, limits.maxMessageBytes, ascii);
@@ -147,19 +175,73 @@ export function logsDocument(
       : extraError === undefined
         ? parts.error
         : `${parts.error}; ${extraError}`;
-  // One join: a flat string, where += would leave a tree of pieces that lives as long as the item.
-  const out: string[] = ['{"@timestamp":"', timestamp, '","receivedAt":"', line.receivedAt, '"'];
-  if (line.receiver !== undefined) out.push(',"receiver":', line.receiver);
-  if (line.client !== undefined) out.push(',"client":', line.client);
-  out.push(',"source":"', line.source, '"');
-  if (message !== undefined) out.push(',"message":', message);
-  if (level !== undefined) out.push(',"level":', JSON.stringify(level));
-  if (host !== undefined) out.push(',"host":', JSON.stringify(host));
-  if (flat !== undefined && flat.count > 0) out.push(',"fields":{', flat.pairs, "}");
-  if (flat?.overflow !== undefined) out.push(',"fields_overflow":', JSON.stringify(flat.overflow));
-  out.push(own ? ',"time_source":"line"' : ',"time_source":"receivedAt"');
-  if (truncated) out.push(',"truncated":true');
-  if (error !== undefined) out.push(',"error":', JSON.stringify(error));
-  out.push("}");
-  return { document: out.join(""), timestamp };
+  return { timestamp: own ? isoOf(ms) : line.receivedAt, own, message, level, host, flat, truncated, error };
+}
+
+/** The envelope fields of the last line written, as bytes: the lines of one request share them. */
+let lastEnvelope = { receivedAt: "", receiver: "", client: "", source: "", bytes: Buffer.alloc(0) };
+
+/** `","receivedAt":…,"receiver":…,"client":…,"source":"…"` of a line (receiver and client when present). */
+function envelopeBytes(line: LogLine): Buffer {
+  const receiver = line.receiver ?? "";
+  const client = line.client ?? "";
+  const last = lastEnvelope;
+  if (
+    line.receivedAt === last.receivedAt &&
+    line.source === last.source &&
+    receiver === last.receiver &&
+    client === last.client
+  ) {
+    return last.bytes;
+  }
+  const text =
+    `","receivedAt":"${line.receivedAt}"` +
+    (receiver === "" ? "" : `,"receiver":${receiver}`) +
+    (client === "" ? "" : `,"client":${client}`) +
+    `,"source":"${line.source}"`;
+  lastEnvelope = {
+    receivedAt: line.receivedAt,
+    receiver,
+    client,
+    source: line.source,
+    bytes: Buffer.from(text),
+  };
+  return lastEnvelope.bytes;
+}
+
+/** Writes `document` of `line` as the document line of the pair `writer` is writing. */
+export function writeLogsDocument(writer: PairWriter, line: LogLine, document: LogsDocument): void {
+  const { message, level, host, flat, error } = document;
+  writer.ascii('{"@timestamp":"');
+  writer.ascii(document.timestamp);
+  const envelope = envelopeBytes(line);
+  writer.bytes(envelope, 0, envelope.length);
+  if (message !== undefined) {
+    writer.ascii(',"message":');
+    writer.utf8(message);
+  }
+  if (level !== undefined) {
+    writer.ascii(',"level":');
+    writer.utf8(JSON.stringify(level));
+  }
+  if (host !== undefined) {
+    writer.ascii(',"host":');
+    writer.utf8(JSON.stringify(host));
+  }
+  if (flat !== undefined && flat.count > 0) {
+    writer.ascii(',"fields":{');
+    writer.bytes(flat.pairs, 0, flat.pairsLength);
+    writer.ascii("}");
+  }
+  if (flat?.overflow !== undefined) {
+    writer.ascii(',"fields_overflow":');
+    writer.utf8(JSON.stringify(flat.overflow));
+  }
+  writer.ascii(document.own ? ',"time_source":"line"' : ',"time_source":"receivedAt"');
+  if (document.truncated) writer.ascii(',"truncated":true');
+  if (error !== undefined) {
+    writer.ascii(',"error":');
+    writer.utf8(JSON.stringify(error));
+  }
+  writer.ascii("}");
 }

@@ -1,7 +1,11 @@
 /**
  * Flattens a JSON line's leaves into the logs document's `fields` object,
- * straight from the JSON text: one scan, no object tree, and string values
- * copied as the escaped slices they already are.
+ * straight from the line's UTF-8 bytes: one scan, no object tree, and the
+ * `fields` JSON written as bytes (names and values copied as the escaped
+ * text they already are) into a scratch buffer the document then copies.
+ * Building it as strings instead (a slice per key and value, a
+ * concatenation per leaf, then a flatten and an encode of the whole) was
+ * most of the indexer's time on JSON lines (measured).
  *
  * Naming scheme (why it can never cause a mapping conflict): every leaf
  * becomes ONE key directly under `fields`, named by its path with `_`
@@ -43,10 +47,15 @@ export const DEFAULT_MAX_KEY_LENGTH = 128;
 /** Deepest nesting flattened by default. */
 export const DEFAULT_MAX_DEPTH = 8;
 
-/** What {@link flattenJson} found in a JSON object line. */
-export interface FlatFields {
-  /** `"name":value,…`: the inside of the `fields` object as JSON text ("" when no leaf). */
-  readonly pairs: string;
+/** What {@link flattenJsonBytes} found in a JSON object line. */
+export interface FlatScan {
+  /**
+   * `"name":value,…`, the inside of the `fields` object, as UTF-8:
+   * `pairs[0, pairsLength)`. A scratch buffer shared by every scan: valid
+   * until the next one.
+   */
+  readonly pairs: Buffer;
+  readonly pairsLength: number;
   /** Leaves in {@link pairs}. */
   readonly count: number;
   /** JSON object text of the leaves that did not fit, when some did not. */
@@ -61,6 +70,12 @@ export interface FlatFields {
   readonly time?: string | number;
 }
 
+/** {@link FlatScan} with the pairs as a string: what {@link flattenJson} gives. */
+export interface FlatFields extends Omit<FlatScan, "pairs" | "pairsLength"> {
+  /** `"name":value,…`: the inside of the `fields` object as JSON text ("" when no leaf). */
+  readonly pairs: string;
+}
+
 /** pino's numeric levels. */
 const NUMERIC_LEVELS: Readonly<Record<string, string>> = {
   "10": "trace",
@@ -73,51 +88,89 @@ const NUMERIC_LEVELS: Readonly<Record<string, string>> = {
 
 /** Top-level keys that become `message`, in order of preference. */
 const MESSAGE_KEYS = ["message", "msg", "log"] as const;
+/** The same, as bytes (compared with a raw top-level key). */
+const MESSAGE_KEY_BYTES = MESSAGE_KEYS.map((key) => Buffer.from(key, "latin1"));
 
-/** Names used by the current scan; one set reused (scans never overlap), cleared per line. */
+/** Names used by the current scan beyond {@link LINEAR_NAMES}; one set reused (scans never overlap), cleared per line. */
 const SEEN = new Set<string>();
-/** Up to this many names, duplicates are found by comparison; beyond, by {@link SEEN}. */
+/** Up to this many names, duplicates are found by comparing bytes; beyond, by {@link SEEN}. */
 const LINEAR_NAMES = 32;
 
 class Invalid extends Error {}
 const INVALID = new Invalid("not a JSON object");
 
-/** The state of one scan. */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const UNDERSCORE = 0x5f;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** A buffer of at least `bytes` bytes holding `buffer[0, used)`. */
+function grown(buffer: Buffer, used: number, bytes: number): Buffer {
+  if (bytes <= buffer.length) return buffer;
+  const next = Buffer.allocUnsafe(Math.max(bytes, 2 * buffer.length));
+  buffer.copy(next, 0, 0, used);
+  return next;
+}
+
+/**
+ * The state of one scan (one Scan serves every line: scans never overlap).
+ * The current leaf's name is built in {@link name} (the path so far, then
+ * the key); the pairs go to {@link out}.
+ */
 class Scan {
+  data: Buffer = Buffer.alloc(0);
   pos = 0;
-  /** The `fields` JSON so far (the document's join flattens it once, with the rest of the document). */
-  pairs = "";
+  end = 0;
+  out: Buffer = Buffer.allocUnsafe(64 * 1024);
+  o = 0;
+  name: Buffer = Buffer.allocUnsafe(1024);
   count = 0;
   overflow = "";
-  readonly names: string[] = [];
+  /** Where the names of the leaves written so far are in {@link out}, and their lengths. */
+  readonly nameStarts: number[] = [];
+  readonly nameLengths: number[] = [];
   readonly seen = SEEN;
-  readonly messages: (string | undefined)[] = [undefined, undefined, undefined];
+  /** Byte ranges of the held-back message candidates (`message`, `msg`, `log`), -1 when absent. */
+  readonly messageStarts = [-1, -1, -1];
+  readonly messageEnds = [-1, -1, -1];
   level: string | undefined;
   host: string | undefined;
   time: string | number | undefined;
-  text = "";
   limits: FieldLimits = { maxFields: 0, maxKeyLength: 0, maxDepth: 0 };
 
-  /** Starts a scan of `text` (one Scan serves every line: scans never overlap, and it saves objects per line). */
-  reset(text: string, limits: FieldLimits): this {
-    this.pos = 0;
-    this.pairs = "";
+  reset(data: Buffer, start: number, end: number, limits: FieldLimits): this {
+    this.data = data;
+    this.pos = start;
+    this.end = end;
+    this.o = 0;
     this.count = 0;
     this.overflow = "";
-    this.names.length = 0;
+    this.nameStarts.length = 0;
+    this.nameLengths.length = 0;
     if (this.seen.size > 0) this.seen.clear();
-    this.messages[0] = this.messages[1] = this.messages[2] = undefined;
+    for (let rank = 0; rank < 3; rank++) this.messageStarts[rank] = this.messageEnds[rank] = -1;
     this.level = this.host = this.time = undefined;
-    this.text = text;
     this.limits = limits;
     return this;
   }
 
+  /** The byte at `at`, or -1 past the end (so a cut line fails as invalid, never reads beyond it). */
+  at(at: number): number {
+    return at < this.end ? (this.data[at] as number) : -1;
+  }
+
   ws(): void {
-    const text = this.text;
+    const data = this.data;
+    const end = this.end;
     let pos = this.pos;
-    for (;;) {
-      const c = text.charCodeAt(pos);
+    while (pos < end) {
+      const c = data[pos] as number;
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
@@ -126,30 +179,49 @@ class Scan {
 
   /** End (past the closing quote) of the string starting at `start` (its opening quote). */
   stringEnd(start: number): number {
-    const text = this.text;
-    let from = start + 1;
-    for (;;) {
-      const quote = text.indexOf('"', from);
-      if (quote < 0) throw INVALID;
-      let backslashes = 0;
-      while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
-      if (backslashes % 2 === 0) return quote + 1;
-      from = quote + 1;
+    const data = this.data;
+    const end = this.end;
+    for (let i = start + 1; i < end; i++) {
+      const c = data[i] as number;
+      if (c === QUOTE) return i + 1;
+      if (c === BACKSLASH) i++;
     }
+    throw INVALID;
+  }
+
+  /** Copies the string starting at `start` (its opening quote) to the pairs; returns its end. */
+  copyString(start: number): number {
+    const data = this.data;
+    const end = this.end;
+    this.room(end - start);
+    const out = this.out;
+    let o = this.o;
+    out[o++] = QUOTE;
+    for (let i = start + 1; i < end; i++) {
+      const c = data[i] as number;
+      out[o++] = c;
+      if (c === QUOTE) {
+        this.o = o;
+        return i + 1;
+      }
+      if (c === BACKSLASH && i + 1 < end) out[o++] = data[++i] as number;
+    }
+    throw INVALID;
   }
 
   /** End of the number or literal (`true`/`false`/`null`) at `start`. */
   atomEnd(start: number): number {
-    const text = this.text;
+    const data = this.data;
+    const end = this.end;
     let pos = start;
-    for (;;) {
-      const c = text.charCodeAt(pos);
+    while (pos < end) {
+      const c = data[pos] as number;
       // digits, - + . e E and the letters of true/false/null
       if (
         (c >= 0x30 && c <= 0x39) ||
         c === 0x2d ||
         c === 0x2b ||
-        c === 0x2e ||
+        c === DOT ||
         (c >= 0x61 && c <= 0x7a) ||
         c === 0x45
       )
@@ -162,270 +234,405 @@ class Scan {
 
   /** End of any value at `start` (skipped without flattening). */
   valueEnd(start: number): number {
-    const c = this.text.charCodeAt(start);
-    if (c === 0x22) return this.stringEnd(start);
-    if (c !== 0x7b && c !== 0x5b) return this.atomEnd(start);
-    const text = this.text;
+    const c = this.at(start);
+    if (c === QUOTE) return this.stringEnd(start);
+    if (c !== OPEN_BRACE && c !== OPEN_BRACKET) return this.atomEnd(start);
+    const data = this.data;
     let depth = 0;
-    let pos = start;
-    for (;;) {
-      const d = text.charCodeAt(pos);
-      if (Number.isNaN(d)) throw INVALID;
-      if (d === 0x22) {
+    for (let pos = start; pos < this.end;) {
+      const d = data[pos] as number;
+      if (d === QUOTE) {
         pos = this.stringEnd(pos);
         continue;
       }
-      if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
+      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) return pos + 1;
       }
       pos++;
     }
+    throw INVALID;
   }
 
-  /** Files a value that does not fit under `name` (decoded) in the overflow object. */
-  spill(name: string, raw: string): void {
-    this.overflow += (this.overflow === "" ? "" : ",") + JSON.stringify(name) + ":" + raw;
+  /** Room for `bytes` more bytes of pairs. */
+  room(bytes: number): void {
+    if (this.o + bytes > this.out.length) this.out = grown(this.out, this.o, this.o + bytes);
+  }
+
+  /** Room for a name of `bytes` bytes. */
+  nameRoom(bytes: number): void {
+    if (bytes > this.name.length) this.name = grown(this.name, this.name.length, bytes);
+  }
+
+  /** Files the value `data[start, end)` of the current name (`nameLength` bytes) in the overflow object. */
+  spill(nameLength: number, start: number, end: number): void {
+    // The name is its JSON form (keys without escapes are already canonical JSON).
+    this.overflow +=
+      (this.overflow === "" ? '"' : ',"') +
+      this.name.toString("utf8", 0, nameLength) +
+      '":' +
+      this.data.toString("utf8", start, end);
   }
 
   /**
-   * Whether a leaf already has `name` (then it goes to the overflow: OpenSearch
-   * refuses duplicate keys), and records it otherwise. A line has few fields:
-   * comparing with each is cheaper than hashing every name, until there are many.
+   * Whether the current name (`nameLength` bytes, `nameChars` characters)
+   * can take a leaf: within the bounds and not used yet (OpenSearch refuses
+   * duplicate keys). Records it when it can.
    */
-  used(name: string): boolean {
-    const names = this.names;
-    if (names.length < LINEAR_NAMES) {
-      for (let i = 0; i < names.length; i++) if (names[i] === name) return true;
-      names.push(name);
-      if (names.length === LINEAR_NAMES) for (const known of names) this.seen.add(known);
-      return false;
+  admits(nameLength: number, nameChars: number): boolean {
+    if (this.count >= this.limits.maxFields || nameChars > this.limits.maxKeyLength) return false;
+    const starts = this.nameStarts;
+    const lengths = this.nameLengths;
+    if (starts.length < LINEAR_NAMES) {
+      for (let k = 0; k < starts.length; k++)
+        if (lengths[k] === nameLength && this.sameName(starts[k] as number, nameLength)) return false;
+      return true;
     }
-    if (this.seen.has(name)) return true;
-    this.seen.add(name);
-    return false;
+    const text = this.name.toString("utf8", 0, nameLength);
+    if (this.seen.has(text)) return false;
+    this.seen.add(text);
+    return true;
   }
 
-  /** Adds a leaf `name` (decoded; `nameJson` its escaped form) with the JSON keyword value `value`. */
-  leaf(name: string, nameJson: string, value: string, raw: string): void {
-    if (this.count >= this.limits.maxFields || name.length > this.limits.maxKeyLength || this.used(name)) {
-      this.spill(name, raw);
-      return;
+  /** Whether `out[at, at + length)` is the current name. */
+  sameName(at: number, length: number): boolean {
+    const out = this.out;
+    const name = this.name;
+    for (let i = 0; i < length; i++) if (out[at + i] !== name[i]) return false;
+    return true;
+  }
+
+  /** Writes `,"<name>":` (no comma before the first leaf) and records where the name is. */
+  leafStart(nameLength: number): void {
+    this.room(nameLength + 4);
+    const out = this.out;
+    let o = this.o;
+    if (this.count > 0) out[o++] = COMMA;
+    out[o++] = QUOTE;
+    const at = o;
+    const name = this.name;
+    for (let i = 0; i < nameLength; i++) out[o++] = name[i] as number;
+    out[o++] = QUOTE;
+    out[o++] = COLON;
+    this.o = o;
+    const starts = this.nameStarts;
+    starts.push(at);
+    this.nameLengths.push(nameLength);
+    if (starts.length === LINEAR_NAMES) {
+      for (let k = 0; k < LINEAR_NAMES; k++) {
+        this.seen.add(
+          out.toString("utf8", starts[k], (starts[k] as number) + (this.nameLengths[k] as number)),
+        );
+      }
     }
-    this.pairs += (this.count === 0 ? '"' : ',"') + nameJson + '":' + value;
     this.count++;
   }
 
-  /** Scans the object at `pos` (its `{`); its keys are named under `prefix` (decoded) / `prefixJson` (escaped). */
-  object(prefix: string, prefixJson: string, depth: number): void {
-    const text = this.text;
+  /**
+   * Appends the key whose string is `data[keyStart, keyEnd)` (quotes
+   * included) to the name after `prefixLength` bytes; returns the name's
+   * length in bytes and sets {@link keyChars}.
+   */
+  keyName(keyStart: number, keyEnd: number, prefixLength: number): number {
+    const data = this.data;
+    const at = prefixLength === 0 ? 0 : prefixLength + 1;
+    this.nameRoom(at + keyEnd - keyStart);
+    const name = this.name;
+    if (prefixLength > 0) name[prefixLength] = UNDERSCORE;
+    // Printable ASCII without escapes, not starting with a space: the name is the key's text with
+    // dots as `_`, one byte per character (nearly every key).
+    let plain = keyEnd - keyStart > 2 && (data[keyStart + 1] as number) > 0x20;
+    let n = at;
+    for (let i = keyStart + 1; plain && i < keyEnd - 1; i++) {
+      const c = data[i] as number;
+      if (c < 0x20 || c >= 0x7f || c === BACKSLASH) plain = false;
+      else name[n++] = c === DOT ? UNDERSCORE : c;
+    }
+    if (plain) {
+      this.keyChars = keyEnd - keyStart - 2;
+      return n;
+    }
+    const raw = data.toString("utf8", keyStart + 1, keyEnd - 1);
+    const escaped = raw.includes("\\");
+    let key = escaped ? (JSON.parse(data.toString("utf8", keyStart, keyEnd)) as string) : raw;
+    key = key.replaceAll(".", "_");
+    // OpenSearch refuses empty and blank field names.
+    if (key.trim() === "") key = `_${key}`;
+    const json = escaped ? JSON.stringify(key).slice(1, -1) : key;
+    this.nameRoom(at + json.length * 6);
+    this.keyChars = key.length;
+    return at + this.name.write(json, at);
+  }
+
+  /** Characters of the key {@link keyName} last appended. */
+  keyChars = 0;
+
+  /** Scans the object at `pos` (its `{`); its names start with `name[0, prefixLength)` (`prefixChars` characters). */
+  object(prefixLength: number, prefixChars: number, depth: number): void {
     this.pos++;
     this.ws();
-    if (text.charCodeAt(this.pos) === 0x7d) {
+    if (this.at(this.pos) === CLOSE_BRACE) {
       this.pos++;
       return;
     }
     for (;;) {
-      if (text.charCodeAt(this.pos) !== 0x22) throw INVALID;
+      if (this.at(this.pos) !== QUOTE) throw INVALID;
       const keyStart = this.pos;
       const keyEnd = this.stringEnd(keyStart);
-      const rawKey = text.slice(keyStart + 1, keyEnd - 1);
-      let key = rawKey;
-      let keyJson = rawKey;
-      const escaped = rawKey.includes("\\");
-      if (escaped) {
-        key = JSON.parse(text.slice(keyStart, keyEnd)) as string;
-        keyJson = JSON.stringify(key).slice(1, -1);
-      }
-      if (key.includes(".")) {
-        key = key.replaceAll(".", "_");
-        keyJson = escaped ? keyJson.replaceAll(".", "_") : key;
-      }
-      if (blank(key)) {
-        // OpenSearch refuses empty and blank field names.
-        key = `_${key}`;
-        keyJson = escaped ? `_${keyJson}` : key;
-      }
-      // Without escapes a name and its JSON form are the same text: build it once.
-      const name = prefix === "" ? key : `${prefix}_${key}`;
-      const nameJson =
-        prefix === ""
-          ? keyJson
-          : key === keyJson && prefix === prefixJson
-            ? name
-            : `${prefixJson}_${keyJson}`;
+      const nameLength = this.keyName(keyStart, keyEnd, prefixLength);
+      const nameChars = prefixLength === 0 ? this.keyChars : prefixChars + 1 + this.keyChars;
       this.pos = keyEnd;
       this.ws();
-      if (text.charCodeAt(this.pos) !== 0x3a) throw INVALID;
+      if (this.at(this.pos) !== COLON) throw INVALID;
       this.pos++;
       this.ws();
-      this.member(depth === 0 ? rawKey : undefined, name, nameJson, depth);
+      this.member(depth === 0 ? keyStart : -1, keyEnd, nameLength, nameChars, depth);
       this.ws();
-      const c = text.charCodeAt(this.pos);
+      const c = this.at(this.pos);
       this.pos++;
-      if (c === 0x7d) return;
-      if (c !== 0x2c) throw INVALID;
+      if (c === CLOSE_BRACE) return;
+      if (c !== COMMA) throw INVALID;
       this.ws();
     }
   }
 
-  /** Scans one member value; `topKey` is the raw key of a top-level member (for message/level/host/time). */
-  member(topKey: string | undefined, name: string, nameJson: string, depth: number): void {
-    const text = this.text;
+  /**
+   * Scans one member value; `keyStart` is the raw key's opening quote for a
+   * top-level member (for message/level/host/time), else -1.
+   */
+  member(keyStart: number, keyEnd: number, nameLength: number, nameChars: number, depth: number): void {
     const start = this.pos;
-    const c = text.charCodeAt(start);
-    if (c === 0x22) {
-      const end = this.stringEnd(start);
-      this.pos = end;
-      const raw = text.slice(start, end);
-      if (topKey !== undefined && this.special(topKey, raw)) return;
-      this.leaf(name, nameJson, raw, raw);
-    } else if (c === 0x7b) {
+    const c = this.at(start);
+    if (c === QUOTE) {
+      if (keyStart >= 0 && this.special(keyStart, keyEnd, start)) return;
+      if (this.admits(nameLength, nameChars)) {
+        this.leafStart(nameLength);
+        this.pos = this.copyString(start);
+      } else {
+        this.pos = this.stringEnd(start);
+        this.spill(nameLength, start, this.pos);
+      }
+    } else if (c === OPEN_BRACE) {
       if (depth + 1 >= this.limits.maxDepth) {
         this.pos = this.valueEnd(start);
-        this.spill(name, text.slice(start, this.pos));
+        this.spill(nameLength, start, this.pos);
       } else {
-        this.object(name, nameJson, depth + 1);
+        this.object(nameLength, nameChars, depth + 1);
       }
-    } else if (c === 0x5b) {
-      this.array(name, nameJson);
+    } else if (c === OPEN_BRACKET) {
+      this.array(nameLength, nameChars);
     } else {
       const end = this.atomEnd(start);
       this.pos = end;
-      const raw = text.slice(start, end);
-      if (raw === "null") return;
-      if (topKey !== undefined) this.specialAtom(topKey, raw);
-      this.leaf(name, nameJson, `"${raw}"`, raw);
+      if (isNull(this.data, start, end)) return;
+      if (keyStart >= 0) this.specialAtom(keyStart, keyEnd, start, end);
+      if (this.admits(nameLength, nameChars)) {
+        this.leafStart(nameLength);
+        this.room(end - start + 2);
+        const out = this.out;
+        out[this.o++] = QUOTE;
+        this.o = copyShort(this.data, start, end, out, this.o);
+        out[this.o++] = QUOTE;
+      } else {
+        this.spill(nameLength, start, end);
+      }
     }
   }
 
   /** An array: of scalars → one leaf holding strings; holding objects or arrays → overflow. */
-  array(name: string, nameJson: string): void {
-    const text = this.text;
+  array(nameLength: number, nameChars: number): void {
     const start = this.pos;
+    const data = this.data;
     this.pos++;
     this.ws();
-    let values = "";
-    let nested = false;
-    if (text.charCodeAt(this.pos) === 0x5d) {
+    if (this.at(this.pos) === CLOSE_BRACKET) {
       this.pos++;
       return;
     }
+    // The values are written where the leaf would go, after room for its name, and dropped
+    // when the array is not a leaf after all.
+    const leafAt = this.o;
+    const valuesAt = leafAt + nameLength + 5;
+    this.room(nameLength + 5);
+    this.o = valuesAt;
+    let values = 0;
+    let nested = false;
     for (;;) {
       const at = this.pos;
-      const c = text.charCodeAt(at);
-      if (c === 0x22) {
-        this.pos = this.stringEnd(at);
-        values += (values === "" ? "" : ",") + text.slice(at, this.pos);
-      } else if (c === 0x7b || c === 0x5b) {
+      const c = this.at(at);
+      if (c === QUOTE) {
+        this.room(1);
+        this.out[this.o++] = values === 0 ? OPEN_BRACKET : COMMA;
+        this.pos = this.copyString(at);
+        values++;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         this.pos = this.valueEnd(at);
         nested = true;
       } else {
         this.pos = this.atomEnd(at);
-        const raw = text.slice(at, this.pos);
-        if (raw !== "null") values += (values === "" ? '"' : ',"') + raw + '"';
+        if (!isNull(data, at, this.pos)) {
+          this.room(this.pos - at + 3);
+          const out = this.out;
+          out[this.o++] = values === 0 ? OPEN_BRACKET : COMMA;
+          out[this.o++] = QUOTE;
+          this.o = copyShort(data, at, this.pos, out, this.o);
+          out[this.o++] = QUOTE;
+          values++;
+        }
       }
       this.ws();
-      const d = text.charCodeAt(this.pos);
+      const d = this.at(this.pos);
       this.pos++;
-      if (d === 0x5d) break;
-      if (d !== 0x2c) throw INVALID;
+      if (d === CLOSE_BRACKET) break;
+      if (d !== COMMA) throw INVALID;
       this.ws();
     }
-    const raw = text.slice(start, this.pos);
-    if (nested) this.spill(name, raw);
-    else if (values !== "") this.leaf(name, nameJson, `[${values}]`, raw);
+    const valuesEnd = this.o;
+    this.o = leafAt;
+    if (nested) {
+      this.spill(nameLength, start, this.pos);
+    } else if (values > 0) {
+      if (!this.admits(nameLength, nameChars)) {
+        this.spill(nameLength, start, this.pos);
+        return;
+      }
+      this.leafStart(nameLength);
+      // The name took at most the room left before the values: move them up to it.
+      this.o += this.out.copy(this.out, this.o, valuesAt, valuesEnd);
+      this.room(1);
+      this.out[this.o++] = CLOSE_BRACKET;
+    }
+  }
+
+  /** Whether the raw top-level key `data[keyStart, keyEnd)` (quotes included) is `key`. */
+  isKey(keyStart: number, keyEnd: number, key: string): boolean {
+    if (keyEnd - keyStart - 2 !== key.length) return false;
+    const data = this.data;
+    for (let i = 0; i < key.length; i++) if (data[keyStart + 1 + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** The role of a raw top-level key: a message rank (0–2), or "level" / "host" / "time", or undefined. */
+  role(keyStart: number, keyEnd: number): number | "level" | "host" | "time" | undefined {
+    const length = keyEnd - keyStart - 2;
+    if (length < 2 || length > 10) return undefined;
+    for (let rank = 0; rank < MESSAGE_KEY_BYTES.length; rank++) {
+      if (this.isKey(keyStart, keyEnd, MESSAGE_KEYS[rank] as string)) return rank;
+    }
+    for (const key of ["level", "severity", "lvl"]) if (this.isKey(keyStart, keyEnd, key)) return "level";
+    for (const key of ["host", "hostname"]) if (this.isKey(keyStart, keyEnd, key)) return "host";
+    for (const key of ["time", "timestamp", "@timestamp", "ts"])
+      if (this.isKey(keyStart, keyEnd, key)) return "time";
+    return undefined;
   }
 
   /** Records a top-level string that has a meaning; true when it is held back as a message candidate. */
-  special(key: string, raw: string): boolean {
-    const messageRank = MESSAGE_KEYS.indexOf(key as (typeof MESSAGE_KEYS)[number]);
-    if (messageRank >= 0 && this.messages[messageRank] === undefined) {
-      this.messages[messageRank] = raw;
+  special(keyStart: number, keyEnd: number, start: number): boolean {
+    const role = this.role(keyStart, keyEnd);
+    if (role === undefined) return false;
+    if (typeof role === "number") {
+      if (this.messageStarts[role] !== -1) return false;
+      this.pos = this.stringEnd(start);
+      this.messageStarts[role] = start;
+      this.messageEnds[role] = this.pos;
       return true;
     }
-    switch (key) {
-      case "level":
-      case "severity":
-      case "lvl":
-        this.level ??= decode(raw).toLowerCase();
-        break;
-      case "host":
-      case "hostname":
-        this.host ??= decode(raw);
-        break;
-      case "time":
-      case "timestamp":
-      case "@timestamp":
-      case "ts":
-        this.time ??= decode(raw);
-        break;
-    }
+    const end = this.stringEnd(start);
+    if (role === "level") this.level ??= decode(this.data, start, end).toLowerCase();
+    else if (role === "host") this.host ??= decode(this.data, start, end);
+    else this.time ??= decode(this.data, start, end);
     return false;
   }
 
   /** Records a top-level number (or boolean) that has a meaning: numeric levels and epoch times. */
-  specialAtom(key: string, raw: string): void {
-    switch (key) {
-      case "level":
-      case "severity":
-      case "lvl":
-        this.level ??= NUMERIC_LEVELS[raw] ?? raw;
-        break;
-      case "time":
-      case "timestamp":
-      case "@timestamp":
-      case "ts": {
-        const value = Number(raw);
-        if (Number.isFinite(value)) this.time ??= value;
-        break;
-      }
+  specialAtom(keyStart: number, keyEnd: number, start: number, end: number): void {
+    const role = this.role(keyStart, keyEnd);
+    if (role !== "level" && role !== "time") return;
+    const raw = this.data.toString("latin1", start, end);
+    if (role === "level") {
+      this.level ??= NUMERIC_LEVELS[raw] ?? raw;
+    } else {
+      const value = Number(raw);
+      if (Number.isFinite(value)) this.time ??= value;
+    }
+  }
+
+  /** Adds the held-back message candidate of `rank` as a leaf named by its key. */
+  messageLeaf(rank: number): void {
+    const key = MESSAGE_KEY_BYTES[rank] as Buffer;
+    this.nameRoom(key.length);
+    key.copy(this.name, 0);
+    const start = this.messageStarts[rank] as number;
+    const end = this.messageEnds[rank] as number;
+    if (this.admits(key.length, key.length)) {
+      this.leafStart(key.length);
+      this.copyString(start);
+    } else {
+      this.spill(key.length, start, end);
     }
   }
 }
 
 const SCAN = new Scan();
 
-/** `key.trim() === ""`, without trimming names that start with a visible ASCII character (nearly all). */
-function blank(key: string): boolean {
-  const c = key.charCodeAt(0);
-  return !(c > 0x20 && c < 0x7f) && key.trim() === "";
+/** Copies the (short: a number or literal) bytes `from[start, end)` to `to` at `at`; returns the end. A loop: `Buffer#copy` costs more than a few bytes take. */
+function copyShort(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
+  for (let i = start; i < end; i++) to[at++] = from[i] as number;
+  return at;
 }
 
-/** The text of a JSON string literal (quotes included). */
-function decode(raw: string): string {
+function isNull(data: Buffer, start: number, end: number): boolean {
+  return (
+    end - start === 4 &&
+    data[start] === 0x6e &&
+    data[start + 1] === 0x75 &&
+    data[start + 2] === 0x6c &&
+    data[start + 3] === 0x6c
+  );
+}
+
+/** The text of the JSON string literal `data[start, end)` (quotes included). */
+function decode(data: Buffer, start: number, end: number): string {
+  const raw = data.toString("utf8", start, end);
   return raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
 }
 
 /**
- * Flattens the JSON object text `json` (see the module comment for the
- * naming scheme and bounds).
+ * Flattens the JSON object `data[start, end)` (UTF-8; see the module comment
+ * for the naming scheme and bounds). The pairs are in a scratch buffer that
+ * the next call overwrites.
  *
- * @returns undefined when `json` is not a JSON object.
+ * @returns undefined when it is not a JSON object.
  */
-export function flattenJson(json: string, limits: FieldLimits): FlatFields | undefined {
-  const scan = SCAN.reset(json, limits);
+export function flattenJsonBytes(
+  data: Buffer,
+  start: number,
+  end: number,
+  limits: FieldLimits,
+): FlatScan | undefined {
+  const scan = SCAN.reset(data, start, end, limits);
   try {
     scan.ws();
-    if (json.charCodeAt(scan.pos) !== 0x7b) return undefined;
-    scan.object("", "", 0);
+    if (scan.at(scan.pos) !== OPEN_BRACE) return undefined;
+    scan.object(0, 0, 0);
     scan.ws();
-    if (scan.pos !== json.length) return undefined;
+    if (scan.pos !== end) return undefined;
   } catch (error) {
     if (error instanceof Invalid || error instanceof SyntaxError) return undefined;
     throw error;
   }
   let message: string | undefined;
   for (let rank = 0; rank < MESSAGE_KEYS.length; rank++) {
-    const raw = scan.messages[rank];
-    if (raw === undefined) continue;
-    if (message === undefined) message = raw;
-    else scan.leaf(MESSAGE_KEYS[rank]!, MESSAGE_KEYS[rank]!, raw, raw);
+    const at = scan.messageStarts[rank] as number;
+    if (at < 0) continue;
+    if (message === undefined) message = data.toString("utf8", at, scan.messageEnds[rank]);
+    else scan.messageLeaf(rank);
   }
   // One object shape for every line (no conditional spreads): absent values are undefined.
   return {
-    pairs: scan.pairs,
+    pairs: scan.out,
+    pairsLength: scan.o,
     count: scan.count,
     overflow: scan.overflow === "" ? undefined : `{${scan.overflow}}`,
     message,
@@ -433,4 +640,13 @@ export function flattenJson(json: string, limits: FieldLimits): FlatFields | und
     host: scan.host,
     time: scan.time,
   };
+}
+
+/** {@link flattenJsonBytes} of a JSON object text, with the pairs as a string. */
+export function flattenJson(json: string, limits: FieldLimits): FlatFields | undefined {
+  const data = Buffer.from(json, "utf8");
+  const flat = flattenJsonBytes(data, 0, data.length, limits);
+  if (flat === undefined) return undefined;
+  const { pairs, pairsLength, ...rest } = flat;
+  return { ...rest, pairs: pairs.toString("utf8", 0, pairsLength) };
 }

@@ -6,9 +6,17 @@
  * are different indices) and across retries, so `create` makes re-sent
  * records answer 409 instead of duplicating.
  */
-import { bulkItem, indexName, utcDay, type BulkItem } from "../../../lib/opensearch/bulk";
+import {
+  BufferedBulkItem,
+  bulkItem,
+  indexName,
+  utcDay,
+  writeAction,
+  type BulkItem,
+} from "../../../lib/opensearch/bulk";
+import { PairWriter } from "../../../lib/opensearch/pair-writer";
 import { accessDocument, mayBeAccessLine, mayBeAccessLiteral, type AccessResult } from "./access";
-import { lineParts, literalText, logsDocument } from "./document";
+import { lineParts, literalText, logsDocument, writeLogsDocument } from "./document";
 import { ACCESS_PREFIX, LOGS_PREFIX } from "./family";
 import { lineText, recordLineText, sourceName, visitRecordLines, type LogLine } from "./lines";
 
@@ -160,6 +168,9 @@ function dailyIndex(prefix: string, timestamp: string): string | undefined {
   return name;
 }
 
+/** Where the logs pairs are written (one writer: calls never overlap; its chunks are shared by the items). */
+const PAIRS = new PairWriter();
+
 /** What a line that {@link mayBeAccessLine} rules out gets (its reason is never written). */
 const NOT_ACCESS: AccessResult = { error: "not an nginx combined line" };
 
@@ -191,10 +202,10 @@ export function recordItems(
   const logsPrefix = options.logsPrefix ?? LOGS_PREFIX;
   const limits = { maxFields: options.maxFields, maxMessageBytes: options.maxMessageBytes };
   // Each line is mapped as soon as it is decoded (see visitRecordLines); `ascii` is the line's:
-  // a document holds only that line's text and ASCII of our own, so its length is then its size.
+  // then its message's length is its size (no measuring before a cut).
   visitRecordLines(data, sequenceNumber, arrivedAtMs, (line, ascii, start, end) => {
     const payload = new Payload(line, start < 0 ? undefined : record, start, end);
-    const parts = lineParts(line, options.maxFields);
+    const parts = lineParts(line, options.maxFields, data);
     let accessError: string | undefined;
     // Why a line is not an access-log line is only written for text lines of listed sources;
     // otherwise lines that certainly are not one skip the parser (most lines, when every source is tried).
@@ -220,16 +231,10 @@ export function recordItems(
       unindexable.push({ payload, reason: `no usable time (@timestamp ${logs.timestamp})` });
       return;
     }
-    items.push(
-      bulkItem(
-        "create",
-        index,
-        line.id,
-        logs.document,
-        payload,
-        ascii && accessError === undefined ? logs.document.length : undefined,
-      ),
-    );
+    PAIRS.begin();
+    writeAction(PAIRS, "create", index, line.id);
+    writeLogsDocument(PAIRS, line, logs);
+    items.push(new BufferedBulkItem("create", index, line.id, PAIRS.finish(), payload));
   });
   return { items, unindexable };
 }

@@ -44,6 +44,12 @@ export interface LogLine {
   /** `text`: {@link body} is the line as a JSON string literal; `json`: {@link body} is the line's JSON object text. */
   readonly kind: "text" | "json";
   readonly body: string;
+  /**
+   * Where {@link body} starts in the record's data when it is those very
+   * bytes (an ASCII line in the receiver's layout), so it can be read as
+   * bytes without encoding it again; -1 or absent otherwise.
+   */
+  readonly bodyStart?: number;
   /** Why the line could only be read as text. */
   readonly error?: string;
   /** The line's bytes when they are not valid UTF-8. */
@@ -268,6 +274,7 @@ function receiverEnvelope(
   if (text.lastIndexOf("\\", sourceEnd) >= 0) return undefined;
   let kind: LogLine["kind"];
   let body: string;
+  let bodyStart = -1;
   if (text.startsWith(MESSAGE, sourceEnd)) {
     const open = sourceEnd + MESSAGE.length - 1;
     // The message must end the envelope: `"…"}` with the closing quote not escaped.
@@ -275,6 +282,7 @@ function receiverEnvelope(
       return undefined;
     kind = "text";
     body = text.slice(open, text.length - 1);
+    bodyStart = open;
   } else if (text.startsWith(EVENT, sourceEnd)) {
     if (text.charCodeAt(text.length - 1) !== 0x7d) return undefined;
     const event = text.slice(sourceEnd + EVENT.length, text.length - 1);
@@ -282,6 +290,7 @@ function receiverEnvelope(
     if (first === 0x7b) {
       kind = "json";
       body = event;
+      bodyStart = sourceEnd + EVENT.length;
     } else if (first === 0x22) {
       // A JSON string event is a text line.
       kind = "text";
@@ -311,6 +320,7 @@ function receiverEnvelope(
     lineIndex,
     kind,
     body,
+    bodyStart: ascii === undefined || bodyStart < 0 ? -1 : start + bodyStart,
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { flattenJson, type FieldLimits } from "../../src/logs/fields";
+import { flattenJson, flattenJsonBytes, type FieldLimits } from "../../src/logs/fields";
 import { flattenJson as referenceFlatten } from "./reference/fields";
 
 /** JSON object texts: generated objects, with the keys the scan treats specially, dotted, blank and repeated keys. */
@@ -49,6 +49,28 @@ describe("logs/fields against the reference flattening", () => {
         for (const [text, bounds] of lines) {
           assert.deepEqual(flattenJson(text, bounds), referenceFlatten(text, bounds), text);
         }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("reads an object inside a larger buffer (a record's line) as it reads the object alone (property)", () => {
+    const around = fc.string({
+      unit: fc.constantFrom("{", "}", '"', "\\", "[", ",", " ", "x", "1"),
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(objectText, limits, around, around, (text, bounds, before, after) => {
+        const data = Buffer.from(before + text + after);
+        const start = Buffer.byteLength(before);
+        const flat = flattenJsonBytes(data, start, start + Buffer.byteLength(text), bounds);
+        const alone = flattenJson(text, bounds);
+        if (flat === undefined || alone === undefined) {
+          assert.equal(flat, alone, text);
+          return;
+        }
+        const { pairs, pairsLength, ...rest } = flat;
+        assert.deepEqual({ ...rest, pairs: pairs.toString("utf8", 0, pairsLength) }, alone, text);
       }),
       { numRuns: 1000 },
     );
