@@ -90,6 +90,25 @@ const NUMERIC_LEVELS: Readonly<Record<string, string>> = {
 const MESSAGE_KEYS = ["message", "msg", "log"] as const;
 /** The same, as bytes (compared with a raw top-level key). */
 const MESSAGE_KEY_BYTES = MESSAGE_KEYS.map((key) => Buffer.from(key, "latin1"));
+/** Roles of top-level keys besides the message ranks 0–2 (see Scan.role). */
+const LEVEL = 3;
+const HOST = 4;
+const TIME = 5;
+const NO_ROLE = -1;
+/** Top-level keys with a role, by their first byte. */
+const ROLES_BY_FIRST_BYTE: (readonly (readonly [Buffer, number])[] | undefined)[] = Array.from(
+  { length: 256 },
+  () => undefined,
+);
+for (const [key, role] of [
+  ...MESSAGE_KEYS.map((key, rank) => [key, rank] as const),
+  ...(["level", "severity", "lvl"] as const).map((key) => [key, LEVEL] as const),
+  ...(["host", "hostname"] as const).map((key) => [key, HOST] as const),
+  ...(["time", "timestamp", "@timestamp", "ts"] as const).map((key) => [key, TIME] as const),
+]) {
+  const first = key.charCodeAt(0);
+  ROLES_BY_FIRST_BYTE[first] = [...(ROLES_BY_FIRST_BYTE[first] ?? []), [Buffer.from(key, "latin1"), role]];
+}
 
 /** Names used by the current scan beyond {@link LINEAR_NAMES}; one set reused (scans never overlap), cleared per line. */
 const SEEN = new Set<string>();
@@ -505,33 +524,31 @@ class Scan {
     }
   }
 
-  /** Whether the raw top-level key `data[keyStart, keyEnd)` (quotes included) is `key`. */
-  isKey(keyStart: number, keyEnd: number, key: string): boolean {
-    if (keyEnd - keyStart - 2 !== key.length) return false;
+  /**
+   * The role of a raw top-level key `data[keyStart, keyEnd)` (quotes
+   * included): a message rank (0–2), {@link LEVEL}, {@link HOST},
+   * {@link TIME}, or {@link NO_ROLE}. Looked up by its first byte: most keys
+   * are compared with no candidate at all.
+   */
+  role(keyStart: number, keyEnd: number): number {
     const data = this.data;
-    for (let i = 0; i < key.length; i++) if (data[keyStart + 1 + i] !== key.charCodeAt(i)) return false;
-    return true;
-  }
-
-  /** The role of a raw top-level key: a message rank (0–2), or "level" / "host" / "time", or undefined. */
-  role(keyStart: number, keyEnd: number): number | "level" | "host" | "time" | undefined {
+    const candidates = ROLES_BY_FIRST_BYTE[data[keyStart + 1] as number];
+    if (candidates === undefined) return NO_ROLE;
     const length = keyEnd - keyStart - 2;
-    if (length < 2 || length > 10) return undefined;
-    for (let rank = 0; rank < MESSAGE_KEY_BYTES.length; rank++) {
-      if (this.isKey(keyStart, keyEnd, MESSAGE_KEYS[rank] as string)) return rank;
+    for (const [key, role] of candidates) {
+      if (key.length !== length) continue;
+      let same = true;
+      for (let i = 1; i < length && same; i++) same = data[keyStart + 1 + i] === key[i];
+      if (same) return role;
     }
-    for (const key of ["level", "severity", "lvl"]) if (this.isKey(keyStart, keyEnd, key)) return "level";
-    for (const key of ["host", "hostname"]) if (this.isKey(keyStart, keyEnd, key)) return "host";
-    for (const key of ["time", "timestamp", "@timestamp", "ts"])
-      if (this.isKey(keyStart, keyEnd, key)) return "time";
-    return undefined;
+    return NO_ROLE;
   }
 
   /** Records a top-level string that has a meaning; true when it is held back as a message candidate. */
   special(keyStart: number, keyEnd: number, start: number): boolean {
     const role = this.role(keyStart, keyEnd);
-    if (role === undefined) return false;
-    if (typeof role === "number") {
+    if (role === NO_ROLE) return false;
+    if (role < LEVEL) {
       if (this.messageStarts[role] !== -1) return false;
       this.pos = this.stringEnd(start);
       this.messageStarts[role] = start;
@@ -539,8 +556,8 @@ class Scan {
       return true;
     }
     const end = this.stringEnd(start);
-    if (role === "level") this.level ??= decode(this.data, start, end).toLowerCase();
-    else if (role === "host") this.host ??= decode(this.data, start, end);
+    if (role === LEVEL) this.level ??= decode(this.data, start, end).toLowerCase();
+    else if (role === HOST) this.host ??= decode(this.data, start, end);
     else this.time ??= decode(this.data, start, end);
     return false;
   }
@@ -548,9 +565,9 @@ class Scan {
   /** Records a top-level number (or boolean) that has a meaning: numeric levels and epoch times. */
   specialAtom(keyStart: number, keyEnd: number, start: number, end: number): void {
     const role = this.role(keyStart, keyEnd);
-    if (role !== "level" && role !== "time") return;
+    if (role !== LEVEL && role !== TIME) return;
     const raw = this.data.toString("latin1", start, end);
-    if (role === "level") {
+    if (role === LEVEL) {
       this.level ??= NUMERIC_LEVELS[raw] ?? raw;
     } else {
       const value = Number(raw);
