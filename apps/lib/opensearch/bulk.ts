@@ -133,14 +133,8 @@ export function writeAction(writer: PairWriter, op: BulkOp, index: string, id: s
   const start = actionStart(op, index);
   if (start.ascii) writer.ascii(start.text);
   else writer.utf8(start.text);
-  if (PLAIN_ASCII.test(id)) {
-    writer.ascii('"');
-    writer.ascii(id);
-    writer.ascii('"}}');
-  } else {
-    writer.utf8(JSON.stringify(id));
-    writer.ascii("}}");
-  }
+  if (!writer.plainString(id)) writer.utf8(JSON.stringify(id));
+  writer.ascii("}}");
   writer.endAction();
 }
 

@@ -118,6 +118,10 @@ const LINEAR_NAMES = 32;
 class Invalid extends Error {}
 const INVALID = new Invalid("not a JSON object");
 
+/** FNV-1a (32 bits) of names, for finding a repeated one. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const UNDERSCORE = 0x5f;
@@ -154,6 +158,10 @@ class Scan {
   /** Where the names of the leaves written so far are in {@link out}, and their lengths. */
   readonly nameStarts: number[] = [];
   readonly nameLengths: number[] = [];
+  /** Their FNV-1a hashes (see {@link nameHash}). */
+  readonly nameHashes: number[] = [];
+  /** FNV-1a hash of the current name's bytes, built as the name is. */
+  nameHash = 0;
   readonly seen = SEEN;
   /** Byte ranges of the held-back message candidates (`message`, `msg`, `log`), -1 when absent. */
   readonly messageStarts = [-1, -1, -1];
@@ -172,6 +180,7 @@ class Scan {
     this.overflow = "";
     this.nameStarts.length = 0;
     this.nameLengths.length = 0;
+    this.nameHashes.length = 0;
     if (this.seen.size > 0) this.seen.clear();
     for (let rank = 0; rank < 3; rank++) this.messageStarts[rank] = this.messageEnds[rank] = -1;
     this.level = this.host = this.time = undefined;
@@ -295,17 +304,27 @@ class Scan {
   }
 
   /**
-   * Whether the current name (`nameLength` bytes, `nameChars` characters)
-   * can take a leaf: within the bounds and not used yet (OpenSearch refuses
-   * duplicate keys). Records it when it can.
+   * Whether the current name (`nameLength` bytes, `nameChars` characters,
+   * hash {@link nameHash}) can take a leaf: within the bounds and not used
+   * yet (OpenSearch refuses duplicate keys). Records it in {@link seen}
+   * past {@link LINEAR_NAMES} names; {@link leafStart} records the others.
    */
   admits(nameLength: number, nameChars: number): boolean {
     if (this.count >= this.limits.maxFields || nameChars > this.limits.maxKeyLength) return false;
     const starts = this.nameStarts;
-    const lengths = this.nameLengths;
     if (starts.length < LINEAR_NAMES) {
-      for (let k = 0; k < starts.length; k++)
-        if (lengths[k] === nameLength && this.sameName(starts[k] as number, nameLength)) return false;
+      // The hashes first: comparing bytes only on a match keeps this cheap however many names share a prefix.
+      const hashes = this.nameHashes;
+      const hash = this.nameHash;
+      for (let k = 0; k < starts.length; k++) {
+        if (
+          hashes[k] === hash &&
+          this.nameLengths[k] === nameLength &&
+          this.sameName(starts[k] as number, nameLength)
+        ) {
+          return false;
+        }
+      }
       return true;
     }
     const text = this.name.toString("utf8", 0, nameLength);
@@ -338,6 +357,7 @@ class Scan {
     const starts = this.nameStarts;
     starts.push(at);
     this.nameLengths.push(nameLength);
+    this.nameHashes.push(this.nameHash);
     if (starts.length === LINEAR_NAMES) {
       for (let k = 0; k < LINEAR_NAMES; k++) {
         this.seen.add(
@@ -349,29 +369,52 @@ class Scan {
   }
 
   /**
-   * Appends the key whose string is `data[keyStart, keyEnd)` (quotes
-   * included) to the name after `prefixLength` bytes; returns the name's
-   * length in bytes and sets {@link keyChars}.
+   * Appends the key whose string opens at `keyStart` to the name after
+   * `prefixLength` bytes (hash `prefixHash`); returns the name's length in
+   * bytes and sets {@link keyEnd}, {@link keyChars} and {@link nameHash}.
    */
-  keyName(keyStart: number, keyEnd: number, prefixLength: number): number {
+  keyName(keyStart: number, prefixLength: number, prefixHash: number): number {
     const data = this.data;
+    const end = this.end;
     const at = prefixLength === 0 ? 0 : prefixLength + 1;
-    this.nameRoom(at + keyEnd - keyStart);
+    let hash = prefixHash;
+    // The key is at most the rest of the line.
+    this.nameRoom(at + end - keyStart);
     const name = this.name;
-    if (prefixLength > 0) name[prefixLength] = UNDERSCORE;
+    if (prefixLength > 0) {
+      name[prefixLength] = UNDERSCORE;
+      hash = Math.imul(hash ^ UNDERSCORE, FNV_PRIME);
+    }
     // Printable ASCII without escapes, not starting with a space: the name is the key's text with
-    // dots as `_`, one byte per character (nearly every key).
-    let plain = keyEnd - keyStart > 2 && (data[keyStart + 1] as number) > 0x20;
-    let n = at;
-    for (let i = keyStart + 1; plain && i < keyEnd - 1; i++) {
-      const c = data[i] as number;
-      if (c < 0x20 || c >= 0x7f || c === BACKSLASH) plain = false;
-      else name[n++] = c === DOT ? UNDERSCORE : c;
+    // dots as `_`, one byte per character (nearly every key). Copied as the key is scanned.
+    const first = this.at(keyStart + 1);
+    if (first > 0x20 && first !== QUOTE) {
+      let n = at;
+      for (let i = keyStart + 1; i < end; i++) {
+        let c = data[i] as number;
+        if (c === QUOTE) {
+          this.keyEnd = i + 1;
+          this.keyChars = n - at;
+          this.nameHash = hash;
+          return n;
+        }
+        if (c < 0x20 || c >= 0x7f || c === BACKSLASH) break;
+        if (c === DOT) c = UNDERSCORE;
+        name[n++] = c;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
     }
-    if (plain) {
-      this.keyChars = keyEnd - keyStart - 2;
-      return n;
-    }
+    return this.otherKeyName(
+      keyStart,
+      at,
+      prefixLength === 0 ? prefixHash : Math.imul(prefixHash ^ UNDERSCORE, FNV_PRIME),
+    );
+  }
+
+  /** {@link keyName} of a key with escapes, other characters, or blank (rare). */
+  otherKeyName(keyStart: number, at: number, hash: number): number {
+    const data = this.data;
+    const keyEnd = this.stringEnd(keyStart);
     const raw = data.toString("utf8", keyStart + 1, keyEnd - 1);
     const escaped = raw.includes("\\");
     let key = escaped ? (JSON.parse(data.toString("utf8", keyStart, keyEnd)) as string) : raw;
@@ -380,15 +423,25 @@ class Scan {
     if (key.trim() === "") key = `_${key}`;
     const json = escaped ? JSON.stringify(key).slice(1, -1) : key;
     this.nameRoom(at + json.length * 6);
+    if (at > 0) this.name[at - 1] = UNDERSCORE;
+    const n = at + this.name.write(json, at);
+    for (let i = at; i < n; i++) hash = Math.imul(hash ^ (this.name[i] as number), FNV_PRIME);
+    this.keyEnd = keyEnd;
     this.keyChars = key.length;
-    return at + this.name.write(json, at);
+    this.nameHash = hash;
+    return n;
   }
 
-  /** Characters of the key {@link keyName} last appended. */
+  /** End (past its closing quote) of the key {@link keyName} last appended. */
+  keyEnd = 0;
+  /** Characters of that key. */
   keyChars = 0;
 
-  /** Scans the object at `pos` (its `{`); its names start with `name[0, prefixLength)` (`prefixChars` characters). */
-  object(prefixLength: number, prefixChars: number, depth: number): void {
+  /**
+   * Scans the object at `pos` (its `{`); its names start with
+   * `name[0, prefixLength)` (`prefixChars` characters, hash `prefixHash`).
+   */
+  object(prefixLength: number, prefixChars: number, prefixHash: number, depth: number): void {
     this.pos++;
     this.ws();
     if (this.at(this.pos) === CLOSE_BRACE) {
@@ -398,8 +451,8 @@ class Scan {
     for (;;) {
       if (this.at(this.pos) !== QUOTE) throw INVALID;
       const keyStart = this.pos;
-      const keyEnd = this.stringEnd(keyStart);
-      const nameLength = this.keyName(keyStart, keyEnd, prefixLength);
+      const nameLength = this.keyName(keyStart, prefixLength, prefixHash);
+      const keyEnd = this.keyEnd;
       const nameChars = prefixLength === 0 ? this.keyChars : prefixChars + 1 + this.keyChars;
       this.pos = keyEnd;
       this.ws();
@@ -437,7 +490,7 @@ class Scan {
         this.pos = this.valueEnd(start);
         this.spill(nameLength, start, this.pos);
       } else {
-        this.object(nameLength, nameChars, depth + 1);
+        this.object(nameLength, nameChars, this.nameHash, depth + 1);
       }
     } else if (c === OPEN_BRACKET) {
       this.array(nameLength, nameChars);
@@ -580,6 +633,9 @@ class Scan {
     const key = MESSAGE_KEY_BYTES[rank] as Buffer;
     this.nameRoom(key.length);
     key.copy(this.name, 0);
+    let hash = FNV_OFFSET;
+    for (const byte of key) hash = Math.imul(hash ^ byte, FNV_PRIME);
+    this.nameHash = hash;
     const start = this.messageStarts[rank] as number;
     const end = this.messageEnds[rank] as number;
     if (this.admits(key.length, key.length)) {
@@ -632,7 +688,7 @@ export function flattenJsonBytes(
   try {
     scan.ws();
     if (scan.at(scan.pos) !== OPEN_BRACE) return undefined;
-    scan.object(0, 0, 0);
+    scan.object(0, 0, FNV_OFFSET, 0);
     scan.ws();
     if (scan.pos !== end) return undefined;
   } catch (error) {

@@ -149,6 +149,16 @@ let lastIndexKey = "";
 let lastIndexDay = "";
 let lastIndex: string | undefined;
 
+let lastLogs = { prefix: "", source: "", indexPrefix: "" };
+
+/** `<logsPrefix>-<source>`, the same string for a run of lines of one source (no concatenation per line). */
+function logsIndexPrefix(prefix: string, source: string): string {
+  const last = lastLogs;
+  if (source === last.source && prefix === last.prefix) return last.indexPrefix;
+  lastLogs = { prefix, source, indexPrefix: `${prefix}-${source}` };
+  return lastLogs.indexPrefix;
+}
+
 /** `<prefix>-YYYY.MM.DD` of a `toISOString` time, remembered per prefix and day. */
 function dailyIndex(prefix: string, timestamp: string): string | undefined {
   if (prefix === lastIndexKey && timestamp.startsWith(lastIndexDay)) return lastIndex;
@@ -226,7 +236,7 @@ export function recordItems(
       }
     }
     const logs = logsDocument(line, parts, limits, ascii, accessError);
-    const index = dailyIndex(`${logsPrefix}-${line.source}`, logs.timestamp);
+    const index = dailyIndex(logsIndexPrefix(logsPrefix, line.source), logs.timestamp);
     if (index === undefined) {
       unindexable.push({ payload, reason: `no usable time (@timestamp ${logs.timestamp})` });
       return;
